@@ -1,0 +1,84 @@
+// The adapter contract (DESIGN.md section 7). Adapters never write to stdout, never exit the
+// process, stream their input, and throw the typed errors of src/core/errors.ts.
+import type { z } from 'zod';
+import type { IdentityMatcher } from '../core/identity.js';
+import type { IdentityLink, PersonalRecord } from '../core/record.js';
+
+export interface CheckResult {
+  ok: boolean;
+  /** One line for humans: what was probed and what it said. */
+  detail: string;
+}
+
+/** Human-facing notes from an adapter (a wait on a rate limit, a skipped file). Never identities. */
+export interface AdapterLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface AdapterContext {
+  signal: AbortSignal;
+  log: AdapterLog;
+}
+
+export interface ErasureStep {
+  /** Stable within a plan: `${source}#${n}`. */
+  id: string;
+  source: string;
+  type: string;
+  locator: string;
+  action: string;
+  params: Record<string, unknown>;
+}
+
+export interface StepResult {
+  stepId: string;
+  /** done: carried out now; gone: the record is no longer there (an earlier run erased it). */
+  status: 'done' | 'gone' | 'failed';
+  detail?: string;
+}
+
+export interface SourceAdapter {
+  readonly kind: string;
+  readonly name: string;
+  /** Identity types this source can match; a subject with none of them skips the source. */
+  readonly identityTypes?: readonly string[];
+  check(signal: AbortSignal): Promise<CheckResult>;
+  discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink>;
+  /** Idempotent: a step whose record is already gone reports `gone`, not an error. */
+  erase?(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult>;
+}
+
+/** Art. 15 facts about a source; every kind has defaults, any source may override them. */
+export interface Art15Facts {
+  categories: string[];
+  purpose: string[];
+  legalBasis: 'consent' | 'contract' | 'legal-obligation' | 'legitimate-interest';
+  recipients: string[];
+  retention: string;
+  origin: string;
+}
+
+export interface BaseSourceConfig {
+  name: string;
+  kind: string;
+  categories?: string[];
+  purpose?: string[];
+  legalBasis?: Art15Facts['legalBasis'];
+  recipients?: string[];
+  retention?: string;
+  origin?: string;
+}
+
+export interface AdapterEnv {
+  /** Directory of the config file: relative paths in a source resolve against it. */
+  configDir: string;
+}
+
+export interface AdapterFactory<C extends BaseSourceConfig = BaseSourceConfig> {
+  readonly kind: string;
+  /** Validates one `sources[i]` entry, the shared Art. 15 keys included. */
+  readonly schema: z.ZodType<C>;
+  readonly defaults: Art15Facts;
+  create(config: C, env: AdapterEnv): SourceAdapter;
+}

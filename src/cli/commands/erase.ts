@@ -1,0 +1,139 @@
+// privacyctl erase SUBJECT [--apply [--yes]] [--plan-out FILE] | --from-plan FILE --apply
+// Without --apply it only plans; with it, it asks (on a TTY) or needs --yes, then carries the
+// plan out, journalled, and prints a receipt.
+import type { Command } from 'commander';
+import { applyPlan, type Receipt } from '../../core/apply.js';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { discover, exitCodeFor } from '../../core/engine.js';
+import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
+import { buildPlan, readPlan, type ErasurePlan } from '../../core/plan.js';
+import { completedSources, Journal } from '../../state/journal.js';
+import { StateDir } from '../../state/state-dir.js';
+import type { CommandContext } from '../context.js';
+import { discoverSubject } from '../discover.js';
+import type { Runner } from '../main.js';
+import type { Output } from '../output.js';
+import { applyProgress, discoveryProgress } from '../progress.js';
+import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
+import { resolveTarget } from './export.js';
+
+interface EraseFlags extends SubjectFlags {
+  apply?: boolean;
+  yes?: boolean;
+  planOut?: string;
+  fromPlan?: string;
+}
+
+function renderPlan(out: Output, plan: ErasurePlan): string {
+  const lines = [`Erasure plan ${plan.planId} (${plan.subject.identities.length} identit${plan.subject.identities.length === 1 ? 'y' : 'ies'})`];
+  for (const r of plan.records) {
+    const tag = r.disposition === 'erase' ? out.c.red('ERASE ') : r.disposition === 'retain' ? out.c.green('RETAIN') : out.c.yellow('MANUAL');
+    const why = r.disposition === 'erase' ? r.action : r.disposition === 'retain' ? r.retention?.reason : r.manual;
+    lines.push(`  ${tag}  ${r.source}  ${r.type}  ${r.locator}  ${why ?? ''}`);
+  }
+  for (const s of plan.sources) if (s.status === 'failed') lines.push(`  ${out.c.red('FAILED')}  ${s.name}: ${s.reason}`);
+  const sum = plan.summary;
+  lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderReceipt(receipt: Receipt): string {
+  const lines = [`Erasure receipt for plan ${receipt.planId}${receipt.resumed ? ' (resumed after an interruption)' : ''}`];
+  for (const e of receipt.erased) lines.push(`  erased    ${e.source}  ${e.type}  ${e.locator}  ${e.action}${e.status === 'gone' ? ' (already gone)' : ''}`);
+  for (const e of receipt.retained) lines.push(`  retained  ${e.source}  ${e.type}  ${e.locator}  ${e.retention.reason} — ${e.retention.ground}`);
+  for (const e of receipt.manual) lines.push(`  manual    ${e.source}  ${e.type}  ${e.locator}  ${e.manual}`);
+  for (const e of receipt.failed) lines.push(`  FAILED    ${e.source}  ${e.type}  ${e.locator}  ${e.reason}`);
+  const s = receipt.summary;
+  lines.push(`${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Re-read the sources a reviewed plan covers; refuse if any has changed since. */
+async function checkPlanStillHolds(ctx: CommandContext, plan: ErasurePlan, skip: Set<string>): Promise<void> {
+  const config = ctx.config();
+  const names = new Set(plan.sources.filter((s) => s.status === 'ok' && !skip.has(s.name)).map((s) => s.name));
+  for (const name of names) {
+    if (!config.sources.some((s) => s.name === name)) {
+      throw new PlanMismatchError(`the plan's source "${name}" is not in ${config.file}; refusing to act on the plan`, 'make a new plan against the current config');
+    }
+  }
+  const now = await discover(config, plan.subject.identities, { expand: false, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(ctx.out), only: names });
+  const changed = plan.sources.filter((p) => names.has(p.name) && now.sources.find((s) => s.name === p.name)?.fingerprint !== p.fingerprint);
+  if (changed.length > 0) {
+    const list = changed.map((s) => `"${s.name}"`).join(', ');
+    throw new PlanMismatchError(
+      `source ${list} changed since plan ${plan.planId} was made; refusing to act on it (nothing erased)`,
+      'review a fresh plan: privacyctl erase SUBJECT --plan-out plan.json',
+    );
+  }
+}
+
+export function registerErase(program: Command, run: Runner): void {
+  addSubjectOptions(
+    program
+      .command('erase')
+      .description('plan the erasure of this person (a dry run); --apply carries it out and prints a receipt')
+      .option('--apply', 'carry the plan out (asks on a terminal; needs --yes otherwise)')
+      .option('-y, --yes', 'do not ask for confirmation (for scripts)')
+      .option('--plan-out <file>', 'also write the plan as JSON to FILE (mode 0600)')
+      .option('--from-plan <file>', 'use a reviewed plan instead of a SUBJECT; refused if a source changed since'),
+  ).action(
+    run<EraseFlags>(async (ctx, flags) => {
+      const out = ctx.out;
+      if (flags.fromPlan && hasSubject(flags)) {
+        throw new UsageError('--from-plan carries its own subject; do not combine it with --email/--github/--include-identity', 'drop the subject options');
+      }
+      if (flags.yes && !flags.apply) throw new UsageError('--yes only makes sense with --apply', 'add --apply to carry the plan out');
+      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      if (flags.apply && !flags.yes && !interactive) {
+        throw new UsageError('--apply needs confirmation, and there is no terminal to ask on; nothing was erased', 'pass --yes to confirm from a script');
+      }
+      const planTarget = flags.planOut ? resolveTarget(flags.planOut) : undefined;
+      if (planTarget && planTarget.kind !== 'file') throw new UsageError('--plan-out needs a file path', 'e.g. --plan-out plan.json');
+
+      let plan: ErasurePlan;
+      let code: number;
+      let skip = new Set<string>();
+      const state = () => new StateDir(ctx.config().stateDir);
+      if (flags.fromPlan) {
+        plan = readPlan(flags.fromPlan);
+        if (flags.apply) {
+          const earlier = Journal.open(state(), state().subjectKey(plan.subject.identities));
+          skip = completedSources(earlier.previous, plan.planId);
+        }
+        await checkPlanStillHolds(ctx, plan, skip);
+        code = plan.summary.sourcesFailed.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+      } else {
+        const d = await discoverSubject(ctx, flags);
+        plan = buildPlan(d);
+        code = exitCodeFor(d.sources);
+      }
+      if (planTarget && planTarget.kind === 'file') {
+        await writeFileAtomic(planTarget.path, `${JSON.stringify(plan, null, 2)}\n`, 0o600);
+        out.info(`plan ${plan.planId} written to ${flags.planOut}`);
+      }
+      if (!flags.apply) {
+        await out.data(out.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(out, plan));
+        out.info('dry run: nothing was changed; add --apply to carry the plan out');
+        return code;
+      }
+
+      const steps = plan.steps.filter((s) => !skip.has(s.source));
+      if (!flags.yes) {
+        out.info(renderPlan(out, plan).trimEnd());
+        const ok = await out.confirm(`Erase ${steps.length} record${steps.length === 1 ? '' : 's'} now? This cannot be undone.`);
+        if (!ok) {
+          out.info('not confirmed: nothing was erased');
+          return ExitCode.OK;
+        }
+      }
+      const st = state();
+      const journal = Journal.open(st, st.subjectKey(plan.subject.identities));
+      if (journal.interrupted) out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)');
+      const receipt = await applyPlan(ctx.config(), { ...plan, steps }, journal, { signal: ctx.signal, log: ctx.log, progress: applyProgress(out) });
+      await out.data(out.json ? `${JSON.stringify(receipt, null, 2)}\n` : renderReceipt(receipt));
+      if (receipt.failed.length > 0) return ExitCode.PARTIAL;
+      return code;
+    }),
+  );
+}

@@ -1,0 +1,51 @@
+// privacyctl find SUBJECT — where is this person's data: identities and counts per source.
+import type { Command } from 'commander';
+import { exitCodeFor, summarize, type Discovery } from '../../core/engine.js';
+import { discoverSubject } from '../discover.js';
+import type { Runner } from '../main.js';
+import type { Output } from '../output.js';
+import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
+
+export function findResult(d: Discovery) {
+  return {
+    identities: d.identities,
+    candidates: d.candidates,
+    sources: d.sources.map((s) => {
+      const byType: Record<string, number> = {};
+      for (const r of d.records) if (r.source === s.name) byType[r.type] = (byType[r.type] ?? 0) + 1;
+      return { name: s.name, kind: s.kind, status: s.status, ...(s.reason ? { reason: s.reason } : {}), records: s.records, byType };
+    }),
+    summary: summarize(d.records),
+  };
+}
+
+function render(out: Output, r: ReturnType<typeof findResult>): string {
+  const lines: string[] = ['Identities:'];
+  for (const id of r.identities) lines.push(`  ${id.type}:${id.value}  (${id.provenance.reason})`);
+  lines.push('', 'Sources:');
+  const width = Math.max(...r.sources.map((s) => s.name.length), 4);
+  for (const s of r.sources) {
+    const what =
+      s.status === 'ok'
+        ? `${s.records} record${s.records === 1 ? '' : 's'}${s.records ? ` (${Object.entries(s.byType).map(([t, n]) => `${t} ×${n}`).join(', ')})` : ''}`
+        : `${s.status}: ${s.reason}`;
+    lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' ? out.c.red(what) : what}`);
+  }
+  if (r.candidates.length > 0) {
+    lines.push('', 'Candidate identities (not followed; accept with --include-identity TYPE:VALUE):');
+    for (const c of r.candidates) lines.push(`  ${c.to.type}:${c.to.value}  (${c.source} ${c.locator}: ${c.reason})`);
+  }
+  lines.push('', `${r.summary.records} records: ${r.summary.erase} erasable, ${r.summary.retain} retained, ${r.summary.manual} manual`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerFind(program: Command, run: Runner): void {
+  addSubjectOptions(program.command('find').description("where is this person's data: identities and counts per source")).action(
+    run<SubjectFlags>(async (ctx, flags) => {
+      const d = await discoverSubject(ctx, flags);
+      const result = findResult(d);
+      await ctx.out.data(ctx.out.json ? `${JSON.stringify(result, null, 2)}\n` : render(ctx.out, result));
+      return exitCodeFor(d.sources);
+    }),
+  );
+}

@@ -1,0 +1,41 @@
+// privacyctl sources [--check] — the configured sources; --check probes each one.
+import type { Command } from 'commander';
+import { createAdapter } from '../../core/engine.js';
+import { ExitCode } from '../../core/errors.js';
+import type { Runner } from '../main.js';
+
+export function registerSources(program: Command, run: Runner): void {
+  program
+    .command('sources')
+    .description('list the configured sources; --check probes each (reachability, permissions, columns)')
+    .option('--check', 'probe every source')
+    .action(
+      run<{ check?: boolean }>(async (ctx, flags) => {
+        const config = ctx.config();
+        const rows = await Promise.all(
+          config.sources.map(async (s) => {
+            const base = { name: s.name, kind: s.kind, facts: s.facts };
+            if (!flags.check) return base;
+            ctx.out.progress(`checking ${s.name}`);
+            const check = await createAdapter(config, s).check(ctx.signal);
+            ctx.out.progressDone(check.ok, `${s.name}: ${check.detail}`);
+            return { ...base, check };
+          }),
+        );
+        ctx.out.stopSpinner();
+        if (ctx.out.json) {
+          await ctx.out.data(`${JSON.stringify({ config: config.file, sources: rows }, null, 2)}\n`);
+        } else {
+          const width = Math.max(4, ...rows.map((r) => r.name.length));
+          const lines = rows.map((r) => {
+            const check = 'check' in r && r.check ? `  ${r.check.ok ? 'ok' : 'FAILED'}: ${r.check.detail}` : '';
+            return `${r.name.padEnd(width)}  ${r.kind.padEnd(12)}${check}`;
+          });
+          await ctx.out.data(lines.length ? `${lines.join('\n')}\n` : '');
+          if (rows.length === 0) ctx.out.info(`no sources in ${config.file}; add some (see \`privacyctl init\`)`);
+        }
+        const failed = rows.filter((r) => 'check' in r && r.check && !r.check.ok).length;
+        return failed === 0 ? ExitCode.OK : failed === rows.length ? ExitCode.OPERATIONAL : ExitCode.PARTIAL;
+      }),
+    );
+}

@@ -1,0 +1,43 @@
+// What every command gets: the Output, the config (loaded on demand), and the abort signal
+// that Ctrl-C fires.
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../core/config.js';
+import type { AdapterLog } from '../adapters/types.js';
+import { Output } from './output.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+export class CommandContext {
+  private loaded?: LoadedConfig;
+  constructor(
+    readonly out: Output,
+    readonly globals: GlobalOptions,
+    readonly signal: AbortSignal,
+    readonly version: string,
+  ) {}
+
+  get configFile(): string {
+    return this.globals.config ?? process.env['PRIVACYCTL_CONFIG'] ?? DEFAULT_CONFIG_FILE;
+  }
+
+  config(): LoadedConfig {
+    this.loaded ??= loadConfig(this.configFile);
+    return this.loaded;
+  }
+
+  /** Adapter notes go to stderr as plain lines (never identities: adapters are written so). */
+  get log(): AdapterLog {
+    return { info: (m) => this.out.detail(m), warn: (m) => this.out.warn(m) };
+  }
+}
+
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}

@@ -1,0 +1,35 @@
+// Errors → messages and exit codes, in one place.
+import { CommanderError } from 'commander';
+import { ExitCode, PrivacyctlError } from '../core/errors.js';
+import type { Output } from './output.js';
+
+export function reportError(err: unknown, out: Output | undefined): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed its one-line message (and the --help hint)
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
+    return ExitCode.USAGE;
+  }
+  const write = (msg: string, hint?: string) => {
+    if (out) out.error(msg, hint);
+    else process.stderr.write(`error: ${msg}\n${hint ? `hint: ${hint}\n` : ''}`);
+  };
+  if (err instanceof PrivacyctlError) {
+    write(err.message, err.hint);
+    if (out?.debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  write(`internal error: ${message}`, out?.debug ? undefined : 'run again with --debug for the stack trace, and report it');
+  if (out?.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return ExitCode.OPERATIONAL;
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    done, every source answered
+  1    operational failure (nothing usable produced)
+  2    usage or configuration error (bad flag, bad address, invalid config) — nothing written
+  3    partial: some sources failed; the output says which, and why
+  4    authentication / permission refused by a source
+  5    verify found erasable data still present
+  130  interrupted (Ctrl-C): work stopped cleanly; re-run to resume`;

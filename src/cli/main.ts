@@ -1,0 +1,94 @@
+// The commander program: global options, one module per command, errors → exit codes.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, InterruptedError } from '../core/errors.js';
+import { CommandContext, globalsOf } from './context.js';
+import { EXIT_CODES_HELP, reportError } from './exit.js';
+import { Output } from './output.js';
+import { registerErase } from './commands/erase.js';
+import { registerExport } from './commands/export.js';
+import { registerFind } from './commands/find.js';
+import { registerInit } from './commands/init.js';
+import { registerSources } from './commands/sources.js';
+import { registerVerify } from './commands/verify.js';
+
+export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
+export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const version = readVersion();
+  const controller = new AbortController();
+  let out: Output | undefined;
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
+    out?.stopSpinner();
+    process.stderr.write('\ninterrupting: finishing the current safe step (press Ctrl-C again to quit now)\n');
+    controller.abort(new InterruptedError('interrupted', 're-run the same command to resume'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const run: Runner = (action) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = args[args.length - 2];
+      const g = globalsOf(cmd);
+      out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: g.color !== false, debug: Boolean(g.debug) });
+      const ctx = new CommandContext(out, g, controller.signal, version);
+      process.exitCode = await action(ctx, opts as never, cmd);
+    };
+
+  const program = new Command('privacyctl')
+    .description("Find, export and erase one person's data across the project's sources (GDPR Art. 15, 17, 20).")
+    .version(version, '--version', 'print the version')
+    .option('-c, --config <file>', 'config file (default ./privacyctl.yaml, or $PRIVACYCTL_CONFIG)')
+    .option('--json', 'machine-readable output on stdout (a stable contract)')
+    .option('-q, --quiet', 'no progress or notes on stderr; errors still shown')
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('--no-color', 'no colour or spinner (also: NO_COLOR, TERM=dumb, CI)')
+    .option('--debug', 'stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText('after', `${EXIT_CODES_HELP}
+
+SUBJECT is one or more of --email ADDR and --github HANDLE (each repeatable).
+Examples:
+  privacyctl find --email ann@example.org
+  privacyctl export --email ann@example.org --format csv -o ann.csv
+  privacyctl erase --github ann-example --plan-out plan.json
+  privacyctl erase --from-plan plan.json --apply --yes`);
+
+  registerSources(program, run);
+  registerFind(program, run);
+  registerExport(program, run);
+  registerErase(program, run);
+  registerVerify(program, run);
+  registerInit(program, run);
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) {
+      process.exitCode = 0;
+    } else {
+      process.exitCode = reportError(err, out);
+    }
+  } finally {
+    out?.stopSpinner();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,133 @@
+// The one owner of stdout, stderr, colour and the spinner (DESIGN.md section 1, clig.dev).
+// stdout carries data only; everything for humans goes to stderr.
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora, { type Ora } from 'ora';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean; // false with --no-color
+  debug: boolean;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly debug: boolean;
+  /** Colour and spinners: only for a person at a terminal. */
+  readonly interactive: boolean;
+  readonly c: ChalkInstance;
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly stderr: NodeJS.WriteStream;
+  private spinner?: Ora;
+  private stdoutClosed = false;
+
+  constructor(opts: OutputOptions) {
+    const env = opts.env ?? process.env;
+    this.stdout = opts.stdout ?? process.stdout;
+    this.stderr = opts.stderr ?? process.stderr;
+    this.json = opts.json;
+    this.quiet = opts.quiet;
+    this.verbose = opts.verbose && !opts.quiet;
+    this.debug = opts.debug;
+    this.interactive =
+      Boolean(this.stderr.isTTY) &&
+      !env['NO_COLOR'] &&
+      env['TERM'] !== 'dumb' &&
+      env['CI'] === undefined &&
+      opts.color &&
+      !opts.json;
+    // chalk does not read NO_COLOR: its level is set here, from the rules above.
+    this.c = new Chalk({ level: this.interactive ? 1 : 0 });
+    // A closed pipe (`privacyctl export ... | head`) ends the run quietly.
+    this.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') {
+        this.stdoutClosed = true;
+        process.exit(0);
+      }
+    });
+  }
+
+  /** Data for stdout (an export, a plan, a receipt, --json results). */
+  async data(text: string): Promise<void> {
+    if (this.stdoutClosed || text === '') return;
+    this.pauseSpinner();
+    await new Promise<void>((resolve) => {
+      if (this.stdout.write(text)) resolve();
+      else this.stdout.once('drain', resolve);
+    });
+  }
+
+  private line(text: string): void {
+    this.pauseSpinner();
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** Progress and notes: hidden by --quiet. */
+  info(text: string): void {
+    if (!this.quiet) this.line(text);
+  }
+
+  detail(text: string): void {
+    if (this.verbose) this.line(this.c.dim(text));
+  }
+
+  success(text: string): void {
+    if (!this.quiet) this.line(`${this.c.green('✔')} ${text}`);
+  }
+
+  warn(text: string): void {
+    this.line(`${this.c.yellow('warning:')} ${text}`);
+  }
+
+  /** What failed and why, then how to fix it: one or two lines. */
+  error(message: string, hint?: string): void {
+    this.stopSpinner();
+    this.line(`${this.c.red('error:')} ${message}`);
+    if (hint) this.line(`${this.c.dim('hint:')} ${hint}`);
+  }
+
+  /** The spinner shows on a TTY; elsewhere each step is one plain line (unless --quiet). */
+  progress(text: string): void {
+    if (this.quiet) return;
+    if (!this.interactive) return;
+    if (!this.spinner) {
+      this.spinner = ora({ text, stream: this.stderr, isEnabled: true, discardStdin: false }).start();
+    } else {
+      this.spinner.text = text;
+      if (!this.spinner.isSpinning) this.spinner.start();
+    }
+  }
+
+  /** A step finished: a ✔/✖ line; the spinner, if any, carries on below it. */
+  progressDone(ok: boolean, text: string): void {
+    if (this.quiet) return;
+    this.line(`${ok ? this.c.green('✔') : this.c.red('✖')} ${text}`);
+  }
+
+  private pauseSpinner(): void {
+    if (this.spinner?.isSpinning) this.spinner.clear();
+  }
+
+  stopSpinner(): void {
+    if (this.spinner?.isSpinning) this.spinner.stop();
+  }
+
+  /** Ask yes/no on the terminal; default No. */
+  async confirm(question: string): Promise<boolean> {
+    this.stopSpinner();
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: this.stderr });
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// Identity parsing, normalisation and matching (DESIGN.md section 4).
+// Exporting someone else's data is the worst failure this tool can have, so matching is exact:
+// whole addresses, never substrings; names never match anything.
+
+export type IdentityType = 'email' | 'github' | 'name' | 'slack-id' | 'ga-client-id' | 'ip' | (string & {});
+
+export interface Identity {
+  type: IdentityType;
+  value: string;
+}
+
+/** An identity and the column / field it was found in. */
+export interface MatchedIdentity extends Identity {
+  field: string;
+}
+
+export interface Provenance {
+  /** given: on the command line; link: followed from another identity; accepted: --include-identity. */
+  via: 'given' | 'link' | 'accepted';
+  reason: string;
+  source?: string;
+  locator?: string;
+  from?: Identity;
+}
+
+export interface SubjectIdentity extends Identity {
+  provenance: Provenance;
+}
+
+const GITHUB_HANDLE = /^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}$/i;
+// A practical address grammar: no quoted local parts, no spaces, no brackets. Unicode letters
+// are allowed (EAI addresses); the domain is dot-separated labels.
+const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]{1,64}$/u;
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
+const NOREPLY = /^(?:(\d+)\+)?([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})@users\.noreply\.github\.com$/i;
+
+/** Canonical form of an email: trimmed, NFC, lower-case. Returns null when it is not an address. */
+export function normalizeEmail(raw: string): string | null {
+  let s = raw.trim().normalize('NFC');
+  if (s.toLowerCase().startsWith('mailto:')) s = s.slice(7);
+  // "Ann Example <ann@example.org>"
+  const angle = /<([^<>]*)>\s*$/.exec(s);
+  if (angle) s = angle[1]!.trim();
+  // gitdm writes addresses as user!domain so that they are not harvested.
+  if (!s.includes('@') && /^[^!\s]+![^!\s]+\.[^!\s]+$/.test(s)) s = s.replace('!', '@');
+  s = s.toLowerCase();
+  const at = s.lastIndexOf('@');
+  if (at <= 0 || at !== s.indexOf('@')) return null;
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1);
+  if (!LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  if (domain.length > 253) return null;
+  const labels = domain.split('.');
+  if (!labels.every((l) => DOMAIN_LABEL.test(l))) return null;
+  return s;
+}
+
+/** Canonical form of a GitHub handle: leading @ or profile URL stripped, lower-case, validated. */
+export function normalizeGithub(raw: string): string | null {
+  let s = raw.trim().normalize('NFC');
+  const url = /^(?:https?:\/\/)?(?:www\.)?github\.com\/([^/?#\s]+)\/?$/i.exec(s);
+  if (url) s = url[1]!;
+  if (s.startsWith('@')) s = s.slice(1);
+  if (!GITHUB_HANDLE.test(s)) return null;
+  return s.toLowerCase();
+}
+
+export function normalizeIdentity(type: string, raw: string): string | null {
+  switch (type) {
+    case 'email':
+      return normalizeEmail(raw);
+    case 'github':
+      return normalizeGithub(raw);
+    case 'name':
+      return null; // names are for display only and never match
+    default: {
+      const v = raw.trim().normalize('NFC');
+      return v.length > 0 ? v.toLowerCase() : null;
+    }
+  }
+}
+
+/** Parse `TYPE:VALUE` as given to --include-identity. */
+export function parseTypedIdentity(spec: string): Identity | null {
+  const i = spec.indexOf(':');
+  if (i <= 0) return null;
+  const type = spec.slice(0, i).trim().toLowerCase();
+  const value = normalizeIdentity(type, spec.slice(i + 1));
+  return value === null ? null : { type, value };
+}
+
+/**
+ * Identities implied by the form of another, with no source consulted: a GitHub noreply address
+ * names its login. GitHub itself makes that association, so it is a strong link.
+ */
+export function impliedIdentities(id: Identity): Array<{ identity: Identity; reason: string }> {
+  if (id.type !== 'email') return [];
+  const m = NOREPLY.exec(id.value);
+  if (!m) return [];
+  return [{ identity: { type: 'github', value: m[2]!.toLowerCase() }, reason: 'GitHub noreply address names its login' }];
+}
+
+export function identityKey(id: Identity): string {
+  return `${id.type}:${id.value}`;
+}
+
+/** Split a cell that may hold several addresses ("a@x.org; b@y.org", "Ann <a@x.org>"). */
+export function emailsInCell(cell: string): string[] {
+  const out: string[] = [];
+  const trimmed = cell.trim();
+  if (trimmed === '') return out;
+  const whole = normalizeEmail(trimmed);
+  if (whole !== null) return [whole];
+  for (const part of trimmed.split(/[,;]|\s+(?=[^\s<>]*@)/)) {
+    const e = normalizeEmail(part);
+    if (e !== null) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The subject's identities as lookup sets. Built once per run, so one pass over a source answers
+ * for every identity of the subject.
+ */
+export class IdentityMatcher {
+  private readonly byType = new Map<string, Set<string>>();
+
+  constructor(identities: Iterable<Identity>) {
+    for (const id of identities) {
+      if (id.type === 'name') continue;
+      let set = this.byType.get(id.type);
+      if (!set) this.byType.set(id.type, (set = new Set()));
+      set.add(id.value);
+    }
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  has(type: string): boolean {
+    return (this.byType.get(type)?.size ?? 0) > 0;
+  }
+
+  /** Every canonical value, for substring pre-filters (a pre-filter only; matching is exact). */
+  needles(types?: string[]): string[] {
+    const out: string[] = [];
+    for (const [type, set] of this.byType) if (!types || types.includes(type)) out.push(...set);
+    return out;
+  }
+
+  /** Does this cell, read as `type`, hold one of the subject's identities? Returns the canonical value. */
+  matchCell(type: string, cell: string): string | null {
+    const set = this.byType.get(type);
+    if (!set || set.size === 0) return null;
+    if (type === 'email') {
+      for (const e of emailsInCell(cell)) if (set.has(e)) return e;
+      return null;
+    }
+    const v = normalizeIdentity(type, cell);
+    return v !== null && set.has(v) ? v : null;
+  }
+}

@@ -1,0 +1,106 @@
+// Erasure plans: a stable document of what `erase --apply` would do, with a fingerprint of what
+// each source held when it was made, so `--from-plan` can refuse a plan the data has outgrown.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ErasureStep } from '../adapters/types.js';
+import { summarize, type Discovery } from './engine.js';
+import { UsageError } from './errors.js';
+import type { SubjectIdentity } from './identity.js';
+import { publicRecord, type PersonalRecord } from './record.js';
+
+export const PLAN_FORMAT = 'privacyctl/plan@1';
+
+export interface PlanSource {
+  name: string;
+  kind: string;
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  fingerprint: string;
+  records: number;
+}
+
+export interface ErasurePlan {
+  format: typeof PLAN_FORMAT;
+  planId: string;
+  createdAt: string;
+  subject: { identities: SubjectIdentity[] };
+  sources: PlanSource[];
+  steps: ErasureStep[];
+  records: Array<Omit<PersonalRecord, 'erasure'>>;
+  summary: ReturnType<typeof summarize> & { steps: number; sourcesFailed: string[] };
+}
+
+export function stepsFor(records: PersonalRecord[]): ErasureStep[] {
+  const counters = new Map<string, number>();
+  return records
+    .filter((r) => r.disposition === 'erase')
+    .map((r) => {
+      const n = (counters.get(r.source) ?? 0) + 1;
+      counters.set(r.source, n);
+      return { id: `${r.source}#${n}`, source: r.source, type: r.type, locator: r.locator, action: r.action!, params: r.erasure ?? {} };
+    });
+}
+
+export function buildPlan(d: Discovery, now = new Date()): ErasurePlan {
+  const steps = stepsFor(d.records);
+  const sources: PlanSource[] = d.sources.map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    status: s.status,
+    ...(s.reason ? { reason: s.reason } : {}),
+    fingerprint: s.fingerprint,
+    records: s.records,
+  }));
+  const planId = createHash('sha256')
+    .update(JSON.stringify({ sources: sources.map((s) => [s.name, s.fingerprint]), steps }))
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    format: PLAN_FORMAT,
+    planId,
+    createdAt: now.toISOString(),
+    subject: { identities: d.identities },
+    sources,
+    steps,
+    records: d.records.map(publicRecord),
+    summary: {
+      ...summarize(d.records),
+      steps: steps.length,
+      sourcesFailed: d.sources.filter((s) => s.status === 'failed').map((s) => s.name),
+    },
+  };
+}
+
+const identitySchema = z.object({ type: z.string(), value: z.string(), provenance: z.object({ via: z.string(), reason: z.string() }).passthrough() });
+const planSchema = z.object({
+  format: z.literal(PLAN_FORMAT),
+  planId: z.string().min(1),
+  createdAt: z.string(),
+  subject: z.object({ identities: z.array(identitySchema).min(1) }),
+  sources: z.array(z.object({ name: z.string(), kind: z.string(), status: z.enum(['ok', 'failed', 'skipped']), fingerprint: z.string() }).passthrough()),
+  steps: z.array(z.object({ id: z.string(), source: z.string(), type: z.string(), locator: z.string(), action: z.string(), params: z.record(z.string(), z.unknown()) })),
+  records: z.array(z.unknown()),
+  summary: z.unknown(),
+});
+
+export function readPlan(file: string): ErasurePlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--from-plan ${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'make a plan with `privacyctl erase SUBJECT --plan-out FILE`');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--from-plan ${file}: not JSON`, 'pass the file written by `privacyctl erase SUBJECT --plan-out FILE`');
+  }
+  const parsed = planSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new UsageError(`--from-plan ${file}: not a privacyctl plan (${i.path.join('.') || 'document'}: ${i.message})`, 'make a new plan with `privacyctl erase SUBJECT --plan-out FILE`');
+  }
+  return parsed.data as unknown as ErasurePlan;
+}

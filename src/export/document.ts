@@ -1,0 +1,66 @@
+// The access / portability export (DESIGN.md section 5): the records, and everything Art. 15
+// asks to be told about them.
+import type { Art15Facts } from '../adapters/types.js';
+import type { Controller } from '../core/config.js';
+import { summarize, type Discovery } from '../core/engine.js';
+import type { SubjectIdentity } from '../core/identity.js';
+import { publicRecord, type IdentityLink, type PersonalRecord } from '../core/record.js';
+
+export const EXPORT_FORMAT = 'privacyctl/export@1';
+
+export interface ExportSource {
+  name: string;
+  kind: string;
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  records: number;
+  /** Art. 15(1): categories actually found here, plus the configured ones. */
+  facts: Art15Facts;
+}
+
+export interface ExportDocument {
+  format: typeof EXPORT_FORMAT;
+  generatedAt: string;
+  generator: { name: 'privacyctl'; version: string };
+  request: { id: string | null; type: string; received: string; deadline: string };
+  controller: Controller;
+  subject: { identities: SubjectIdentity[]; candidates: IdentityLink[] };
+  sources: ExportSource[];
+  records: Array<Omit<PersonalRecord, 'erasure'>>;
+  summary: ReturnType<typeof summarize> & { sources: number; sourcesFailed: string[] };
+}
+
+export function buildExport(
+  d: Discovery,
+  meta: { controller: Controller; version: string; now?: Date; requestType?: string },
+): ExportDocument {
+  const now = meta.now ?? new Date();
+  const deadline = new Date(now.getTime() + meta.controller.responseDays * 86_400_000);
+  const sources: ExportSource[] = d.sources.map((s) => {
+    const found = new Set(d.records.filter((r) => r.source === s.name).flatMap((r) => r.categories));
+    return {
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      ...(s.reason ? { reason: s.reason } : {}),
+      records: s.records,
+      facts: { ...s.facts, categories: [...new Set([...found, ...s.facts.categories])].sort() },
+    };
+  });
+  return {
+    format: EXPORT_FORMAT,
+    generatedAt: now.toISOString(),
+    generator: { name: 'privacyctl', version: meta.version },
+    // No ledger entry: an ad-hoc request received now, answered within the controller's days.
+    request: { id: null, type: meta.requestType ?? 'access', received: now.toISOString(), deadline: deadline.toISOString() },
+    controller: meta.controller,
+    subject: { identities: d.identities, candidates: d.candidates },
+    sources,
+    records: d.records.map(publicRecord),
+    summary: {
+      ...summarize(d.records),
+      sources: sources.length,
+      sourcesFailed: sources.filter((s) => s.status === 'failed').map((s) => s.name),
+    },
+  };
+}
