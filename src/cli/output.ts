@@ -1,7 +1,7 @@
 // The one owner of stdout, stderr, colour and the spinner (DESIGN.md section 1, clig.dev).
 // stdout carries data only; everything for humans goes to stderr.
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Options as OraOptions, Ora } from 'ora';
 
 export interface OutputOptions {
   json: boolean;
@@ -21,10 +21,13 @@ export class Output {
   readonly debug: boolean;
   /** Colour and spinners: only for a person at a terminal. */
   readonly interactive: boolean;
+  /** A spinner also needs a terminal width (a pty of 0 columns would make ora redraw forever). */
+  private readonly spinnerAllowed: boolean;
   readonly c: ChalkInstance;
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
   private spinner?: Ora;
+  private ora?: (options: OraOptions) => Ora;
   private stdoutClosed = false;
 
   constructor(opts: OutputOptions) {
@@ -42,6 +45,14 @@ export class Output {
       env['CI'] === undefined &&
       opts.color &&
       !opts.json;
+    this.spinnerAllowed = this.interactive && (this.stderr.columns ?? 0) > 0;
+    // ora (and string-width under it) costs tens of milliseconds to load: only for a terminal.
+    if (this.spinnerAllowed) {
+      void import('ora').then(
+        (m) => (this.ora = m.default),
+        () => undefined,
+      );
+    }
     // chalk does not read NO_COLOR: its level is set here, from the rules above.
     this.c = new Chalk({ level: this.interactive ? 1 : 0 });
     // A closed pipe (`privacyctl export ... | head`) ends the run quietly.
@@ -94,10 +105,9 @@ export class Output {
 
   /** The spinner shows on a TTY; elsewhere each step is one plain line (unless --quiet). */
   progress(text: string): void {
-    if (this.quiet) return;
-    if (!this.interactive) return;
+    if (this.quiet || !this.spinnerAllowed || !this.ora) return;
     if (!this.spinner) {
-      this.spinner = ora({ text, stream: this.stderr, isEnabled: true, discardStdin: false }).start();
+      this.spinner = this.ora({ text, stream: this.stderr, isEnabled: true, discardStdin: false }).start();
     } else {
       this.spinner.text = text;
       if (!this.spinner.isSpinning) this.spinner.start();

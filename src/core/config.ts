@@ -79,11 +79,11 @@ export function loadConfig(file: string): LoadedConfig {
     }
     throw new ConfigError(`${file}: cannot read the config file (${code ?? String(err)})`, 'check its permissions');
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new ConfigError(`${file}: not valid YAML${where}: ${e.message.split('\n')[0]}`, 'fix the YAML syntax');
+    throw new ConfigError(`${file}: not valid YAML${where}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the YAML syntax');
   }
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

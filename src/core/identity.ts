@@ -104,15 +104,15 @@ export function identityKey(id: Identity): string {
   return `${id.type}:${id.value}`;
 }
 
-/** Split a cell that may hold several addresses ("a@x.org; b@y.org", "Ann <a@x.org>"). */
+/**
+ * The addresses in a cell that may hold several ("a@x.org; b@y.org", "Ann <a@x.org>, Bo <b@y.org>").
+ * Each token is compared whole; display names are never read as addresses unless they are one.
+ */
 export function emailsInCell(cell: string): string[] {
   const out: string[] = [];
-  const trimmed = cell.trim();
-  if (trimmed === '') return out;
-  const whole = normalizeEmail(trimmed);
-  if (whole !== null) return [whole];
-  for (const part of trimmed.split(/[,;]|\s+(?=[^\s<>]*@)/)) {
-    const e = normalizeEmail(part);
+  for (const token of cell.split(/[\s,;<>]+/)) {
+    if (!token.includes('@') && !token.includes('!')) continue;
+    const e = normalizeEmail(token);
     if (e !== null) out.push(e);
   }
   return out;
@@ -142,10 +142,19 @@ export class IdentityMatcher {
     return (this.byType.get(type)?.size ?? 0) > 0;
   }
 
-  /** Every canonical value, for substring pre-filters (a pre-filter only; matching is exact). */
+  /**
+   * Every canonical value, for substring pre-filters (a pre-filter only; matching is exact).
+   * Emails come in both written forms: user@domain and gitdm's user!domain.
+   */
   needles(types?: string[]): string[] {
     const out: string[] = [];
-    for (const [type, set] of this.byType) if (!types || types.includes(type)) out.push(...set);
+    for (const [type, set] of this.byType) {
+      if (types && !types.includes(type)) continue;
+      for (const v of set) {
+        out.push(v);
+        if (type === 'email') out.push(v.replace('@', '!'));
+      }
+    }
     return out;
   }
 

@@ -264,10 +264,36 @@ export class CsvAdapter implements SourceAdapter {
   }
 }
 
+// A-Z → a-z, every other byte as it is: a case-insensitive view whose offsets are byte offsets.
+// Four bytes a step (SWAR): far cheaper than String#toLowerCase or a byte-at-a-time loop.
+let scratch8 = Buffer.alloc(0);
+let scratch32 = new Uint32Array(0);
+
+export function lowerAscii(buf: Buffer, from: number, to: number): Buffer {
+  const len = to - from;
+  if (scratch8.length < len) {
+    const ab = new ArrayBuffer((Math.max(len, 1 << 18) + 3) & ~3);
+    scratch8 = Buffer.from(ab);
+    scratch32 = new Uint32Array(ab);
+  }
+  buf.copy(scratch8, 0, from, to);
+  const s32 = scratch32;
+  const words = (len + 3) >>> 2; // the bytes past `len` in the last word are never read
+  for (let i = 0; i < words; i++) {
+    const w = s32[i]!;
+    const h = w & 0x7f7f7f7f;
+    // bit 7 of each byte: ASCII, and >= 'A', and not > 'Z' (no carry crosses bytes: h <= 0x7f)
+    const upper = ~w & ((h + 0x3f3f3f3f) ^ (h + 0x25252525)) & 0x80808080;
+    s32[i] = w | (upper >>> 2);
+  }
+  return scratch8.subarray(0, len);
+}
+
 /**
  * Indexes of the records in `block` (from `first`) whose text may hold a needle. A cheap,
- * complete pre-filter: exact matching on parsed fields follows. ASCII needles are searched in a
- * latin1 view, whose offsets are byte offsets; others in the NFC-normalised text.
+ * complete pre-filter: exact matching on parsed fields follows. ASCII needles are searched in
+ * an ASCII-lower-cased copy of the bytes (a byte loop: far cheaper than String#toLowerCase);
+ * other needles in the NFC-normalised, lower-cased text.
  */
 function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean): number[] {
   const n = block.starts.length;
@@ -279,10 +305,10 @@ function candidateIndexes(block: Block, first: number, needles: string[], ascii:
     const text = block.buf.toString('utf8', from, to).normalize('NFC').toLowerCase();
     return needles.some((nd) => text.includes(nd)) ? all() : [];
   }
-  const text = block.buf.toString('latin1', from, to).toLowerCase();
+  const lower = lowerAscii(block.buf, from, to);
   const hits = new Set<number>();
   for (const nd of needles) {
-    for (let at = text.indexOf(nd); at !== -1; at = text.indexOf(nd, at + 1)) {
+    for (let at = lower.indexOf(nd, 0, 'latin1'); at !== -1; at = lower.indexOf(nd, at + 1, 'latin1')) {
       hits.add(recordAt(block.starts, first, from + at));
     }
   }

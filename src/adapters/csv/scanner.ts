@@ -38,7 +38,7 @@ export interface ScanOptions {
 }
 
 export async function* scanCsv(path: string, opts: ScanOptions): AsyncGenerator<Block> {
-  const stream = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 1 << 18 });
   let carry: Buffer | null = null;
   let fileOffset = 0; // offset in the file of buf[0]
   let line = 1;
