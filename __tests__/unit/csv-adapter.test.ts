@@ -113,6 +113,21 @@ describe('CsvAdapter.discover', () => {
     expect(records.map((r) => r.data['N'])).toEqual(['1']);
   });
 
+  it('a cell shared with another person: a manual step, with the other address withheld, and never erased', async () => {
+    const text = 'Email,N\n"Bob <bob@example.com>, Ann <ann@example.org>",1\n';
+    const file = path.join(dir, writeCsv(text));
+    const a = adapter();
+    const { records, links } = await discoverAll(a);
+    expect(records).toHaveLength(1);
+    expect(records[0]!.disposition).toBe('manual');
+    expect(records[0]!.manual).toMatch(/by hand/);
+    expect(JSON.stringify(records[0]!.data)).not.toContain('bob@example.com');
+    expect(records[0]!.data['Email']).toContain('ann@example.org');
+    expect(links).toEqual([]);
+    expect(await eraseAll(a, records)).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  });
+
   it('matches cells in "Name <addr>", mailto: and gitdm user!domain forms, as IdentityMatcher does', async () => {
     writeCsv('Email,N\nAnn Example <ann@example.org>,1\nmailto:ann@example.org,2\nann!example.org,3\njoann!example.org,4\n');
     const m = new IdentityMatcher([ANN]);
@@ -439,6 +454,32 @@ describe('CsvAdapter.erase', () => {
     const results = await eraseAll(a, records);
     expect(results.map((r) => r.status)).toEqual(['done', 'gone']);
     expect(fs.readFileSync(file, 'utf8')).toBe(header + edited + added);
+  });
+
+  it('never touches another person\'s row, even when a (forged) step carries its digest', async () => {
+    const text = 'Email,N\nann@example.org,1\njoann@example.org,2\n';
+    const file = path.join(dir, writeCsv(text));
+    const a = adapter();
+    const joann = (await discoverAll(a, [{ type: 'email', value: 'joann@example.org' }])).records;
+    // a plan for Ann whose step points at Joann's row (joann@ contains ann@, so it passes the pre-filter)
+    const steps = stepsFor(joann).map((st) => ({ ...st, source: 'survey' }));
+    const out: StepResult[] = [];
+    for await (const r of a.erase!(steps, new IdentityMatcher([ANN]), ctx())) out.push(r);
+    expect(out.map((r) => r.status)).toEqual(['gone']);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('removes temporary files left by a killed earlier rewrite, and only those of dead writers', async () => {
+    const file = path.join(dir, writeCsv('Email,N\nann@example.org,1\nbob@example.com,2\n'));
+    const stale = path.join(dir, '.survey.csv.privacyctl-999999999-deadbeef.tmp'); // no such pid
+    const live = path.join(dir, `.survey.csv.privacyctl-${process.pid}-cafebabe.tmp`);
+    fs.writeFileSync(stale, 'old copy');
+    fs.writeFileSync(live, 'in use');
+    const a = adapter();
+    await eraseAll(a, (await discoverAll(a)).records);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe('Email,N\nbob@example.com,2\n');
   });
 
   it('a missing file is a SourceError', async () => {

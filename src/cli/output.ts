@@ -2,6 +2,7 @@
 // stdout carries data only; everything for humans goes to stderr.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Options as OraOptions, Ora } from 'ora';
+import { InterruptedError } from '../core/errors.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -128,14 +129,23 @@ export class Output {
     if (this.spinner?.isSpinning) this.spinner.stop();
   }
 
-  /** Ask yes/no on the terminal; default No. */
+  /** Ask yes/no on the terminal; default No. Ctrl-C at the prompt interrupts (exit 130). */
   async confirm(question: string): Promise<boolean> {
     this.stopSpinner();
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: this.stderr });
+    const ac = new AbortController();
+    // readline takes Ctrl-C from the terminal itself: turn it into an interruption.
+    rl.on('SIGINT', () => ac.abort());
     try {
-      const answer = await rl.question(`${question} [y/N] `);
+      const answer = await rl.question(`${question} [y/N] `, { signal: ac.signal });
       return /^y(es)?$/i.test(answer.trim());
+    } catch (err) {
+      if (ac.signal.aborted) {
+        this.stderr.write('\n');
+        throw new InterruptedError('interrupted at the confirmation prompt; nothing was erased', 're-run the command to start again');
+      }
+      throw err;
     } finally {
       rl.close();
     }

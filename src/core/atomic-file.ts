@@ -26,11 +26,41 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
+ * Remove temporary files that an earlier run killed mid-rewrite (kill -9, power loss) left
+ * beside `path`: each is a stale copy of other people's data. Only files whose writer is gone.
+ */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.privacyctl-`;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    await fsp.unlink(join(dirname(path), name)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Replace `path` with what `produce` writes, keeping the original's mode and owner.
  * `produce` returns false to leave the file untouched (nothing needed changing).
  */
 export async function atomicRewrite(path: string, produce: (out: AtomicWriter) => Promise<boolean>): Promise<boolean> {
   const st = await fsp.stat(path);
+  await removeStaleTemps(path);
   const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, 'wx', st.mode & 0o7777);
   let committed = false;

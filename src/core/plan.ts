@@ -52,10 +52,7 @@ export function buildPlan(d: Discovery, now = new Date()): ErasurePlan {
     fingerprint: s.fingerprint,
     records: s.records,
   }));
-  const planId = createHash('sha256')
-    .update(JSON.stringify({ sources: sources.map((s) => [s.name, s.fingerprint]), steps }))
-    .digest('hex')
-    .slice(0, 16);
+  const planId = computePlanId({ subject: { identities: d.identities }, sources, steps });
   return {
     format: PLAN_FORMAT,
     planId,
@@ -70,6 +67,23 @@ export function buildPlan(d: Discovery, now = new Date()): ErasurePlan {
       sourcesFailed: d.sources.filter((s) => s.status === 'failed').map((s) => s.name),
     },
   };
+}
+
+/**
+ * A digest of what a plan would do and to whom. Not a signature — whoever can write a plan can
+ * recompute it — but it catches a plan edited by hand or damaged in transit.
+ */
+export function computePlanId(plan: Pick<ErasurePlan, 'subject' | 'sources' | 'steps'>): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        identities: plan.subject.identities.map((i) => [i.type, i.value]),
+        sources: plan.sources.map((s) => [s.name, s.fingerprint]),
+        steps: plan.steps.map((s) => [s.id, s.source, s.type, s.locator, s.action, s.params]),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
 }
 
 const identitySchema = z.object({ type: z.string(), value: z.string(), provenance: z.object({ via: z.string(), reason: z.string() }).passthrough() });
@@ -102,5 +116,9 @@ export function readPlan(file: string): ErasurePlan {
     const i = parsed.error.issues[0]!;
     throw new UsageError(`--from-plan ${file}: not a privacyctl plan (${i.path.join('.') || 'document'}: ${i.message})`, 'make a new plan with `privacyctl erase SUBJECT --plan-out FILE`');
   }
-  return parsed.data as unknown as ErasurePlan;
+  const plan = parsed.data as unknown as ErasurePlan;
+  if (computePlanId(plan) !== plan.planId) {
+    throw new UsageError(`--from-plan ${file}: the plan was changed after it was made (its content does not match plan ${plan.planId}); refusing to act on it`, 'make a new plan with `privacyctl erase SUBJECT --plan-out FILE` and review that');
+  }
+  return plan;
 }

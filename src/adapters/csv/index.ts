@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
@@ -171,6 +171,21 @@ export class CsvAdapter implements SourceAdapter {
     if (!header) throw new SourceError(`${this.cfg.path}: the file is empty (no header row)`, 'point the source at a CSV export with a header row');
   }
 
+  /**
+   * Whose row is this? 'subject' when a mapped cell names the subject and no mapped cell lists
+   * another address in the same cell; 'shared' when a cell lists the subject with somebody else.
+   */
+  private rowOwnership(header: Header, fields: string[], subject: IdentityMatcher): 'subject' | 'shared' | 'other' {
+    let mine = false;
+    for (const m of header.mapped) {
+      const cell = fields[m.index] ?? '';
+      if (subject.matchCell(m.type, cell) === null) continue;
+      mine = true;
+      if (m.type === 'email' && emailsInCell(cell).some((e) => subject.matchCell('email', e) === null)) return 'shared';
+    }
+    return mine ? 'subject' : 'other';
+  }
+
   private *toRecords(c: Candidate, header: Header, subject: IdentityMatcher): Iterable<PersonalRecord | IdentityLink> {
     const matched: MatchedIdentity[] = [];
     const others: MatchedIdentity[] = [];
@@ -183,27 +198,36 @@ export class CsvAdapter implements SourceAdapter {
         if (v !== null) others.push({ type: m.type, value: v, field: m.column });
       }
     }
+    const shared = this.rowOwnership(header, c.fields, subject) === 'shared';
     const data: Record<string, unknown> = {};
     const categories = new Set<string>();
+    const emailColumns = new Set(header.mapped.filter((m) => m.type === 'email').map((m) => m.index));
     header.names.forEach((name, i) => {
-      const value = c.fields[i] ?? '';
+      let value = c.fields[i] ?? '';
+      // Another person's address in the same cell is theirs, not the subject's: withhold it.
+      if (shared && emailColumns.has(i)) value = withholdOthers(value, subject);
       data[name] = value;
       if (value.trim() !== '') categories.add(categoryOfColumn(name, this.cfg.columns));
     });
     const locator = `${this.cfg.path}:${c.line}`;
     const redact = typeof this.cfg.erase === 'object' ? this.cfg.erase.redact : undefined;
-    yield {
-      source: this.name,
-      type: 'csv-row',
-      locator,
-      matched,
-      categories: [...categories].sort(),
-      data,
-      disposition: 'erase',
-      action: redact ? 'redact-fields' : 'delete-row',
-      erasure: { digest: c.digest, line: c.line, ...(redact ? { fields: redact } : {}) },
-    };
-    if (this.cfg.links !== 'none' && matched.length > 0) {
+    const base = { source: this.name, type: 'csv-row', locator, matched, categories: [...categories].sort(), data };
+    if (shared) {
+      // Deleting or blanking the row would erase the other person's data too: a person decides.
+      yield {
+        ...base,
+        disposition: 'manual',
+        manual: `${this.cfg.path} line ${c.line} lists this person together with someone else; remove only this person's address from it by hand`,
+      };
+    } else {
+      yield {
+        ...base,
+        disposition: 'erase',
+        action: redact ? 'redact-fields' : 'delete-row',
+        erasure: { digest: c.digest, line: c.line, ...(redact ? { fields: redact } : {}) },
+      };
+    }
+    if (this.cfg.links !== 'none' && matched.length > 0 && !shared) {
       for (const o of others) {
         yield {
           kind: 'identity-link',
@@ -243,8 +267,11 @@ export class CsvAdapter implements SourceAdapter {
           const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
           const digest = createHash('sha256').update(bytes).digest('hex');
           if (!wanted.has(digest)) continue;
-          // Act only on the planned rows: a row added since the plan is left for the next plan.
+          // Act only on planned rows (a row added since the plan waits for the next plan), and
+          // only on rows that name the subject and nobody else: a plan is a file, and a file can
+          // be edited.
           const fields = this.parseRecord(bytes, block.lines[i]!);
+          if (this.rowOwnership(header, fields, subject) !== 'subject') continue;
           await out.write(block.buf.subarray(copied, block.starts[i]));
           if (typeof this.cfg.erase === 'object') {
             for (const col of header.redact) fields[col] = '';
@@ -262,6 +289,16 @@ export class CsvAdapter implements SourceAdapter {
     }
     return changed;
   }
+}
+
+const WITHHELD = "[another person's address withheld]";
+
+/** The cell with every address that is not the subject's replaced by a placeholder. */
+function withholdOthers(cell: string, subject: IdentityMatcher): string {
+  return cell.replace(/[^\s,;<>]*[@!][^\s,;<>]*/g, (token) => {
+    const e = emailsInCell(token);
+    return e.length > 0 && subject.matchCell('email', e[0]!) === null ? WITHHELD : token;
+  });
 }
 
 // A-Z → a-z, every other byte as it is: a case-insensitive view whose offsets are byte offsets.
