@@ -113,6 +113,13 @@ describe('CsvAdapter.discover', () => {
     expect(records.map((r) => r.data['N'])).toEqual(['1']);
   });
 
+  it('finds a long local part in both written forms, and not a longer address that ends with it', async () => {
+    const subject = { type: 'email', value: 'ann.example@example.org' };
+    writeCsv('Email,N\nANN.EXAMPLE!example.org,1\njoann.example@example.org,2\nann.example@example.org.invalid,3\nann.example@Example.ORG,4\n');
+    const { records } = await discoverAll(adapter(), [subject]);
+    expect(records.map((r) => r.data['N'])).toEqual(['1', '4']);
+  });
+
   it('a cell shared with another person: a manual step, with the other address withheld, and never erased', async () => {
     const text = 'Email,N\n"Bob <bob@example.com>, Ann <ann@example.org>",1\n';
     const file = path.join(dir, writeCsv(text));

@@ -25,6 +25,8 @@ export class Output {
   /** A spinner also needs a terminal width (a pty of 0 columns would make ora redraw forever). */
   private readonly spinnerAllowed: boolean;
   readonly c: ChalkInstance;
+  /** Colour for human-readable data on stdout: only when stdout itself is a terminal. */
+  readonly cData: ChalkInstance;
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
   private spinner?: Ora;
@@ -39,13 +41,9 @@ export class Output {
     this.quiet = opts.quiet;
     this.verbose = opts.verbose && !opts.quiet;
     this.debug = opts.debug;
-    this.interactive =
-      Boolean(this.stderr.isTTY) &&
-      !env['NO_COLOR'] &&
-      env['TERM'] !== 'dumb' &&
-      env['CI'] === undefined &&
-      opts.color &&
-      !opts.json;
+    const colourAllowed = !env['NO_COLOR'] && env['TERM'] !== 'dumb' && env['CI'] === undefined && opts.color && !opts.json;
+    this.interactive = Boolean(this.stderr.isTTY) && colourAllowed;
+    this.cData = new Chalk({ level: colourAllowed && this.stdout.isTTY ? 1 : 0 });
     this.spinnerAllowed = this.interactive && (this.stderr.columns ?? 0) > 0;
     // ora (and string-width under it) costs tens of milliseconds to load: only for a terminal.
     if (this.spinnerAllowed) {

@@ -145,6 +145,7 @@ export class CsvAdapter implements SourceAdapter {
     const needles = subject.needles([...this.identityTypes]);
     if (needles.length === 0) return;
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
+    const plans = searchPlans(needles);
     let header: Header | undefined;
     for await (const block of this.blocks(signal)) {
       let first = 0;
@@ -153,7 +154,7 @@ export class CsvAdapter implements SourceAdapter {
         header = this.readHeader(block);
         first = 1;
       }
-      for (const i of candidateIndexes(block, first, needles, ascii)) {
+      for (const i of candidateIndexes(block, first, needles, ascii, plans)) {
         const line = block.lines[i]!;
         const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
         const fields = this.parseRecord(bytes, line);
@@ -255,6 +256,7 @@ export class CsvAdapter implements SourceAdapter {
     let changed = false;
     const needles = subject.needles([...this.identityTypes]);
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
+    const plans = searchPlans(needles);
     for await (const block of this.blocks(signal)) {
       let first = 0;
       if (!header && block.starts.length > 0) {
@@ -263,7 +265,7 @@ export class CsvAdapter implements SourceAdapter {
       }
       let copied = 0; // bytes of block.buf already written
       if (header && needles.length > 0) {
-        for (const i of candidateIndexes(block, first, needles, ascii)) {
+        for (const i of candidateIndexes(block, first, needles, ascii, plans)) {
           const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
           const digest = createHash('sha256').update(bytes).digest('hex');
           if (!wanted.has(digest)) continue;
@@ -332,7 +334,34 @@ export function lowerAscii(buf: Buffer, from: number, to: number): Buffer {
  * an ASCII-lower-cased copy of the bytes (a byte loop: far cheaper than String#toLowerCase);
  * other needles in the NFC-normalised, lower-cased text.
  */
-function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean): number[] {
+interface SearchPlan {
+  pattern: Buffer;
+  /** When set, a hit counts only if one of these follows the pattern. */
+  tails?: Buffer[];
+}
+
+/**
+ * How to look for the needles in the lower-cased bytes. An address and its gitdm twin
+ * (`l@d`, `l!d`) share one search for the local part when it is long enough to be rare,
+ * instead of two searches of the whole block.
+ */
+export function searchPlans(needles: string[]): SearchPlan[] {
+  const rest = new Set(needles);
+  const plans: SearchPlan[] = [];
+  for (const nd of needles) {
+    const at = nd.indexOf('@');
+    const twin = at > 0 ? `${nd.slice(0, at)}!${nd.slice(at + 1)}` : '';
+    if (at >= 6 && rest.has(nd) && rest.has(twin)) {
+      plans.push({ pattern: Buffer.from(nd.slice(0, at), 'latin1'), tails: [Buffer.from(nd.slice(at), 'latin1'), Buffer.from(twin.slice(at), 'latin1')] });
+      rest.delete(nd);
+      rest.delete(twin);
+    }
+  }
+  for (const nd of rest) plans.push({ pattern: Buffer.from(nd, 'latin1') });
+  return plans;
+}
+
+function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean, plans: SearchPlan[]): number[] {
   const n = block.starts.length;
   if (n <= first) return [];
   const from = block.starts[first]!;
@@ -344,8 +373,10 @@ function candidateIndexes(block: Block, first: number, needles: string[], ascii:
   }
   const lower = lowerAscii(block.buf, from, to);
   const hits = new Set<number>();
-  for (const nd of needles) {
-    for (let at = lower.indexOf(nd, 0, 'latin1'); at !== -1; at = lower.indexOf(nd, at + 1, 'latin1')) {
+  for (const { pattern, tails } of plans) {
+    for (let at = lower.indexOf(pattern); at !== -1; at = lower.indexOf(pattern, at + 1)) {
+      const end = at + pattern.length;
+      if (tails && !tails.some((t) => lower.subarray(end, end + t.length).equals(t))) continue;
       hits.add(recordAt(block.starts, first, from + at));
     }
   }

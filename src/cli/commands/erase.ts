@@ -27,11 +27,11 @@ interface EraseFlags extends SubjectFlags {
 function renderPlan(out: Output, plan: ErasurePlan): string {
   const lines = [`Erasure plan ${plan.planId} (${plan.subject.identities.length} identit${plan.subject.identities.length === 1 ? 'y' : 'ies'})`];
   for (const r of plan.records) {
-    const tag = r.disposition === 'erase' ? out.c.red('ERASE ') : r.disposition === 'retain' ? out.c.green('RETAIN') : out.c.yellow('MANUAL');
+    const tag = r.disposition === 'erase' ? out.cData.red('ERASE ') : r.disposition === 'retain' ? out.cData.green('RETAIN') : out.cData.yellow('MANUAL');
     const why = r.disposition === 'erase' ? r.action : r.disposition === 'retain' ? r.retention?.reason : r.manual;
     lines.push(`  ${tag}  ${r.source}  ${r.type}  ${r.locator}  ${why ?? ''}`);
   }
-  for (const s of plan.sources) if (s.status === 'failed') lines.push(`  ${out.c.red('FAILED')}  ${s.name}: ${s.reason}`);
+  for (const s of plan.sources) if (s.status === 'failed') lines.push(`  ${out.cData.red('FAILED')}  ${s.name}: ${s.reason}`);
   const sum = plan.summary;
   lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;

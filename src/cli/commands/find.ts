@@ -29,7 +29,7 @@ function render(out: Output, r: ReturnType<typeof findResult>): string {
       s.status === 'ok'
         ? `${s.records} record${s.records === 1 ? '' : 's'}${s.records ? ` (${Object.entries(s.byType).map(([t, n]) => `${t} ×${n}`).join(', ')})` : ''}`
         : `${s.status}: ${s.reason}`;
-    lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' ? out.c.red(what) : what}`);
+    lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' ? out.cData.red(what) : what}`);
   }
   if (r.candidates.length > 0) {
     lines.push('', 'Candidate identities (not followed; accept with --include-identity TYPE:VALUE):');
