@@ -110,8 +110,8 @@ describe('loadConfig: schema errors name the path', () => {
     expect(err.message).toContain('sources[0].kind');
   });
 
-  it('planned kinds (github, git, ...) say they are not in this version', () => {
-    for (const kind of ['github', 'git', 'gitdm', 'mbox', 'slack-export', 'sql', 'analytics']) {
+  it('planned kinds (mbox, sql, ...) say they are not in this version', () => {
+    for (const kind of ['mbox', 'slack-export', 'sql', 'analytics']) {
       const err = configError(write(`sources:\n  - { name: s, kind: ${kind} }\n`));
       expect(err.message).toContain(`"${kind}"`);
       expect(err.message).toContain('not in this version');

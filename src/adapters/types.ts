@@ -19,6 +19,11 @@ export interface AdapterLog {
 export interface AdapterContext {
   signal: AbortSignal;
   log: AdapterLog;
+  /**
+   * Counters an adapter keeps for this run (requests made, items read, waits); they appear in
+   * the source's status in --json output and exports.
+   */
+  stats: Record<string, number>;
 }
 
 export interface ErasureStep {

@@ -84,7 +84,7 @@ export async function applyPlan(
     const byId = new Map(steps.map((s) => [s.id, s]));
     try {
       let done = 0;
-      for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log }) as AsyncIterable<StepResult>) {
+      for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log, stats: {} }) as AsyncIterable<StepResult>) {
         const step = byId.get(result.stepId);
         if (!step) continue;
         journal.append({ event: 'step', stepId: step.id, source: name, type: step.type, locator: step.locator, action: step.action, status: result.status, ...(result.detail ? { detail: result.detail } : {}) });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { AdapterContext, AdapterLog, Art15Facts, SourceAdapter } from '../adapters/types.js';
 import type { LoadedConfig, LoadedSource } from './config.js';
-import { AuthError, ConfigError, PrivacyctlError, ExitCode, InterruptedError, errorMessage, type ExitCodeValue } from './errors.js';
+import { AuthError, ConfigError, PrivacyctlError, SourceSkipped, ExitCode, InterruptedError, errorMessage, type ExitCodeValue } from './errors.js';
 import { IdentityMatcher, identityKey, type SubjectIdentity } from './identity.js';
 import { policyViolation } from './policy.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from './record.js';
@@ -21,6 +21,8 @@ export interface SourceStatus {
   durationMs: number;
   /** Digest of the records found here; a plan refuses to run when it changes. */
   fingerprint: string;
+  /** The adapter's counters for this run (e.g. requests). */
+  stats?: Record<string, number>;
   facts: Art15Facts;
 }
 
@@ -54,23 +56,29 @@ export function createAdapter(config: LoadedConfig, source: LoadedSource): Sourc
 
 export async function discover(config: LoadedConfig, given: SubjectIdentity[], opts: DiscoverOptions): Promise<Discovery> {
   const identities = new Map(given.map((id) => [identityKey(id), id]));
-  let round: { records: PersonalRecord[]; links: IdentityLink[]; sources: SourceStatus[] };
-  for (let n = 1; ; n++) {
-    round = await discoverRound(config, [...identities.values()], opts, n > 1);
-    if (!opts.expand || n >= MAX_ROUNDS) break;
-    let added = false;
+  // Round 1 searches for the given identities; each later round only for the identities the
+  // previous round added (strong links), until nothing new appears or the bound is reached.
+  let round = await discoverRound(config, [...identities.values()], opts, false);
+  const all = { records: round.records, links: round.links, sources: round.sources };
+  for (let n = 2; opts.expand && n <= MAX_ROUNDS; n++) {
+    const added: SubjectIdentity[] = [];
     for (const link of round.links) {
       if (link.strength !== 'strong' || !identities.has(identityKey(link.from)) || identities.has(identityKey(link.to))) continue;
-      identities.set(identityKey(link.to), {
+      const id: SubjectIdentity = {
         ...link.to,
         provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from },
-      });
-      added = true;
+      };
+      identities.set(identityKey(id), id);
+      added.push(id);
     }
-    if (!added) break;
+    if (added.length === 0) break;
+    round = await discoverRound(config, added, opts, true);
+    all.records = mergeRecords(all.records, round.records);
+    all.links.push(...round.links);
+    all.sources = all.sources.map((s, i) => mergeStatus(s, round.sources[i]!, all.records));
   }
   const seen = new Set<string>();
-  const candidates = round.links.filter((l) => {
+  const candidates = all.links.filter((l) => {
     const key = identityKey(l.to);
     if (identities.has(key) || seen.has(key)) return false;
     seen.add(key);
@@ -78,12 +86,43 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
   });
   // A config that does not fit its data is a usage error: exit 2 with nothing written, rather
   // than an export that quietly lacks a source because of a typo.
-  const failedConfig = round.sources.find((s) => s.failure === 'config');
+  const failedConfig = all.sources.find((s) => s.failure === 'config');
   if (failedConfig) throw new ConfigError(failedConfig.reason!, failedConfig.hint ?? 'fix the config file; nothing was written');
-  return { identities: [...identities.values()], candidates, records: round.records, sources: round.sources };
+  return { identities: [...identities.values()], candidates, records: all.records, sources: all.sources };
+}
+
+/** The same record found for two identities is one record, matched twice. */
+function mergeRecords(a: PersonalRecord[], b: PersonalRecord[]): PersonalRecord[] {
+  const byKey = new Map(a.map((r) => [`${r.source}\u0000${r.type}\u0000${r.locator}`, r]));
+  for (const r of b) {
+    const key = `${r.source}\u0000${r.type}\u0000${r.locator}`;
+    const prev = byKey.get(key);
+    if (!prev) byKey.set(key, r);
+    else {
+      const have = new Set(prev.matched.map((m) => `${m.type}:${m.value}:${m.field}`));
+      byKey.set(key, { ...prev, matched: [...prev.matched, ...r.matched.filter((m) => !have.has(`${m.type}:${m.value}:${m.field}`))] });
+    }
+  }
+  return [...byKey.values()];
+}
+
+function mergeStatus(a: SourceStatus, b: SourceStatus, records: PersonalRecord[]): SourceStatus {
+  const mine = records.filter((r) => r.source === a.name);
+  const stats: Record<string, number> = { ...(a.stats ?? {}) };
+  for (const [k, v] of Object.entries(b.stats ?? {})) stats[k] = (stats[k] ?? 0) + v;
+  // A source that failed (or was skipped) in either round says so.
+  const worse = a.status === 'failed' ? a : b.status === 'failed' ? b : a.status === 'skipped' ? b : a;
+  return {
+    ...worse,
+    records: worse.status === 'failed' ? 0 : mine.length,
+    durationMs: a.durationMs + b.durationMs,
+    fingerprint: fingerprintOf(worse.status === 'failed' ? [] : mine),
+    ...(Object.keys(stats).length > 0 ? { stats } : {}),
+  };
 }
 
 async function discoverRound(config: LoadedConfig, identities: SubjectIdentity[], opts: DiscoverOptions, quiet: boolean) {
+  // quiet: a later round is progress the operator already saw, source by source
   const matcher = new IdentityMatcher(identities);
   const results = await Promise.all(config.sources.map((source) => discoverSource(config, source, matcher, opts, quiet)));
   if (opts.signal.aborted) throw new InterruptedError('interrupted; nothing was written', 're-run the command');
@@ -99,8 +138,16 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   const records: PersonalRecord[] = [];
   const links: IdentityLink[] = [];
   const base = { name: source.name, kind: source.kind, facts: source.facts, records: 0, durationMs: 0, fingerprint: '' };
+  const stats: Record<string, number> = {};
   const finish = (s: Omit<SourceStatus, 'records' | 'durationMs' | 'fingerprint' | 'name' | 'kind' | 'facts'>) => {
-    const status: SourceStatus = { ...base, ...s, records: records.length, durationMs: Date.now() - started, fingerprint: fingerprintOf(records) };
+    const status: SourceStatus = {
+      ...base,
+      ...s,
+      records: records.length,
+      durationMs: Date.now() - started,
+      fingerprint: fingerprintOf(records),
+      ...(Object.keys(stats).length > 0 ? { stats } : {}),
+    };
     if (!quiet) opts.progress?.sourceFinished(status);
     return { records, links, status };
   };
@@ -110,7 +157,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
     return finish({ status: 'skipped', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
   }
   if (!quiet) opts.progress?.sourceStarted(source.name);
-  const ctx: AdapterContext = { signal: opts.signal, log: opts.log };
+  const ctx: AdapterContext = { signal: opts.signal, log: opts.log, stats };
   try {
     for await (const item of adapter.discover(matcher, ctx)) {
       if (isIdentityLink(item)) {
@@ -125,6 +172,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   } catch (err) {
     records.length = 0; // a failed source contributes no partial record list: it is reported failed
     links.length = 0;
+    if (err instanceof SourceSkipped) return finish({ status: 'skipped', reason: err.message });
     if (err instanceof ConfigError) return finish({ status: 'failed', failure: 'config', reason: err.message, hint: err.hint });
     if (opts.signal.aborted) return finish({ status: 'failed', failure: 'error', reason: 'interrupted' });
     const hint = err instanceof PrivacyctlError ? err.hint : undefined;

@@ -44,6 +44,15 @@ export class SourceError extends PrivacyctlError {
   override readonly exitCode = ExitCode.PARTIAL;
 }
 
+/**
+ * The source cannot take part in this run, for a reason that is not a failure (no token set for
+ * an optional online source): it is reported `skipped` with the reason, and the exit code is
+ * not affected.
+ */
+export class SourceSkipped extends PrivacyctlError {
+  override readonly exitCode = ExitCode.OK;
+}
+
 /** A reviewed plan no longer describes the sources: refuse to act on it. */
 export class PlanMismatchError extends PrivacyctlError {
   override readonly exitCode = ExitCode.USAGE;

@@ -14,6 +14,8 @@ export interface ExportSource {
   status: 'ok' | 'failed' | 'skipped';
   reason?: string;
   records: number;
+  /** The adapter's counters for this run (e.g. requests made). */
+  stats?: Record<string, number>;
   /** Art. 15(1): categories actually found here, plus the configured ones. */
   facts: Art15Facts;
 }
@@ -44,6 +46,7 @@ export function buildExport(
       status: s.status,
       ...(s.reason ? { reason: s.reason } : {}),
       records: s.records,
+      ...(s.stats ? { stats: s.stats } : {}),
       facts: { ...s.facts, categories: [...new Set([...found, ...s.facts.categories])].sort() },
     };
   });

@@ -13,7 +13,7 @@ export function findResult(d: Discovery) {
     sources: d.sources.map((s) => {
       const byType: Record<string, number> = {};
       for (const r of d.records) if (r.source === s.name) byType[r.type] = (byType[r.type] ?? 0) + 1;
-      return { name: s.name, kind: s.kind, status: s.status, ...(s.reason ? { reason: s.reason } : {}), records: s.records, byType };
+      return { name: s.name, kind: s.kind, status: s.status, ...(s.reason ? { reason: s.reason } : {}), records: s.records, byType, ...(s.stats ? { stats: s.stats } : {}) };
     }),
     summary: summarize(d.records),
   };
