@@ -29,7 +29,7 @@ function writeCsv(content: string | Buffer, name = 'survey.csv'): string {
 
 function adapter(cfg: Record<string, unknown> = {}): SourceAdapter {
   const parsed = csvSourceSchema.parse({ name: 'survey', kind: 'csv', path: 'survey.csv', match: { email: ['Email'] }, ...cfg });
-  return csvFactory.create(parsed, { configDir: dir });
+  return csvFactory.create(parsed, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
 async function discoverAll(a: SourceAdapter, ids: Identity[] = [ANN]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {

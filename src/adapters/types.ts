@@ -78,6 +78,8 @@ export interface BaseSourceConfig {
 export interface AdapterEnv {
   /** Directory of the config file: relative paths in a source resolve against it. */
   configDir: string;
+  /** The state directory (absolute; may not exist yet): for an adapter's caches. */
+  stateDir: string;
 }
 
 export interface AdapterFactory<C extends BaseSourceConfig = BaseSourceConfig> {

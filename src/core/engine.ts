@@ -51,7 +51,7 @@ export interface DiscoverOptions {
 const MAX_ROUNDS = 3;
 
 export function createAdapter(config: LoadedConfig, source: LoadedSource): SourceAdapter {
-  return source.factory.create(source.config, { configDir: config.dir });
+  return source.factory.create(source.config, { configDir: config.dir, stateDir: config.stateDir });
 }
 
 export async function discover(config: LoadedConfig, given: SubjectIdentity[], opts: DiscoverOptions): Promise<Discovery> {
