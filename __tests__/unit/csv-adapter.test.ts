@@ -12,7 +12,7 @@ import { stepsFor } from '../../src/core/plan.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 
 const ANN: Identity = { type: 'email', value: 'ann@example.org' };
-const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} } });
+const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
 
 let dir: string;
 beforeEach(() => {
