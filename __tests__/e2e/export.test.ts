@@ -123,13 +123,13 @@ describe('export formats and destinations', () => {
     expect(r.stderr).toContain('out.json');
   });
 
-  it('-o bundle/ writes every format plus one CSV per source', () => {
+  it('-o bundle/ writes every format, one CSV per source, report.html and README.txt', () => {
     const r = run(ws, ['export', '--email', ANN, '-o', 'bundle/']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const dir = join(ws, 'bundle');
     expect(modeOf(dir)).toBe(0o700);
-    for (const f of ['export.json', 'export.ndjson', 'export.csv', ...SOURCES.map((s) => `sources/${s}.csv`)]) {
+    for (const f of ['export.json', 'export.ndjson', 'export.csv', 'report.html', 'README.txt', ...SOURCES.map((s) => `sources/${s}.csv`)]) {
       expect(existsSync(join(dir, f))).toBe(true);
       expect(modeOf(join(dir, f))).toBe(0o600);
     }
@@ -139,6 +139,9 @@ describe('export formats and destinations', () => {
     const contest = parse(readFileSync(join(dir, 'sources/logo-contest.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
     expect(contest.length).toBeGreaterThan(0);
     expect(contest.every((x) => x['source'] === 'logo-contest')).toBe(true);
+    const readme = readFileSync(join(dir, 'README.txt'), 'utf8');
+    for (const f of ['report.html', 'export.json', 'export.csv', 'sources/logo-contest.csv']) expect(readme).toContain(f);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('Your personal data held by Lanternfish Project (demo)');
   });
 
   it('--json with -o prints where the files went (not the export) on stdout', () => {

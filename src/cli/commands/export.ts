@@ -8,17 +8,18 @@ import { UsageError } from '../../core/errors.js';
 import { writeBundle } from '../../export/bundle.js';
 import { toCsv } from '../../export/csv.js';
 import { buildExport, type ExportDocument } from '../../export/document.js';
+import { toHtml } from '../../export/html.js';
 import { toJson } from '../../export/json.js';
 import { toNdjson } from '../../export/ndjson.js';
 import { discoverSubject } from '../discover.js';
 import type { Runner } from '../main.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
 
-type Format = 'json' | 'ndjson' | 'csv';
-const WRITERS: Record<Format, (d: ExportDocument) => string> = { json: toJson, ndjson: toNdjson, csv: toCsv };
+type Format = 'json' | 'ndjson' | 'csv' | 'html';
+const WRITERS: Record<Format, (d: ExportDocument) => string> = { json: toJson, ndjson: toNdjson, csv: toCsv, html: toHtml };
 
 interface ExportFlags extends SubjectFlags {
-  format: Format | 'html';
+  format: Format;
   output?: string;
 }
 
@@ -48,11 +49,10 @@ export function registerExport(program: Command, run: Runner): void {
     program
       .command('export')
       .description("the person's data from every source, with the Art. 15 facts (access, portability)")
-      .addOption(new Option('-f, --format <format>', 'json, ndjson (one record a line) or csv (one row per field)').choices(['json', 'ndjson', 'csv', 'html']).default('json'))
-      .option('-o, --output <path>', 'write to FILE (mode 0600), or DIR/ for a bundle of every format; default stdout'),
+      .addOption(new Option('-f, --format <format>', 'json, ndjson (one record a line), csv (one row per field) or html (a page for the person)').choices(['json', 'ndjson', 'csv', 'html']).default('json'))
+      .option('-o, --output <path>', 'write to FILE (mode 0600), or DIR/ for a bundle: every format, one CSV per source, report.html, README.txt; default stdout'),
   ).action(
     run<ExportFlags>(async (ctx, flags) => {
-      if (flags.format === 'html') throw new UsageError('--format html is not available in this version', 'use json, ndjson or csv');
       const target = resolveTarget(flags.output);
       const d = await discoverSubject(ctx, flags);
       const doc = buildExport(d, { controller: ctx.config().controller, version: ctx.version });

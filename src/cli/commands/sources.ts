@@ -14,7 +14,13 @@ export function registerSources(program: Command, run: Runner): void {
         const config = ctx.config();
         const rows = await Promise.all(
           config.sources.map(async (s) => {
-            const base = { name: s.name, kind: s.kind, facts: s.facts };
+            // Art. 15 facts the reply would leave blank: flagged so the config can be completed.
+            const missingFacts = (['categories', 'purpose', 'retention', 'origin'] as const).filter((k) => {
+              const v = s.facts[k];
+              return Array.isArray(v) ? v.length === 0 : !v;
+            });
+            if (missingFacts.length > 0) ctx.out.warn(`${s.name}: Art. 15 facts missing from the config: ${missingFacts.join(', ')}`);
+            const base = { name: s.name, kind: s.kind, facts: s.facts, missingFacts };
             if (!flags.check) return base;
             ctx.out.progress(`checking ${s.name}`);
             const check = await createAdapter(config, s).check(ctx.signal);
