@@ -61,7 +61,7 @@ const HOSTILE_ROW = 'Mallory;<script>window.__pwned=1</script>;ann@example.org;"
     expect(await page.locator('svg.chart rect').count()).toBeGreaterThan(0);
 
     // The hostile cells are shown as text, and did nothing.
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('body').innerText()).toContain('<script>window.__pwned=1</script>');
     expect(await page.locator('script').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
@@ -79,7 +79,8 @@ const HOSTILE_ROW = 'Mallory;<script>window.__pwned=1</script>;ann@example.org;"
     const page = await browser.newPage();
     await page.goto(pathToFileURL(report).href);
     await page.emulateMedia({ media: 'print' });
-    const overflow = await page.locator('.scroll').first().evaluate((el) => getComputedStyle(el).overflow);
+    // runs in the page, where getComputedStyle exists (this file is type-checked without the DOM lib)
+    const overflow = await page.locator('.scroll').first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { overflow: string } }).getComputedStyle(el).overflow);
     expect(overflow).toBe('visible');
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
