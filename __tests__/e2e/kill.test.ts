@@ -27,6 +27,7 @@ function bigBooth(original: string): Buffer {
 function prepare(content: Buffer): string {
   const ws = makeWorkspace();
   writeFileSync(join(ws, BOOTH), content);
+  ORIGINAL = new Set(listFiles(ws));
   return ws;
 }
 
@@ -46,10 +47,11 @@ function journalText(ws: string): string {
 }
 
 /** Files in the data directories that are not the CSV sources (leftover temporaries). */
-function strayFiles(ws: string): string[] {
-  const csv = new Set<string>(CSV_FILES);
-  return listFiles(ws).filter((f) => f !== 'privacyctl.yaml' && !csv.has(f));
+/** Files in the workspace that were not there before the run (the demo grows other sources' files). */
+function strayFiles(ws: string, before: ReadonlySet<string> = ORIGINAL): string[] {
+  return listFiles(ws).filter((f) => !before.has(f));
 }
+let ORIGINAL: ReadonlySet<string> = new Set();
 
 /** Start the erase and send `sig` as soon as the journal shows the first source finished. */
 async function eraseAndKill(ws: string, sig: NodeJS.Signals = 'SIGKILL'): Promise<{ journal: string; exited: boolean; code: number | null; stderr: string }> {

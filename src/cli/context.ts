@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../core/config.js';
 import type { AdapterLog } from '../adapters/types.js';
 import { Output } from './output.js';
+import type { Identity } from '../core/identity.js';
+import type { AuditFacts } from '../state/audit.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -14,8 +16,14 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
+/** What a command tells the audit trail (identities are hashed when the entry is written). */
+export interface AuditNotes extends Omit<AuditFacts, 'command' | 'exitCode' | 'subjects'> {
+  identities?: Identity[];
+}
+
 export class CommandContext {
   private loaded?: LoadedConfig;
+  readonly audit: AuditNotes = {};
   constructor(
     readonly out: Output,
     readonly globals: GlobalOptions,
@@ -29,6 +37,11 @@ export class CommandContext {
 
   config(): LoadedConfig {
     this.loaded ??= loadConfig(this.configFile);
+    return this.loaded;
+  }
+
+  /** The config, if this run loaded one (the audit trail lives in its state directory). */
+  get loadedConfig(): LoadedConfig | undefined {
     return this.loaded;
   }
 

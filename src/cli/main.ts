@@ -1,7 +1,9 @@
 // The commander program: global options, one module per command, errors → exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, InterruptedError } from '../core/errors.js';
+import { ExitCode, InterruptedError, PrivacyctlError } from '../core/errors.js';
+import { AuditLog } from '../state/audit.js';
+import { StateDir } from '../state/state-dir.js';
 import { CommandContext, globalsOf } from './context.js';
 import { EXIT_CODES_HELP, reportError } from './exit.js';
 import { Output } from './output.js';
@@ -11,6 +13,8 @@ import { registerFind } from './commands/find.js';
 import { registerInit } from './commands/init.js';
 import { registerSources } from './commands/sources.js';
 import { registerVerify } from './commands/verify.js';
+import { registerAudit } from './commands/audit.js';
+import { registerSuppressed } from './commands/suppressed.js';
 
 export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
@@ -21,6 +25,19 @@ function readVersion(): string {
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
+  }
+}
+
+/** One audit entry per run that read the config; a failure to write it is a warning, not a crash. */
+function recordAudit(ctx: CommandContext, command: string, exitCode: number): void {
+  const config = ctx.loadedConfig;
+  if (!config) return;
+  try {
+    const state = new StateDir(config.stateDir);
+    const { identities, ...rest } = ctx.audit;
+    new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
+  } catch (err) {
+    ctx.out.warn(`could not write the audit trail in ${config.stateDir}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -46,7 +63,17 @@ export async function main(argv: string[]): Promise<void> {
       const g = globalsOf(cmd);
       out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: g.color !== false, debug: Boolean(g.debug) });
       const ctx = new CommandContext(out, g, controller.signal, version);
-      process.exitCode = await action(ctx, opts as never, cmd);
+      let code: number = ExitCode.OPERATIONAL;
+      try {
+        code = await action(ctx, opts as never, cmd);
+      } catch (err) {
+        code = err instanceof PrivacyctlError ? err.exitCode : ExitCode.OPERATIONAL;
+        throw err;
+      } finally {
+        // `audit verify` reads the trail; writing to it there would change what it checks.
+        if (cmd.name() !== 'verify' || cmd.parent?.name() !== 'audit') recordAudit(ctx, cmd.name(), code);
+      }
+      process.exitCode = code;
     };
 
   const program = new Command('privacyctl')
@@ -76,6 +103,8 @@ Examples:
   registerErase(program, run);
   registerVerify(program, run);
   registerInit(program, run);
+  registerSuppressed(program, run);
+  registerAudit(program, run);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
 
   try {

@@ -8,7 +8,9 @@ import { discover, exitCodeFor } from '../../core/engine.js';
 import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
 import { buildPlan, readPlan, type ErasurePlan } from '../../core/plan.js';
 import { completedSources, Journal } from '../../state/journal.js';
+import { storeReceipt } from '../../state/receipts.js';
 import { StateDir } from '../../state/state-dir.js';
+import { SuppressionList } from '../../state/suppression.js';
 import type { CommandContext } from '../context.js';
 import { discoverSubject } from '../discover.js';
 import type { Runner } from '../main.js';
@@ -97,6 +99,7 @@ export function registerErase(program: Command, run: Runner): void {
       const state = () => new StateDir(ctx.config().stateDir);
       if (flags.fromPlan) {
         plan = readPlan(flags.fromPlan);
+        ctx.audit.identities = plan.subject.identities;
         if (flags.apply) {
           const earlier = Journal.open(state(), state().subjectKey(plan.subject.identities));
           skip = completedSources(earlier.previous, plan.planId);
@@ -131,7 +134,15 @@ export function registerErase(program: Command, run: Runner): void {
       const journal = Journal.open(st, st.subjectKey(plan.subject.identities));
       if (journal.interrupted) out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)');
       const receipt = await applyPlan(ctx.config(), { ...plan, steps }, journal, { signal: ctx.signal, log: ctx.log, progress: applyProgress(out) });
-      await out.data(out.json ? `${JSON.stringify(receipt, null, 2)}\n` : renderReceipt(receipt));
+      ctx.audit.planId = plan.planId;
+      ctx.audit.counts = receipt.summary;
+      // The stored copy names the person only by salted hashes; the printed one is the reply.
+      await storeReceipt(st, receipt, plan.subject.identities);
+      if (receipt.failed.length === 0 && !receipt.sources.some((s) => s.status === 'failed')) {
+        new SuppressionList(st).add(plan.subject.identities);
+      }
+      const printed = { ...receipt, subject: { identities: plan.subject.identities } };
+      await out.data(out.json ? `${JSON.stringify(printed, null, 2)}\n` : renderReceipt(receipt));
       if (receipt.failed.length > 0) return ExitCode.PARTIAL;
       return code;
     }),
