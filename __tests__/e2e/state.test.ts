@@ -47,3 +47,32 @@ describe('state after erase --apply', () => {
     expect(broken.stdout).toContain('BROKEN at line 1');
   });
 });
+
+describe('requests ledger from the command line', () => {
+  it('add → export/erase --request record runs on it → list/show/extend/close', () => {
+    const add = runJson(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--email', ANN]);
+    expect(add.code).toBe(0);
+    const id: string = add.json.id;
+    expect(id).toMatch(/^R-\d{8}-1$/);
+    const old = run(ws, ['requests', 'add', '--type', 'access', '--github', 'botr', '--received', '2020-01-01']);
+    expect(old.stdout).toMatch(/^R-20200101-1\tdue 2020-01-31\n$/);
+
+    const exp = runJson(ws, ['--json', 'export', '--request', id]);
+    expect(exp.code).toBe(0);
+    expect(exp.json.request.id).toBe(id);
+    expect(exp.json.request.type).toBe('erasure');
+    expect(exp.json.records).toHaveLength(3);
+    expect(run(ws, ['erase', '--request', id, '--apply', '--yes']).code).toBe(0);
+
+    const shown = runJson(ws, ['--json', 'requests', 'show', id]);
+    expect(shown.json.status).toBe('in-progress');
+    expect(shown.json.runs.map((r: { command: string }) => r.command)).toEqual(['export', 'erase']);
+
+    const overdue = runJson(ws, ['--json', 'requests', 'list', '--overdue']);
+    expect(overdue.json.requests.map((r: { id: string }) => r.id)).toEqual(['R-20200101-1']);
+    expect(run(ws, ['requests', 'extend', 'R-20200101-1', '--days', '90', '--reason', 'x']).code).toBe(2);
+    expect(run(ws, ['requests', 'close', id]).stdout).toBe(`${id}\tdone\n`);
+    expect(run(ws, ['requests', 'show', 'R-19990101-9']).code).toBe(2);
+    expect(run(ws, ['export', '--request', 'R-19990101-9']).stderr).toContain('no request R-19990101-9');
+  });
+});

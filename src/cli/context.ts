@@ -24,6 +24,8 @@ export interface AuditNotes extends Omit<AuditFacts, 'command' | 'exitCode' | 's
 export class CommandContext {
   private loaded?: LoadedConfig;
   readonly audit: AuditNotes = {};
+  /** The ledger request this run works for (--request): the run is recorded on it. */
+  requestRun?: string;
   constructor(
     readonly out: Output,
     readonly globals: GlobalOptions,

@@ -1,14 +1,38 @@
 // Discovery as the per-person commands run it: subject flags → identities → engine, with
 // progress on stderr.
 import { discover, summarize, type Discovery } from '../core/engine.js';
+import { UsageError } from '../core/errors.js';
 import { resolveSubject } from '../core/subject.js';
+import type { PrivacyRequest } from '../state/ledger.js';
+import { StateDir } from '../state/state-dir.js';
 import type { CommandContext } from './context.js';
 import { discoveryProgress } from './progress.js';
 import { subjectSpec, type SubjectFlags } from './subject-options.js';
 
-export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags): Promise<Discovery> {
+/** The ledger request named by --request, if any; its identities must still be held. */
+export async function requestOf(ctx: CommandContext, flags: SubjectFlags): Promise<PrivacyRequest | undefined> {
+  if (!flags.request) return undefined;
+  const { Ledger } = await import('../state/ledger.js');
+  const ledger = new Ledger(new StateDir(ctx.config().stateDir));
+  try {
+    const r = ledger.get(flags.request);
+    if (!r.identities) {
+      throw new UsageError(`request ${r.id} is closed and its identities were forgotten (only salted hashes are kept)`, 'open a new request for this person');
+    }
+    ctx.audit.request = r.id;
+    ctx.requestRun = r.id;
+    return r;
+  } finally {
+    ledger.close();
+  }
+}
+
+export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags, request?: PrivacyRequest): Promise<Discovery> {
   // Validate the subject before reading the config: a bad address is the first thing to fix.
-  const identities = resolveSubject(subjectSpec(flags));
+  const spec = subjectSpec(flags);
+  resolveSubject(spec, { allowEmpty: Boolean(flags.request) });
+  const req = request ?? (await requestOf(ctx, flags));
+  const identities = resolveSubject({ ...spec, ...(req ? { fromRequest: { id: req.id, identities: req.identities ?? [] } } : {}) });
   const config = ctx.config();
   const d = await discover(config, identities, { expand: flags.expand, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(ctx.out) });
   for (const s of d.sources) if (s.status === 'failed' && s.hint) ctx.out.detail(`  ${s.name}: ${s.hint}`);

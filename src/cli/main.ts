@@ -15,6 +15,7 @@ import { registerSources } from './commands/sources.js';
 import { registerVerify } from './commands/verify.js';
 import { registerAudit } from './commands/audit.js';
 import { registerSuppressed } from './commands/suppressed.js';
+import { registerRequests } from './commands/requests.js';
 
 export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
@@ -38,6 +39,22 @@ function recordAudit(ctx: CommandContext, command: string, exitCode: number): vo
     new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
   } catch (err) {
     ctx.out.warn(`could not write the audit trail in ${config.stateDir}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function recordRequestRun(ctx: CommandContext, command: string, exitCode: number): Promise<void> {
+  const config = ctx.loadedConfig;
+  if (!config || !ctx.requestRun) return;
+  try {
+    const { Ledger } = await import('../state/ledger.js');
+    const ledger = new Ledger(new StateDir(config.stateDir));
+    try {
+      ledger.recordRun(ctx.requestRun, command, exitCode, { ...(ctx.audit.counts ?? {}), ...(ctx.audit.planId ? { planId: ctx.audit.planId } : {}) });
+    } finally {
+      ledger.close();
+    }
+  } catch (err) {
+    ctx.out.warn(`could not record the run on request ${ctx.requestRun}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -72,6 +89,7 @@ export async function main(argv: string[]): Promise<void> {
       } finally {
         // `audit verify` reads the trail; writing to it there would change what it checks.
         if (cmd.name() !== 'verify' || cmd.parent?.name() !== 'audit') recordAudit(ctx, cmd.name(), code);
+        if (ctx.requestRun) await recordRequestRun(ctx, cmd.name(), code);
       }
       process.exitCode = code;
     };
@@ -104,6 +122,7 @@ Examples:
   registerVerify(program, run);
   registerInit(program, run);
   registerSuppressed(program, run);
+  registerRequests(program, run);
   registerAudit(program, run);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
 

@@ -9,6 +9,7 @@ export function addSubjectOptions(cmd: Command): Command {
     .option('--email <addr>', "the person's email address (repeatable)", collect, [])
     .option('--github <handle>', "the person's GitHub handle (repeatable)", collect, [])
     .option('--include-identity <type:value>', 'accept a candidate identity link by hand (repeatable)', collect, [])
+    .option('--request <id>', "use the identities of a ledger request (privacyctl requests add), and record this run on it")
     .option('--no-expand', 'do not follow identity links between sources');
 }
 
@@ -17,6 +18,7 @@ export interface SubjectFlags {
   github: string[];
   includeIdentity: string[];
   expand: boolean;
+  request?: string;
 }
 
 export function subjectSpec(flags: SubjectFlags): SubjectSpec {
@@ -24,5 +26,5 @@ export function subjectSpec(flags: SubjectFlags): SubjectSpec {
 }
 
 export function hasSubject(flags: SubjectFlags): boolean {
-  return flags.email.length + flags.github.length + flags.includeIdentity.length > 0;
+  return flags.email.length + flags.github.length + flags.includeIdentity.length > 0 || Boolean(flags.request);
 }

@@ -1,15 +1,18 @@
 // SUBJECT: --email / --github / --include-identity turned into validated identities.
 import { UsageError } from './errors.js';
-import { identityKey, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity, type SubjectIdentity } from './identity.js';
+import { identityKey, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity, type Identity, type SubjectIdentity } from './identity.js';
 
 export interface SubjectSpec {
   emails: string[];
   githubs: string[];
   /** TYPE:VALUE identities accepted by hand (--include-identity). */
   include: string[];
+  /** Identities taken from a ledger request, already canonical. */
+  fromRequest?: { id: string; identities: Identity[] };
 }
 
-export function resolveSubject(spec: SubjectSpec): SubjectIdentity[] {
+/** `allowEmpty`: only validate what was given (the rest comes from a ledger request). */
+export function resolveSubject(spec: SubjectSpec, opts: { allowEmpty?: boolean } = {}): SubjectIdentity[] {
   const out = new Map<string, SubjectIdentity>();
   const add = (id: SubjectIdentity) => {
     if (!out.has(identityKey(id))) out.set(identityKey(id), id);
@@ -27,6 +30,9 @@ export function resolveSubject(spec: SubjectSpec): SubjectIdentity[] {
     }
     add({ type: 'github', value: v, provenance: { via: 'given', reason: 'given on the command line' } });
   }
+  for (const id of spec.fromRequest?.identities ?? []) {
+    add({ type: id.type, value: id.value, provenance: { via: 'given', reason: `from request ${spec.fromRequest!.id}` } });
+  }
   for (const raw of spec.include) {
     const id = parseTypedIdentity(raw);
     if (id === null) {
@@ -34,7 +40,7 @@ export function resolveSubject(spec: SubjectSpec): SubjectIdentity[] {
     }
     add({ ...id, provenance: { via: 'accepted', reason: 'candidate link accepted by the operator (--include-identity)' } });
   }
-  if (out.size === 0) {
+  if (out.size === 0 && !opts.allowEmpty) {
     throw new UsageError('no subject given', 'name the person with --email ADDR and/or --github HANDLE');
   }
   for (const id of [...out.values()]) {

@@ -34,7 +34,7 @@ export interface ExportDocument {
 
 export function buildExport(
   d: Discovery,
-  meta: { controller: Controller; version: string; now?: Date; requestType?: string },
+  meta: { controller: Controller; version: string; now?: Date; requestType?: string; request?: ExportDocument['request'] },
 ): ExportDocument {
   const now = meta.now ?? new Date();
   const deadline = new Date(now.getTime() + meta.controller.responseDays * 86_400_000);
@@ -54,8 +54,8 @@ export function buildExport(
     format: EXPORT_FORMAT,
     generatedAt: now.toISOString(),
     generator: { name: 'privacyctl', version: meta.version },
-    // No ledger entry: an ad-hoc request received now, answered within the controller's days.
-    request: { id: null, type: meta.requestType ?? 'access', received: now.toISOString(), deadline: deadline.toISOString() },
+    // Without a ledger entry: an ad-hoc request received now, answered within the controller's days.
+    request: meta.request ?? { id: null, type: meta.requestType ?? 'access', received: now.toISOString(), deadline: deadline.toISOString() },
     controller: meta.controller,
     subject: { identities: d.identities, candidates: d.candidates },
     sources,

@@ -11,7 +11,7 @@ import { buildExport, type ExportDocument } from '../../export/document.js';
 import { toHtml } from '../../export/html.js';
 import { toJson } from '../../export/json.js';
 import { toNdjson } from '../../export/ndjson.js';
-import { discoverSubject } from '../discover.js';
+import { discoverSubject, requestOf } from '../discover.js';
 import type { Runner } from '../main.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
 
@@ -54,8 +54,13 @@ export function registerExport(program: Command, run: Runner): void {
   ).action(
     run<ExportFlags>(async (ctx, flags) => {
       const target = resolveTarget(flags.output);
-      const d = await discoverSubject(ctx, flags);
-      const doc = buildExport(d, { controller: ctx.config().controller, version: ctx.version });
+      const request = await requestOf(ctx, flags);
+      const d = await discoverSubject(ctx, flags, request);
+      const doc = buildExport(d, {
+        controller: ctx.config().controller,
+        version: ctx.version,
+        ...(request ? { request: { id: request.id, type: request.type, received: request.received, deadline: request.due } } : {}),
+      });
       const code = exitCodeFor(d.sources);
       if (target.kind === 'stdout') {
         await ctx.out.data(WRITERS[flags.format](doc));

@@ -1,0 +1,109 @@
+// The request ledger (src/state/ledger.ts) on a real SQLite file.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UsageError } from '../../src/core/errors.js';
+import { Ledger } from '../../src/state/ledger.js';
+import { StateDir } from '../../src/state/state-dir.js';
+
+const ANN = { type: 'email', value: 'ann@example.org' };
+let dir: string;
+let state: StateDir;
+let now: Date;
+let ledger: Ledger;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'privacyctl-ledger-'));
+  state = new StateDir(path.join(dir, 'state'));
+  now = new Date('2026-03-01T12:00:00Z');
+  ledger = new Ledger(state, () => now);
+});
+afterEach(() => {
+  ledger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ledger', () => {
+  it('opens a request with an id, status open, and a due date responseDays after receipt', () => {
+    const r = ledger.add('erasure', [ANN], { responseDays: 30 });
+    expect(r.id).toBe('R-20260301-1');
+    expect(r.status).toBe('open');
+    expect(r.due).toBe('2026-03-31T12:00:00.000Z');
+    expect(r.identities).toEqual([ANN]);
+    expect(r.identityHashes).toEqual([{ type: 'email', hash: state.hashIdentity(ANN) }]);
+    expect(ledger.add('access', [ANN], { responseDays: 30 }).id).toBe('R-20260301-2');
+  });
+
+  it('lists overdue requests and those due within N days; closed ones are neither', () => {
+    const old = ledger.add('access', [ANN], { responseDays: 30, received: new Date('2026-01-01T00:00:00Z') });
+    const soon = ledger.add('access', [ANN], { responseDays: 5 });
+    const later = ledger.add('access', [ANN], { responseDays: 30 });
+    expect(ledger.list({ overdue: true }).map((r) => r.id)).toEqual([old.id]);
+    expect(ledger.list({ dueWithinDays: 7 }).map((r) => r.id)).toEqual([old.id, soon.id]);
+    ledger.setStatus(old.id, 'done');
+    expect(ledger.list({ overdue: true })).toEqual([]);
+    expect(ledger.list().map((r) => r.id)).toEqual([old.id, soon.id, later.id]);
+  });
+
+  it('extends once, by 1-60 days, with a reason (Art. 12(3))', () => {
+    const r = ledger.add('access', [ANN], { responseDays: 30 });
+    expect(() => ledger.extend(r.id, 61, 'x')).toThrow(UsageError);
+    expect(() => ledger.extend(r.id, 30, ' ')).toThrow(UsageError);
+    const e = ledger.extend(r.id, 60, 'many sources');
+    expect(e.due).toBe('2026-05-30T12:00:00.000Z');
+    expect(e.extension).toEqual({ days: 60, reason: 'many sources' });
+    expect(() => ledger.extend(r.id, 10, 'again')).toThrow(/already extended/);
+  });
+
+  it('closes as done or refused (with a reason); a closed request cannot change', () => {
+    const a = ledger.add('access', [ANN], { responseDays: 30 });
+    expect(() => ledger.setStatus(a.id, 'refused')).toThrow(/reason/);
+    expect(ledger.setStatus(a.id, 'refused', 'manifestly unfounded').status).toBe('refused');
+    expect(() => ledger.setStatus(a.id, 'done')).toThrow(/already refused/);
+    expect(() => ledger.get('R-19990101-1')).toThrow(UsageError);
+  });
+
+  it('records runs, and an open request becomes in-progress', () => {
+    const r = ledger.add('erasure', [ANN], { responseDays: 30 });
+    ledger.recordRun(r.id, 'erase', 0, { erased: 3 });
+    const s = ledger.get(r.id);
+    expect(s.status).toBe('in-progress');
+    expect(s.runs).toEqual([{ ts: now.toISOString(), command: 'erase', exitCode: 0, summary: { erased: 3 } }]);
+  });
+
+  it('forgets the identities of a closed request once its reply window has passed, keeping the hashes', () => {
+    const r = ledger.add('erasure', [ANN], { responseDays: 30 });
+    ledger.setStatus(r.id, 'done');
+    expect(ledger.get(r.id).identities).toEqual([ANN]); // still inside the window
+    now = new Date('2026-04-15T00:00:00Z');
+    ledger.close();
+    ledger = new Ledger(state, () => now);
+    const after = ledger.get(r.id);
+    expect(after.identities).toBeNull();
+    expect(after.identityHashes[0]!.hash).toBe(state.hashIdentity(ANN));
+    ledger.close();
+    // not on disk: neither in the database file nor in its write-ahead log
+    for (const f of fs.readdirSync(state.path).filter((n) => n.startsWith('ledger.db'))) {
+      expect(fs.readFileSync(path.join(state.path, f)).includes(Buffer.from('ann@example.org'))).toBe(false);
+    }
+    ledger = new Ledger(state, () => now);
+  });
+
+  it('two processes adding at once get distinct ids and lose nothing', async () => {
+    ledger.close();
+    const mod = path.resolve('dist/state');
+    const script = `
+      const { Ledger } = await import(${JSON.stringify(path.join(mod, 'ledger.js'))});
+      const { StateDir } = await import(${JSON.stringify(path.join(mod, 'state-dir.js'))});
+      const l = new Ledger(new StateDir(${JSON.stringify(state.path)}));
+      for (let i = 0; i < 25; i++) l.add('access', [{ type: 'email', value: 'p' + i + '@example.org' }], { responseDays: 30 });
+      l.close();`;
+    const one = () => new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve));
+    expect(await Promise.all([one(), one()])).toEqual([0, 0]);
+    ledger = new Ledger(state);
+    const ids = ledger.list().map((r) => r.id);
+    expect(ids).toHaveLength(50);
+    expect(new Set(ids).size).toBe(50);
+  }, 30_000);
+});

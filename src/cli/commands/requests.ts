@@ -1,0 +1,155 @@
+// privacyctl requests add|list|show|extend|close — the request ledger (deadlines, status).
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { resolveSubject } from '../../core/subject.js';
+import type { PrivacyRequest, RequestType } from '../../state/ledger.js';
+import { StateDir } from '../../state/state-dir.js';
+import type { CommandContext } from '../context.js';
+import type { Runner } from '../main.js';
+import type { Output } from '../output.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'];
+
+async function openLedger(ctx: CommandContext) {
+  // better-sqlite3 is a native module: loaded only by the commands that use the ledger.
+  const { Ledger } = await import('../../state/ledger.js');
+  return new Ledger(new StateDir(ctx.config().stateDir));
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+function table(out: Output, rows: PrivacyRequest[]): string {
+  if (rows.length === 0) return '';
+  const head = ['ID', 'TYPE', 'STATUS', 'RECEIVED', 'DUE'];
+  const body = rows.map((r) => [r.id, r.type, r.status, day(r.received), `${day(r.due)}${r.overdue ? ' OVERDUE' : ''}`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), ...body.map((b, k) => (rows[k]!.overdue ? out.cData.red(line(b)) : line(b)))].join('\n') + '\n';
+}
+
+function show(r: PrivacyRequest): string {
+  const lines = [
+    `${r.id}  ${r.type}  ${r.status}${r.statusReason ? ` (${r.statusReason})` : ''}`,
+    `received ${day(r.received)}, due ${day(r.due)}${r.overdue ? ' — OVERDUE' : ''}${r.extension ? ` (extended by ${r.extension.days} days: ${r.extension.reason})` : ''}`,
+    r.identities ? `identities: ${r.identities.map((i) => `${i.type}:${i.value}`).join(', ')}` : `identities: forgotten (${r.identityHashes.length} salted hashes kept)`,
+    ...r.runs.map((run) => `run ${run.ts}: ${run.command} → exit ${run.exitCode}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function parseDays(spec: string): number {
+  const m = /^(\d+)d?$/.exec(spec.trim());
+  if (!m) throw new UsageError(`--due-within ${spec}: expected a number of days, e.g. 7d`);
+  return Number(m[1]);
+}
+
+export function registerRequests(program: Command, run: Runner): void {
+  const requests = program.command('requests').description('the request ledger: deadlines and status of access, portability and erasure requests');
+
+  requests
+    .command('add')
+    .description('open a request; prints its id and due date')
+    .addOption(new Option('--type <type>', 'the right exercised').choices(TYPES).makeOptionMandatory())
+    .option('--email <addr>', "the person's email address (repeatable)", collect, [])
+    .option('--github <handle>', "the person's GitHub handle (repeatable)", collect, [])
+    .option('--received <date>', 'when the request arrived (YYYY-MM-DD; default now)')
+    .action(
+      run<{ type: RequestType; email: string[]; github: string[]; received?: string }>(async (ctx, flags) => {
+        const ids = resolveSubject({ emails: flags.email, githubs: flags.github, include: [] }).filter((i) => i.provenance.via === 'given');
+        let received: Date | undefined;
+        if (flags.received) {
+          received = new Date(flags.received);
+          if (!/^\d{4}-\d{2}-\d{2}/.test(flags.received) || Number.isNaN(received.getTime())) throw new UsageError('--received: expected a date as YYYY-MM-DD');
+        }
+        const ledger = await openLedger(ctx);
+        try {
+          const r = ledger.add(flags.type, ids, { responseDays: ctx.config().controller.responseDays, ...(received ? { received } : {}) });
+          ctx.audit.request = r.id;
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n`);
+        } finally {
+          ledger.close();
+        }
+        return 0;
+      }),
+    );
+
+  requests
+    .command('list')
+    .description('requests by due date (overdue ones highlighted)')
+    .option('--overdue', 'only requests past their due date')
+    .option('--due-within <days>', 'only open requests due within this many days (e.g. 7d)')
+    .option('--all', 'include closed requests')
+    .action(
+      run<{ overdue?: boolean; dueWithin?: string; all?: boolean }>(async (ctx, flags) => {
+        const ledger = await openLedger(ctx);
+        try {
+          const rows = ledger.list({
+            ...(flags.overdue ? { overdue: true } : {}),
+            ...(flags.dueWithin ? { dueWithinDays: parseDays(flags.dueWithin) } : {}),
+            ...(flags.all ? {} : { status: ['open', 'in-progress', 'waiting'] }),
+          });
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ requests: rows }, null, 2)}\n` : table(ctx.out, rows));
+          if (!ctx.out.json && rows.length === 0) ctx.out.info('no requests match');
+        } finally {
+          ledger.close();
+        }
+        return 0;
+      }),
+    );
+
+  requests
+    .command('show <id>')
+    .description('one request, with its runs')
+    .action(
+      run<Record<string, never>>(async (ctx, _flags, cmd) => {
+        const ledger = await openLedger(ctx);
+        try {
+          const r = ledger.get(cmd.args[0]!);
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : show(r));
+        } finally {
+          ledger.close();
+        }
+        return 0;
+      }),
+    );
+
+  requests
+    .command('extend <id>')
+    .description('extend the deadline (Art. 12(3): up to two further months, with a reason)')
+    .requiredOption('--days <n>', 'how many days (1-60)')
+    .requiredOption('--reason <text>', 'why: the person is told')
+    .action(
+      run<{ days: string; reason: string }>(async (ctx, flags, cmd) => {
+        const ledger = await openLedger(ctx);
+        try {
+          const r = ledger.extend(cmd.args[0]!, Number(flags.days), flags.reason);
+          ctx.audit.request = r.id;
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n`);
+        } finally {
+          ledger.close();
+        }
+        return 0;
+      }),
+    );
+
+  requests
+    .command('close <id>')
+    .description('mark a request done (or refused, with a reason)')
+    .option('--refused <reason>', 'close it as refused, saying why')
+    .action(
+      run<{ refused?: string }>(async (ctx, flags, cmd) => {
+        const ledger = await openLedger(ctx);
+        try {
+          const r = flags.refused !== undefined ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused) : ledger.setStatus(cmd.args[0]!, 'done');
+          ctx.audit.request = r.id;
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\t${r.status}\n`);
+        } finally {
+          ledger.close();
+        }
+        return 0;
+      }),
+    );
+}

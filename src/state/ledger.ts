@@ -1,0 +1,181 @@
+// The request ledger: one SQLite file under stateDir (WAL, busy timeout), safe for a cron job
+// and a person at once. A request keeps its identities only while they are needed: once it is
+// closed and its reply window has passed, only salted hashes remain — the tool must not become
+// the largest store of personal data about people who asked to be forgotten.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { UsageError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+import type { StateDir } from './state-dir.js';
+
+export const REQUEST_TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+export const REQUEST_STATUSES = ['open', 'in-progress', 'waiting', 'done', 'refused'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface RequestRun {
+  ts: string;
+  command: string;
+  exitCode: number;
+  summary: Record<string, unknown>;
+}
+
+export interface PrivacyRequest {
+  id: string;
+  type: RequestType;
+  received: string;
+  due: string;
+  status: RequestStatus;
+  statusReason: string | null;
+  /** null once the request is closed and its reply window has passed. */
+  identities: Identity[] | null;
+  identityHashes: Array<{ type: string; hash: string }>;
+  extension: { days: number; reason: string } | null;
+  closedAt: string | null;
+  overdue: boolean;
+  runs: RequestRun[];
+}
+
+interface Row {
+  id: string;
+  type: RequestType;
+  received: string;
+  due: string;
+  status: RequestStatus;
+  status_reason: string | null;
+  identities: string | null;
+  identity_hashes: string;
+  extension_days: number | null;
+  extension_reason: string | null;
+  closed_at: string | null;
+}
+
+const DAY = 86_400_000;
+
+export class Ledger {
+  private readonly db: Database.Database;
+
+  constructor(
+    private readonly state: StateDir,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    state.ensure();
+    this.db = new Database(join(state.path, 'ledger.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    // Forgotten identities must not survive in free pages or the write-ahead log.
+    this.db.pragma('secure_delete = ON');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS requests (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, received TEXT NOT NULL, due TEXT NOT NULL,
+        status TEXT NOT NULL, status_reason TEXT, identities TEXT, identity_hashes TEXT NOT NULL,
+        extension_days INTEGER, extension_reason TEXT, closed_at TEXT);
+      CREATE TABLE IF NOT EXISTS runs (
+        request_id TEXT NOT NULL REFERENCES requests(id), ts TEXT NOT NULL, command TEXT NOT NULL,
+        exit_code INTEGER NOT NULL, summary TEXT NOT NULL);
+    `);
+    this.forgetExpiredIdentities();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Closed requests whose reply window has passed keep only the hashes. */
+  forgetExpiredIdentities(): number {
+    const changes = this.db
+      .prepare(`UPDATE requests SET identities = NULL WHERE identities IS NOT NULL AND status IN ('done', 'refused') AND due < ?`)
+      .run(this.now().toISOString()).changes;
+    if (changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return changes;
+  }
+
+  add(type: RequestType, identities: Identity[], opts: { responseDays: number; received?: Date }): PrivacyRequest {
+    const received = opts.received ?? this.now();
+    const due = new Date(received.getTime() + opts.responseDays * DAY);
+    const day = received.toISOString().slice(0, 10).replace(/-/g, '');
+    const insert = this.db.transaction(() => {
+      const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE id LIKE ?`).get(`R-${day}-%`) as { n: number }).n;
+      const id = `R-${day}-${n + 1}`;
+      this.db
+        .prepare(`INSERT INTO requests (id, type, received, due, status, identities, identity_hashes) VALUES (?, ?, ?, ?, 'open', ?, ?)`)
+        .run(id, type, received.toISOString(), due.toISOString(), JSON.stringify(identities.map(({ type: t, value }) => ({ type: t, value }))), JSON.stringify(identities.map((i) => ({ type: i.type, hash: this.state.hashIdentity(i) }))));
+      return id;
+    });
+    return this.get(insert.immediate());
+  }
+
+  get(id: string): PrivacyRequest {
+    const row = this.db.prepare(`SELECT * FROM requests WHERE id = ?`).get(id) as Row | undefined;
+    if (!row) throw new UsageError(`no request ${id} in the ledger`, 'see `privacyctl requests list`');
+    return this.toRequest(row);
+  }
+
+  list(filter: { overdue?: boolean; dueWithinDays?: number; status?: RequestStatus[] } = {}): PrivacyRequest[] {
+    const rows = this.db.prepare(`SELECT * FROM requests ORDER BY due, id`).all() as Row[];
+    const now = this.now().getTime();
+    return rows
+      .map((r) => this.toRequest(r))
+      .filter((r) => {
+        if (filter.status && !filter.status.includes(r.status)) return false;
+        if (filter.overdue && !r.overdue) return false;
+        if (filter.dueWithinDays !== undefined && (isClosed(r.status) || Date.parse(r.due) > now + filter.dueWithinDays * DAY)) return false;
+        return true;
+      });
+  }
+
+  /** Art. 12(3): extended by up to two further months, with the reason told to the person. */
+  extend(id: string, days: number, reason: string): PrivacyRequest {
+    const r = this.get(id);
+    if (isClosed(r.status)) throw new UsageError(`request ${id} is ${r.status}; only an open request can be extended`);
+    if (r.extension) throw new UsageError(`request ${id} was already extended by ${r.extension.days} days`, 'GDPR Art. 12(3) allows one extension of up to two further months');
+    if (!Number.isInteger(days) || days < 1 || days > 60) throw new UsageError('--days must be a whole number from 1 to 60', 'Art. 12(3): at most two further months');
+    if (!reason.trim()) throw new UsageError('--reason is required', 'the person must be told why the answer is delayed');
+    const due = new Date(Date.parse(r.due) + days * DAY).toISOString();
+    this.db.prepare(`UPDATE requests SET due = ?, extension_days = ?, extension_reason = ? WHERE id = ?`).run(due, days, reason, id);
+    return this.get(id);
+  }
+
+  setStatus(id: string, status: RequestStatus, reason?: string): PrivacyRequest {
+    const r = this.get(id);
+    if (isClosed(r.status)) throw new UsageError(`request ${id} is already ${r.status}`);
+    if (status === 'refused' && !reason?.trim()) throw new UsageError('a refusal needs a reason', 'pass --refused "REASON"');
+    const closedAt = isClosed(status) ? this.now().toISOString() : null;
+    this.db.prepare(`UPDATE requests SET status = ?, status_reason = ?, closed_at = ? WHERE id = ?`).run(status, reason ?? null, closedAt, id);
+    this.forgetExpiredIdentities();
+    return this.get(id);
+  }
+
+  recordRun(id: string, command: string, exitCode: number, summary: Record<string, unknown>): void {
+    const r = this.get(id);
+    this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, JSON.stringify(summary));
+    if (r.status === 'open') this.db.prepare(`UPDATE requests SET status = 'in-progress' WHERE id = ?`).run(id);
+  }
+
+  private toRequest(row: Row): PrivacyRequest {
+    const runs = (this.db.prepare(`SELECT ts, command, exit_code, summary FROM runs WHERE request_id = ? ORDER BY rowid`).all(row.id) as Array<{ ts: string; command: string; exit_code: number; summary: string }>).map((x) => ({
+      ts: x.ts,
+      command: x.command,
+      exitCode: x.exit_code,
+      summary: JSON.parse(x.summary) as Record<string, unknown>,
+    }));
+    return {
+      id: row.id,
+      type: row.type,
+      received: row.received,
+      due: row.due,
+      status: row.status,
+      statusReason: row.status_reason,
+      identities: row.identities ? (JSON.parse(row.identities) as Identity[]) : null,
+      identityHashes: JSON.parse(row.identity_hashes) as Array<{ type: string; hash: string }>,
+      extension: row.extension_days ? { days: row.extension_days, reason: row.extension_reason ?? '' } : null,
+      closedAt: row.closed_at,
+      overdue: !isClosed(row.status) && Date.parse(row.due) < this.now().getTime(),
+      runs,
+    };
+  }
+}
+
+function isClosed(s: RequestStatus): boolean {
+  return s === 'done' || s === 'refused';
+}
