@@ -59,13 +59,20 @@ export async function applyPlan(
   };
   const bySource = new Map<string, ErasureStep[]>();
   for (const step of plan.steps) bySource.set(step.source, [...(bySource.get(step.source) ?? []), step]);
+  // A source that revealed one of the identities (an account row linking a client id) goes
+  // last: were the run interrupted after it, a re-run could no longer find the data that only
+  // those identities lead to.
+  const revealers = new Set(plan.subject.identities.map((i) => i.provenance.source).filter((s): s is string => Boolean(s)));
+  const order = [...bySource.keys()].sort((a, b) => Number(revealers.has(a)) - Number(revealers.has(b)));
 
-  for (const [name, steps] of bySource) {
+  for (const name of order) {
+    const steps = bySource.get(name)!;
     if (opts.signal.aborted) break;
     const source = config.sources.find((s) => s.name === name);
     const status = receipt.sources.find((s) => s.name === name);
+    const settled = new Set<string>(); // steps the adapter already reported: a later failure does not undo them
     const fail = (reason: string) => {
-      for (const s of steps) receipt.failed.push({ source: name, type: s.type, locator: s.locator, action: s.action, reason });
+      for (const s of steps) if (!settled.has(s.id)) receipt.failed.push({ source: name, type: s.type, locator: s.locator, action: s.action, reason });
       if (status) Object.assign(status, { status: 'failed', reason });
       journal.append({ event: 'source-end', source: name, ok: false, reason });
       opts.progress?.sourceApplied(name, false, reason);
@@ -87,6 +94,7 @@ export async function applyPlan(
       for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log, stats: {} }) as AsyncIterable<StepResult>) {
         const step = byId.get(result.stepId);
         if (!step) continue;
+        settled.add(step.id);
         journal.append({ event: 'step', stepId: step.id, source: name, type: step.type, locator: step.locator, action: step.action, status: result.status, ...(result.detail ? { detail: result.detail } : {}) });
         if (result.status === 'failed') {
           receipt.failed.push({ source: name, type: step.type, locator: step.locator, action: step.action, reason: result.detail ?? 'failed' });
