@@ -1,10 +1,11 @@
 // Helpers for the end-to-end tests: every test works on a temporary copy of the demo config and
 // fixtures, and spawns the built CLI (`npm run build` first) — never importing src/.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'privacyctl.js');
@@ -24,12 +25,27 @@ if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
 
 const workspaces: string[] = [];
 
-/** A temporary copy of privacyctl.yaml and fixtures/; removed by cleanupWorkspaces(). */
-export function makeWorkspace(opts: { withFixtures?: boolean } = {}): string {
+/**
+ * A temporary copy of privacyctl.yaml and fixtures/; removed by cleanupWorkspaces().
+ * By default the config keeps only the demo's CSV sources, so that these tests pin the CSV
+ * behaviour however many other sources the demo grows; `sources: 'all'` copies it whole.
+ */
+export function makeWorkspace(opts: { withFixtures?: boolean; sources?: 'csv' | 'all' } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'privacyctl-e2e-'));
   workspaces.push(dir);
   if (opts.withFixtures !== false) {
-    cpSync(join(ROOT, 'privacyctl.yaml'), join(dir, 'privacyctl.yaml'));
+    let text = readFileSync(join(ROOT, 'privacyctl.yaml'), 'utf8');
+    if (opts.sources !== 'all') {
+      // Cut the other sources out of the text itself, so the CSV entries stay byte for byte
+      // as written (tests edit them by text replacement).
+      const sources = parseDocument(text).get('sources') as YAMLSeq<YAMLMap>;
+      for (const item of [...sources.items].reverse()) {
+        if (item.get('kind') === 'csv' || !item.range) continue;
+        const lineStart = text.lastIndexOf('\n', item.range[0]) + 1;
+        text = text.slice(0, lineStart) + text.slice(item.range[2]);
+      }
+    }
+    writeFileSync(join(dir, 'privacyctl.yaml'), text);
     cpSync(join(ROOT, 'fixtures'), join(dir, 'fixtures'), { recursive: true });
   }
   return dir;

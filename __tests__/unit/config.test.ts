@@ -110,11 +110,11 @@ describe('loadConfig: schema errors name the path', () => {
     expect(err.message).toContain('sources[0].kind');
   });
 
-  it('planned kinds (mbox, sql, ...) say they are not in this version', () => {
-    for (const kind of ['mbox', 'slack-export', 'sql', 'analytics']) {
-      const err = configError(write(`sources:\n  - { name: s, kind: ${kind} }\n`));
-      expect(err.message).toContain(`"${kind}"`);
-      expect(err.message).toContain('not in this version');
+  it('every kind of DESIGN.md section 7 is known, and each validates its own keys', () => {
+    for (const kind of ['csv', 'github', 'git', 'gitdm', 'mbox', 'slack-export', 'sql', 'analytics']) {
+      const err = configError(write(`sources:\n  - { name: s, kind: ${kind}, bogusKey: 1 }\n`));
+      expect(err.message).toContain('sources[0]');
+      expect(err.message).not.toContain('not a known source kind');
     }
   });
 

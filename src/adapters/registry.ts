@@ -1,19 +1,27 @@
 // The one place source kinds are registered.
+import { analyticsFactory } from './analytics/index.js';
 import { csvFactory } from './csv/index.js';
 import { gitFactory } from './git/index.js';
 import { gitdmFactory } from './gitdm/index.js';
 import { githubFactory } from './github/index.js';
+import { mboxFactory } from './mbox/index.js';
+import { slackExportFactory } from './slack/index.js';
+import { sqlFactory } from './sql/index.js';
 import type { AdapterFactory, BaseSourceConfig } from './types.js';
 
 const factories: ReadonlyArray<AdapterFactory<BaseSourceConfig>> = [
-  csvFactory as unknown as AdapterFactory<BaseSourceConfig>,
-  githubFactory as unknown as AdapterFactory<BaseSourceConfig>,
-  gitFactory as unknown as AdapterFactory<BaseSourceConfig>,
-  gitdmFactory as unknown as AdapterFactory<BaseSourceConfig>,
-];
+  csvFactory,
+  githubFactory,
+  gitFactory,
+  gitdmFactory,
+  mboxFactory,
+  slackExportFactory,
+  sqlFactory,
+  analyticsFactory,
+].map((f) => f as unknown as AdapterFactory<BaseSourceConfig>);
 
-/** Kinds DESIGN.md names whose adapters are not in this version yet. */
-export const PLANNED_KINDS: readonly string[] = ['mbox', 'slack-export', 'sql', 'analytics'];
+/** Kinds DESIGN.md names whose adapters are not in this version yet (none left). */
+export const PLANNED_KINDS: readonly string[] = [];
 
 export function adapterFactory(kind: string): AdapterFactory<BaseSourceConfig> | undefined {
   return factories.find((f) => f.kind === kind);

@@ -6,6 +6,8 @@ import type { IdentityLink, PersonalRecord } from '../core/record.js';
 
 export interface CheckResult {
   ok: boolean;
+  /** Not a failure, but the source will not take part (e.g. no token set for an online source). */
+  skipped?: boolean;
   /** One line for humans: what was probed and what it said. */
   detail: string;
 }

@@ -35,7 +35,8 @@ export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags, 
   const identities = resolveSubject({ ...spec, ...(req ? { fromRequest: { id: req.id, identities: req.identities ?? [] } } : {}) });
   const config = ctx.config();
   const d = await discover(config, identities, { expand: flags.expand, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(ctx.out) });
-  for (const s of d.sources) if (s.status === 'failed' && s.hint) ctx.out.detail(`  ${s.name}: ${s.hint}`);
+  // How to fix a failed source, at normal verbosity: exit 4 without the missing scope is no help.
+  for (const s of d.sources) if (s.status === 'failed' && s.hint) ctx.out.info(`  hint (${s.name}): ${s.hint}`);
   ctx.audit.identities = d.identities;
   ctx.audit.sources = d.sources.map((s) => ({ name: s.name, status: s.status, records: s.records }));
   ctx.audit.counts = summarize(d.records);

@@ -1,12 +1,411 @@
-// Placeholder until the git adapter lands: the kind is known, and refused with a clear message.
-import { z } from 'zod';
-import type { AdapterFactory, BaseSourceConfig } from '../types.js';
+// The git adapter: commits authored or committed by the subject on every ref, their trailers
+// (Signed-off-by, Co-authored-by, Reviewed-by, Acked-by, Tested-by, Reported-by), and people
+// files at the tip of the default branch. History is read by one streaming `git log --all`
+// per repository with NUL-separated fields, so memory does not grow with the history.
+// Contributions are retained (DESIGN.md section 3); people-file entries are manual edits. The
+// adapter has no erase(): it never rewrites history.
+import { promises as fsp } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SourceError, errorMessage } from '../../core/errors.js';
+import { impliedIdentities, normalizeEmail, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
+import type { IdentityLink, PersonalRecord } from '../../core/record.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter } from '../types.js';
+import { gitSourceSchema, type GitSourceConfig } from './config.js';
+import { GitProcessError, gitComplaint, materialiseBundle, runGit, streamGit } from './git.js';
+import { parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
+import { TRAILER_TYPES, canonicalKey, parseTrailers, splitIdent } from './trailers.js';
 
-export const gitFactory: AdapterFactory<BaseSourceConfig> = {
+interface RepoSpec {
+  /** As configured. */
+  path: string;
+  abs: string;
+  /** Name in locators. */
+  label: string;
+}
+
+/** %H %an %ae %aI %cn %ce %cI %B: eight NUL-separated fields; commits separated by NUL too (-z). */
+const LOG_FORMAT = '--format=format:%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B';
+const FIELDS = 8;
+
+interface Ident {
+  where: string;
+  name: string;
+  email: string;
+  /** Canonical address, or null when it is not one. */
+  value: string | null;
+  hit: MatchedIdentity | null;
+}
+
+export function normName(name: string): string {
+  return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export class GitAdapter implements SourceAdapter {
+  readonly kind = 'git';
+  readonly name: string;
+  readonly identityTypes = ['email', 'github'] as const;
+  private readonly repos: RepoSpec[];
+
+  constructor(
+    private readonly cfg: GitSourceConfig,
+    private readonly env: AdapterEnv,
+  ) {
+    this.name = cfg.name;
+    const specs = cfg.repos.map((r) => (typeof r === 'string' ? { path: r } : r));
+    const base = (p: string) => p.replace(/\/+$/, '').split('/').pop()!.replace(/\.(bundle|git)$/, '') || p;
+    const counts = new Map<string, number>();
+    for (const s of specs) if (!('name' in s && s.name)) counts.set(base(s.path), (counts.get(base(s.path)) ?? 0) + 1);
+    this.repos = specs.map((s) => ({
+      path: s.path,
+      abs: isAbsolute(s.path) ? s.path : resolve(env.configDir, s.path),
+      label: ('name' in s && s.name) || ((counts.get(base(s.path)) ?? 0) > 1 ? s.path : base(s.path)),
+    }));
+  }
+
+  async check(signal: AbortSignal): Promise<CheckResult> {
+    try {
+      let commits = 0;
+      for (const repo of this.repos) {
+        const dir = await this.open(repo, signal);
+        const out = await runGit(dir, ['rev-list', '--all', '--count'], signal);
+        commits += Number(out.toString('utf8').trim()) || 0;
+      }
+      return { ok: true, detail: `${this.repos.length} repositor${this.repos.length === 1 ? 'y' : 'ies'} readable, ${commits} commits on all refs` };
+    } catch (err) {
+      return { ok: false, detail: errorMessage(err) };
+    }
+  }
+
+  async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
+    const linked = new Set<string>();
+    for (const repo of this.repos) {
+      const dir = await this.open(repo, ctx.signal);
+      ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      yield* this.scanHistory(repo, dir, subject, ctx, linked);
+      if (this.cfg.peopleFiles) yield* this.scanPeopleFiles(repo, dir, subject, ctx, linked);
+    }
+  }
+
+  // ---- repositories ----
+
+  /** The directory to run git in: the clone itself, or the cached mirror of a bundle. */
+  private async open(repo: RepoSpec, signal: AbortSignal): Promise<string> {
+    const where = `sources "${this.name}".repos`;
+    let st;
+    try {
+      st = await fsp.stat(repo.abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new SourceError(
+        `repository ${repo.path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : errorMessage(err)}`,
+        `check ${where} in the config, or clone the repository to that path`,
+      );
+    }
+    let dir = await fsp.realpath(repo.abs);
+    if (st.isFile() && repo.abs.endsWith('.bundle')) {
+      try {
+        dir = await materialiseBundle(dir, join(this.env.stateDir, 'cache', 'git'), signal);
+      } catch (err) {
+        if (signal.aborted || err instanceof SourceError) throw err;
+        if (!(err instanceof GitProcessError)) {
+          throw new SourceError(
+            `repository ${repo.path}: cannot clone the bundle into the state directory (${errorMessage(err)})`,
+            `make ${join(this.env.stateDir, 'cache', 'git')} writable, or point stateDir in the config somewhere writable`,
+          );
+        }
+        throw new SourceError(`repository ${repo.path}: cannot read the git bundle (${gitComplaint(err)})`, 'check that the file is a git bundle (`git bundle verify FILE`)');
+      }
+    } else if (!st.isDirectory()) {
+      throw new SourceError(`repository ${repo.path}: not a git repository (not a directory)`, `point ${where} at a clone, or at a file ending in .bundle`);
+    }
+    try {
+      await runGit(dir, ['rev-parse', '--absolute-git-dir'], signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (!(err instanceof GitProcessError)) throw err;
+      const why = gitComplaint(err);
+      const dubious = /dubious ownership|safe\.directory/i.test(err.stderr);
+      throw new SourceError(
+        `repository ${repo.path}: not a git repository (${dubious ? 'owned by another user' : why.replace(/ \(or any of the parent directories\)|: \.git$/g, '')})`,
+        dubious
+          ? `run \`git config --global --add safe.directory ${dir}\` if you trust it`
+          : `point ${where} at a clone (bare or with a working tree); a folder inside another clone does not count`,
+      );
+    }
+    return dir;
+  }
+
+  // ---- history ----
+
+  private async *scanHistory(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+    const needles = subject.needles(['email', 'github']);
+    if (needles.length === 0) return;
+    let fields: Buffer[] = [];
+    let carry: Buffer | null = null;
+    let commits = 0;
+    const out: Array<PersonalRecord | IdentityLink> = [];
+    const handle = () => {
+      commits++;
+      this.commit(repo, fields, subject, needles, linked, out);
+      fields = [];
+    };
+    try {
+      for await (const chunk of streamGit(dir, ['log', '--all', '-z', '--encoding=UTF-8', '--no-color', LOG_FORMAT], ctx.signal)) {
+        const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+        let pos = 0;
+        for (let nul = buf.indexOf(0, pos); nul !== -1; nul = buf.indexOf(0, pos)) {
+          fields.push(buf.subarray(pos, nul));
+          pos = nul + 1;
+          if (fields.length === FIELDS) handle();
+        }
+        carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+        if (out.length > 0) yield* out.splice(0);
+      }
+      if (carry || fields.length > 0) {
+        fields.push(carry ?? Buffer.alloc(0));
+        if (fields.length === FIELDS) handle();
+        else if (fields.length > 1) throw new SourceError(`repository ${repo.path}: unexpected output from git log (${fields.length} fields)`, 'check the git version (2.20 or later)');
+      }
+      yield* out.splice(0);
+    } catch (err) {
+      if (err instanceof GitProcessError) {
+        // An empty repository (no refs) is not an error: it has no history to search.
+        if (/does not have any commits|bad default revision/i.test(err.stderr)) return;
+        throw new SourceError(`repository ${repo.path}: git log failed (${gitComplaint(err)})`, 'check that the clone is complete (`git fsck`) and readable');
+      }
+      throw err;
+    } finally {
+      ctx.stats['commits'] = (ctx.stats['commits'] ?? 0) + commits;
+    }
+  }
+
+  private matchIdent(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
+    const value = normalizeEmail(raw);
+    if (value === null) return { value, hit: null };
+    if (subject.matchCell('email', value) !== null) return { value, hit: { type: 'email', value, field } };
+    for (const implied of impliedIdentities({ type: 'email', value })) {
+      const login = subject.matchCell('github', implied.identity.value);
+      if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
+    }
+    return { value, hit: null };
+  }
+
+  private commit(repo: RepoSpec, f: Buffer[], subject: IdentityMatcher, needles: string[], linked: Set<string>, out: Array<PersonalRecord | IdentityLink>): void {
+    // A cheap, complete pre-filter on the raw addresses and message; exact matching follows.
+    const ae = f[2]!.toString('utf8');
+    const ce = f[5]!.toString('utf8');
+    const body = f[7]!.toString('utf8');
+    let hay = `${ae}\u0000${ce}`.toLowerCase();
+    let bodyHay = body.toLowerCase();
+    if (/[^\x00-\x7f]/.test(hay)) hay = hay.normalize('NFC');
+    if (/[^\x00-\x7f]/.test(bodyHay)) bodyHay = bodyHay.normalize('NFC');
+    const inIdents = needles.some((n) => hay.includes(n));
+    const inBody = needles.some((n) => bodyHay.includes(n));
+    if (!inIdents && !inBody) return;
+
+    const sha = f[0]!.toString('latin1');
+    const an = f[1]!.toString('utf8');
+    const ce_name = f[4]!.toString('utf8');
+    const idents: Ident[] = [
+      { where: 'author', name: an, email: ae, ...this.matchIdent(ae, 'author.email', subject) },
+      { where: 'committer', name: ce_name, email: ce, ...this.matchIdent(ce, 'committer.email', subject) },
+    ];
+    const author = idents[0]!;
+    const committer = idents[1]!;
+    if (author.hit || committer.hit) {
+      const data: Record<string, unknown> = { repository: repo.label, commit: sha };
+      const categories = new Set(['name', 'contact.email', 'activity.timestamp']);
+      if (author.hit) {
+        Object.assign(data, { authorName: an, authorEmail: ae, authorDate: f[3]!.toString('latin1') });
+        data['subject'] = body.split('\n', 1)[0]!.trim();
+        categories.add('contribution');
+      }
+      if (committer.hit) Object.assign(data, { committerName: ce_name, committerEmail: ce, committerDate: f[6]!.toString('latin1') });
+      out.push({
+        source: this.name,
+        type: 'commit',
+        locator: `${repo.label}@${sha}`,
+        matched: [author.hit, committer.hit].filter((h): h is MatchedIdentity => h !== null),
+        categories: [...categories].sort(),
+        data,
+        disposition: 'retain',
+        retention: CONTRIBUTION_RETENTION,
+      });
+    }
+    for (const t of parseTrailers(body)) {
+      const type = TRAILER_TYPES.get(t.key.toLowerCase());
+      if (!type) continue;
+      const key = canonicalKey(t.key);
+      const { name, email } = splitIdent(t.value);
+      const m = this.matchIdent(email, `trailer ${key}`, subject);
+      idents.push({ where: `${key} trailer`, name, email, ...m });
+      if (!m.hit) continue;
+      out.push({
+        source: this.name,
+        type,
+        locator: `${repo.label}@${sha}:message:${t.line}`,
+        matched: [m.hit],
+        categories: name ? ['contact.email', 'name'] : ['contact.email'],
+        data: { repository: repo.label, commit: sha, trailer: key, ...(name ? { name } : {}), email },
+        disposition: 'retain',
+        retention: type === 'signoff' ? SIGNOFF_RETENTION : CONTRIBUTION_RETENTION,
+      });
+    }
+    // Candidate links: another address in the same commit written with the same name as one of
+    // the subject's (a commit author next to a sign-off). Never followed automatically.
+    for (const mine of idents) {
+      if (!mine.hit || normName(mine.name) === '') continue;
+      for (const other of idents) {
+        if (other.hit || other.value === null || normName(other.name) !== normName(mine.name)) continue;
+        const key = `${mine.hit.type}:${mine.hit.value}>email:${other.value}`;
+        if (linked.has(key)) continue;
+        linked.add(key);
+        out.push({
+          kind: 'identity-link',
+          from: { type: mine.hit.type, value: mine.hit.value },
+          to: { type: 'email', value: other.value },
+          strength: 'candidate',
+          source: this.name,
+          locator: `${repo.label}@${sha}`,
+          reason: `the ${mine.where} and the ${other.where} of the same commit carry the same name`,
+        });
+      }
+    }
+  }
+
+  // ---- people files ----
+
+  private async *scanPeopleFiles(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+    const rev = this.cfg.branch ? `refs/heads/${this.cfg.branch}` : 'HEAD';
+    let tip: string;
+    try {
+      tip = (await runGit(dir, ['rev-parse', '--verify', '-q', `${rev}^{commit}`], ctx.signal)).toString('utf8').trim();
+    } catch (err) {
+      if (!(err instanceof GitProcessError)) throw err;
+      if (this.cfg.branch) {
+        throw new SourceError(`repository ${repo.path}: no branch "${this.cfg.branch}"`, `fix sources "${this.name}".branch in the config, or leave it out to use the repository's HEAD`);
+      }
+      ctx.log.info(`${this.name}: ${repo.label} has no default branch; its people files were not read`);
+      return;
+    }
+    let branch = this.cfg.branch ?? '';
+    if (!branch) {
+      try {
+        branch = (await runGit(dir, ['symbolic-ref', '-q', '--short', 'HEAD'], ctx.signal)).toString('utf8').trim();
+      } catch {
+        branch = 'HEAD';
+      }
+    }
+    const listing = (await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', '--name-only', tip], ctx.signal)).toString('utf8');
+    const files = listing
+      .split('\0')
+      .filter((p) => p !== '' && !p.includes('\n'))
+      .map((p) => ({ path: p, kind: peopleFileKind(p) }))
+      .filter((f): f is { path: string; kind: PeopleFileKind } => f.kind !== null);
+    if (files.length === 0) return;
+    ctx.stats['peopleFiles'] = (ctx.stats['peopleFiles'] ?? 0) + files.length;
+    const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${tip}:${f.path}\n`).join(''));
+    let pos = 0;
+    for (const file of files) {
+      const nl = batch.indexOf(0x0a, pos);
+      if (nl === -1) break;
+      const header = batch.toString('utf8', pos, nl);
+      pos = nl + 1;
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!m) continue; // "missing": a submodule or an odd path
+      const size = Number(m[2]);
+      const content = batch.subarray(pos, pos + size);
+      pos += size + 1;
+      if (m[1] !== 'blob') continue;
+      yield* this.peopleRecords(repo, branch, tip, file.path, file.kind, content.toString('utf8'), subject, linked);
+    }
+  }
+
+  private *peopleRecords(
+    repo: RepoSpec,
+    branch: string,
+    tip: string,
+    path: string,
+    kind: PeopleFileKind,
+    text: string,
+    subject: IdentityMatcher,
+    linked: Set<string>,
+  ): Iterable<PersonalRecord | IdentityLink> {
+    const entries = parsePeopleFile(kind, text);
+    const byLine = new Map<number, PeopleEntry[]>();
+    for (const e of entries) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e]);
+    for (const [line, all] of byLine) {
+      const mine = all.filter((e) => subject.matchCell(e.type, e.value) !== null);
+      if (mine.length === 0) continue;
+      const others = all.filter((e) => !mine.includes(e));
+      // One person's line (a mailmap entry, a MAINTAINERS table row): names on it are theirs.
+      const onePerson = kind === 'mailmap' || (all.filter((e) => e.type === 'email').length <= 1 && all.filter((e) => e.type === 'github').length <= 1);
+      const name = onePerson ? mine.find((e) => e.name)?.name : undefined;
+      const roles = [...new Set(mine.map((e) => e.role))];
+      const written = [...new Set(mine.map((e) => e.raw))];
+      const categories = new Set<string>(['project.role']);
+      for (const e of mine) categories.add(e.type === 'email' ? 'contact.email' : 'online.handle');
+      if (name) categories.add('name');
+      const what = written.map((w) => `"${w}"`).join(' and ');
+      const edit =
+        kind === 'mailmap'
+          ? `delete line ${line} (it maps this person's addresses)`
+          : others.length === 0 && kind !== 'maintainers'
+            ? `delete line ${line} (${what})`
+            : `remove ${what} from line ${line}, keeping the rest of the line`;
+      yield {
+        source: this.name,
+        type: 'people-file-entry',
+        locator: `${repo.label}:${path}:${line}`,
+        matched: mine.map((e) => ({ type: e.type, value: e.value, field: `${path} (${e.role})` })),
+        categories: [...categories].sort(),
+        data: {
+          repository: repo.label,
+          branch,
+          commit: tip,
+          file: path,
+          line,
+          role: roles.join('; '),
+          ...(mine.some((e) => e.type === 'email') ? { email: mine.filter((e) => e.type === 'email').map((e) => e.raw).join(', ') } : {}),
+          ...(mine.some((e) => e.type === 'github') ? { github: mine.filter((e) => e.type === 'github').map((e) => e.raw).join(', ') } : {}),
+          ...(name ? { name } : {}),
+        },
+        disposition: 'manual',
+        manual: `in repository ${repo.label}, file ${path} on branch ${branch}: ${edit}, then commit the change (the file's history keeps earlier versions)`,
+      };
+      // Candidate links: the other address of a mailmap entry; the other identity of a one-person row.
+      const targets = kind === 'mailmap' ? mine.flatMap((e) => e.sameEntry ?? []) : onePerson && kind === 'maintainers' ? others.map((o) => ({ type: o.type, value: o.value })) : [];
+      for (const to of targets) {
+        if (subject.matchCell(to.type, to.value) !== null) continue;
+        const from = mine[0]!;
+        const key = `${from.type}:${from.value}>${to.type}:${to.value}@${path}:${line}`;
+        if (linked.has(key)) continue;
+        linked.add(key);
+        yield {
+          kind: 'identity-link',
+          from: { type: from.type, value: from.value },
+          to,
+          strength: 'candidate',
+          source: this.name,
+          locator: `${repo.label}:${path}:${line}`,
+          reason: kind === 'mailmap' ? `${path} line ${line} maps both addresses to one person` : `${path} line ${line} lists both for one maintainer`,
+        };
+      }
+    }
+  }
+}
+
+export const gitFactory: AdapterFactory<GitSourceConfig> = {
   kind: 'git',
-  schema: z.never({ error: 'the git adapter is not in this version yet' }) as unknown as AdapterFactory<BaseSourceConfig>['schema'],
-  defaults: { categories: [], purpose: [], legalBasis: 'legitimate-interest', recipients: [], retention: '', origin: '' },
-  create() {
-    throw new Error('the git adapter is not in this version yet');
+  schema: gitSourceSchema as unknown as AdapterFactory<GitSourceConfig>['schema'],
+  defaults: {
+    categories: ['name', 'contact.email', 'online.handle', 'activity.timestamp', 'contribution', 'project.role'],
+    purpose: ['attribution', 'proof of contribution', 'project governance'],
+    legalBasis: 'legitimate-interest',
+    recipients: ['the public (the repositories are published)'],
+    retention: 'commits and their trailers are kept indefinitely as proof of contribution and for the integrity of the project history; people-file entries until the person leaves the role',
+    origin: 'provided by the data subject when contributing (commit metadata and messages) and by maintainers (people files)',
   },
+  create: (cfg, env) => new GitAdapter(cfg, env),
 };

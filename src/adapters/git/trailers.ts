@@ -97,7 +97,7 @@ export function parseTrailers(message: string): Trailer[] {
   const out: Trailer[] = [];
   let current: { key: string; parts: string[]; line: number } | null = null;
   const flush = () => {
-    if (current) out.push({ key: current.key, value: current.parts.join(' ').replace(/\s+/g, ' ').trim(), line: current.line });
+    if (current) out.push({ key: current.key, value: current.parts.join(' ').trim(), line: current.line });
     current = null;
   };
   for (let i = start; i < end; i++) {

@@ -1,12 +1,306 @@
-// Placeholder until the gitdm adapter lands: the kind is known, and refused with a clear message.
-import { z } from 'zod';
-import type { AdapterFactory, BaseSourceConfig } from '../types.js';
+// The gitdm adapter: CNCF gitdm affiliation files. developers_affiliations*.txt blocks (a login,
+// its addresses, its affiliation history) and email-map lines that name the subject are found;
+// erasure removes those blocks and lines in one atomic rewrite per file that copies every other
+// byte as it was, and with `erase: forbidden-hashes` also appends the SHA-1 / SHA-256 of the
+// person's identities to forbidden-sha1.csv / forbidden-sha256.csv.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { atomicRewrite } from '../../core/atomic-file.js';
+import { SourceError, errorMessage } from '../../core/errors.js';
+import { impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import type { IdentityLink, PersonalRecord } from '../../core/record.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import { formatFromName, gitdmSourceSchema, type GitdmFormat, type GitdmSourceConfig } from './config.js';
+import { parseEmailMapLine, readAffiliations, readLines, type Block } from './parse.js';
 
-export const gitdmFactory: AdapterFactory<BaseSourceConfig> = {
+interface FileSpec {
+  path: string;
+  abs: string;
+  format: GitdmFormat;
+}
+
+interface Found {
+  /** The subject's identities in this block / line. */
+  matched: MatchedIdentity[];
+  /** Identities written there that are not (yet) the subject's: candidate links. */
+  others: Identity[];
+}
+
+export const FORBIDDEN_FILES = { sha1: 'forbidden-sha1.csv', sha256: 'forbidden-sha256.csv' } as const;
+
+function digestOf(bufs: Buffer[]): string {
+  const h = createHash('sha256');
+  for (const b of bufs) h.update(b);
+  return h.digest('hex');
+}
+
+/** Does an address (as gitdm writes it) belong to the subject — directly, or as a noreply address of their login? */
+function matchEmail(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
+  const value = normalizeEmail(raw);
+  if (value === null) return { value, hit: null };
+  if (subject.matchCell('email', value) !== null) return { value, hit: { type: 'email', value, field } };
+  for (const implied of impliedIdentities({ type: 'email', value })) {
+    const login = subject.matchCell('github', implied.identity.value);
+    if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
+  }
+  return { value, hit: null };
+}
+
+export function matchBlock(block: Block, subject: IdentityMatcher): Found {
+  const matched: MatchedIdentity[] = [];
+  const others: Identity[] = [];
+  const login = normalizeGithub(block.login);
+  if (login !== null) {
+    if (subject.matchCell('github', login) !== null) matched.push({ type: 'github', value: login, field: 'login' });
+    else others.push({ type: 'github', value: login });
+  }
+  for (const raw of block.emails) {
+    const m = matchEmail(raw, 'emails', subject);
+    if (m.hit) {
+      if (!matched.some((x) => x.type === m.hit!.type && x.value === m.hit!.value)) matched.push(m.hit);
+    } else if (m.value !== null) others.push({ type: 'email', value: m.value });
+  }
+  return { matched, others };
+}
+
+export class GitdmAdapter implements SourceAdapter {
+  readonly kind = 'gitdm';
+  readonly name: string;
+  readonly identityTypes = ['email', 'github'] as const;
+  private readonly files: FileSpec[];
+
+  constructor(
+    private readonly cfg: GitdmSourceConfig,
+    private readonly env: AdapterEnv,
+  ) {
+    this.name = cfg.name;
+    this.files = cfg.files.map((f) => {
+      const path = typeof f === 'string' ? f : f.path;
+      const format = typeof f === 'string' ? formatFromName(f)! : f.format;
+      return { path, abs: this.abs(path), format };
+    });
+  }
+
+  private abs(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.env.configDir, p);
+  }
+
+  async check(_signal: AbortSignal): Promise<CheckResult> {
+    try {
+      let bytes = 0;
+      for (const f of this.files) bytes += (await this.stat(f)).size;
+      if (this.cfg.erase === 'forbidden-hashes') await this.forbiddenDirOk();
+      return { ok: true, detail: `${this.files.length} file${this.files.length === 1 ? '' : 's'} readable, ${bytes} bytes` };
+    } catch (err) {
+      return { ok: false, detail: errorMessage(err) };
+    }
+  }
+
+  async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
+    const needles = subject.needles(['email', 'github']);
+    if (needles.length === 0) return;
+    const linked = new Set<string>();
+    for (const f of this.files) {
+      await this.stat(f);
+      ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
+      if (f.format === 'affiliations') yield* this.discoverAffiliations(f, subject, needles, linked, ctx);
+      else yield* this.discoverEmailMap(f, subject, needles, ctx);
+    }
+  }
+
+  private async stat(f: FileSpec) {
+    try {
+      const st = await fsp.stat(f.abs);
+      if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
+      await fsp.access(f.abs, fsp.constants.R_OK);
+      return st;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+      throw new SourceError(`${f.path}: cannot read the file (${why})`, `check sources "${this.name}".files in the config`);
+    }
+  }
+
+  private async forbiddenDirOk(): Promise<string> {
+    const dir = this.abs(this.cfg.forbiddenDir!);
+    const st = await fsp.stat(dir).catch(() => null);
+    if (!st?.isDirectory()) throw new SourceError(`forbiddenDir ${this.cfg.forbiddenDir}: no such directory`, `create it, or fix sources "${this.name}".forbiddenDir in the config`);
+    return dir;
+  }
+
+  private mightHold(text: string, needles: string[]): boolean {
+    let t = text.toLowerCase();
+    if (/[^\x00-\x7f]/.test(t)) t = t.normalize('NFC');
+    return needles.some((n) => t.includes(n));
+  }
+
+  private async *discoverAffiliations(f: FileSpec, subject: IdentityMatcher, needles: string[], linked: Set<string>, ctx: AdapterContext): AsyncGenerator<PersonalRecord | IdentityLink> {
+    for await (const item of readAffiliations(f.abs, ctx.signal)) {
+      if (item.kind !== 'block' || !this.mightHold(item.lines[0]!.text, needles)) continue;
+      const { matched, others } = matchBlock(item, subject);
+      if (matched.length === 0) continue;
+      const locator = `${f.path}:${item.line}`;
+      const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
+      const loginMatched = matched.some((m) => m.field === 'login');
+      const categories = new Set(['affiliation']);
+      if (loginMatched) categories.add('online.handle');
+      if (emails.length) categories.add('contact.email');
+      yield {
+        source: this.name,
+        type: 'affiliation',
+        locator,
+        matched,
+        categories: [...categories].sort(),
+        data: {
+          file: f.path,
+          line: item.line,
+          ...(loginMatched ? { login: item.login } : {}),
+          ...(emails.length ? { emails } : {}),
+          affiliations: item.affiliations,
+          // Identities in the block that are not confirmed as the subject's are withheld here
+          // and reported as candidate identities.
+          ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
+        },
+        disposition: 'erase',
+        action: 'remove-block',
+        erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
+      };
+      for (const to of others) {
+        const key = `${matched[0]!.type}:${matched[0]!.value}>${to.type}:${to.value}`;
+        if (linked.has(key)) continue;
+        linked.add(key);
+        yield {
+          kind: 'identity-link',
+          from: { type: matched[0]!.type, value: matched[0]!.value },
+          to,
+          strength: 'candidate',
+          source: this.name,
+          locator,
+          reason: `a gitdm block (${f.path} line ${item.line}) lists both for one developer`,
+        };
+      }
+    }
+  }
+
+  private async *discoverEmailMap(f: FileSpec, subject: IdentityMatcher, needles: string[], ctx: AdapterContext): AsyncGenerator<PersonalRecord> {
+    for await (const l of readLines(f.abs, ctx.signal)) {
+      if (!this.mightHold(l.text, needles)) continue;
+      const entry = parseEmailMapLine(l.text);
+      if (!entry) continue;
+      const m = matchEmail(entry.email, 'email', subject);
+      if (!m.hit) continue;
+      yield {
+        source: this.name,
+        type: 'affiliation',
+        locator: `${f.path}:${l.line}`,
+        matched: [m.hit],
+        categories: ['affiliation', 'contact.email'],
+        data: { file: f.path, line: l.line, email: entry.email, company: entry.company, ...(entry.until ? { until: entry.until } : {}) },
+        disposition: 'erase',
+        action: 'remove-line',
+        erasure: { file: f.path, line: l.line, digest: digestOf([l.bytes]), identities: [`${m.hit.type}:${m.hit.value}`] },
+      };
+    }
+  }
+
+  // ---- erasing ----
+
+  async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    const byFile = new Map<string, ErasureStep[]>();
+    for (const s of steps) {
+      const file = String(s.params['file'] ?? '');
+      byFile.set(file, [...(byFile.get(file) ?? []), s]);
+    }
+    const results: StepResult[] = [];
+    for (const [path, list] of byFile) {
+      const f = this.files.find((x) => x.path === path);
+      if (!f) {
+        for (const s of list) results.push({ stepId: s.id, status: 'failed', detail: `${path} is no longer one of this source's files` });
+        continue;
+      }
+      await this.stat(f);
+      const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
+      const found = new Set<string>();
+      try {
+        await atomicRewrite(f.abs, async (out) => {
+          let changed = false;
+          const drop = (digest: string, stillMine: boolean) => {
+            if (!wanted.has(digest) || !stillMine) return false;
+            found.add(digest);
+            changed = true;
+            return true;
+          };
+          if (f.format === 'affiliations') {
+            for await (const item of readAffiliations(f.abs, ctx.signal)) {
+              if (item.kind === 'line') {
+                await out.write(item.line.bytes);
+                continue;
+              }
+              const bytes = item.lines.map((l) => l.bytes);
+              // Only planned blocks that still name the subject: a plan is a file, and a file can be edited.
+              if (drop(digestOf(bytes), matchBlock(item, subject).matched.length > 0)) continue;
+              for (const b of bytes) await out.write(b);
+            }
+          } else {
+            for await (const l of readLines(f.abs, ctx.signal)) {
+              const entry = parseEmailMapLine(l.text);
+              if (entry && drop(digestOf([l.bytes]), matchEmail(entry.email, '', subject).hit !== null)) continue;
+              await out.write(l.bytes);
+            }
+          }
+          return changed;
+        });
+      } catch (err) {
+        if (err instanceof SourceError || ctx.signal.aborted) throw err;
+        throw new SourceError(`${f.path}: could not rewrite the file: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+      }
+      for (const s of list) results.push({ stepId: s.id, status: found.has(String(s.params['digest'] ?? '')) ? 'done' : 'gone' });
+    }
+    if (this.cfg.erase === 'forbidden-hashes') {
+      const ids = new Set<string>();
+      for (const s of steps) for (const id of (s.params['identities'] as string[] | undefined) ?? []) ids.add(id);
+      if (ids.size > 0) await this.appendForbidden([...ids].map((k) => k.slice(k.indexOf(':') + 1)));
+    }
+    yield* results;
+  }
+
+  /** Append the SHA-1 and SHA-256 of each value not already listed (idempotent). */
+  private async appendForbidden(values: string[]): Promise<void> {
+    const dir = await this.forbiddenDirOk();
+    for (const algo of ['sha1', 'sha256'] as const) {
+      const file = join(dir, FORBIDDEN_FILES[algo]);
+      const hashes = values.map((v) => createHash(algo).update(v, 'utf8').digest('hex'));
+      let existing = '';
+      try {
+        existing = await fsp.readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SourceError(`${file}: cannot read (${errorMessage(err)})`);
+        await fsp.writeFile(file, '', { flag: 'wx', mode: 0o644 }).catch(() => undefined);
+      }
+      const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
+      const add = [...new Set(hashes)].filter((h) => !have.has(h));
+      if (add.length === 0) continue;
+      await atomicRewrite(file, async (out) => {
+        await out.write(existing);
+        if (existing !== '' && !existing.endsWith('\n')) await out.write('\n');
+        await out.write(add.map((h) => `${h}\n`).join(''));
+        return true;
+      });
+    }
+  }
+}
+
+export const gitdmFactory: AdapterFactory<GitdmSourceConfig> = {
   kind: 'gitdm',
-  schema: z.never({ error: 'the gitdm adapter is not in this version yet' }) as unknown as AdapterFactory<BaseSourceConfig>['schema'],
-  defaults: { categories: [], purpose: [], legalBasis: 'legitimate-interest', recipients: [], retention: '', origin: '' },
-  create() {
-    throw new Error('the gitdm adapter is not in this version yet');
+  schema: gitdmSourceSchema as unknown as AdapterFactory<GitdmSourceConfig>['schema'],
+  defaults: {
+    categories: ['online.handle', 'contact.email', 'affiliation'],
+    purpose: ['contribution statistics (company affiliation of contributors)'],
+    legalBasis: 'legitimate-interest',
+    recipients: ['the public (the files are published in the gitdm repository and used by CNCF DevStats)'],
+    retention: 'kept while the person contributes to the project; removed on request',
+    origin: 'compiled by the project and the CNCF from commit metadata, public profiles and corrections sent by contributors',
   },
+  create: (cfg, env) => new GitdmAdapter(cfg, env),
 };

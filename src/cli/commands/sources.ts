@@ -24,7 +24,7 @@ export function registerSources(program: Command, run: Runner): void {
             if (!flags.check) return base;
             ctx.out.progress(`checking ${s.name}`);
             const check = await createAdapter(config, s).check(ctx.signal);
-            ctx.out.progressDone(check.ok, `${s.name}: ${check.detail}`);
+            ctx.out.progressDone(check.ok, `${s.name}: ${check.skipped ? 'skipped: ' : ''}${check.detail}`);
             return { ...base, check };
           }),
         );
@@ -34,7 +34,7 @@ export function registerSources(program: Command, run: Runner): void {
         } else {
           const width = Math.max(4, ...rows.map((r) => r.name.length));
           const lines = rows.map((r) => {
-            const check = 'check' in r && r.check ? `  ${r.check.ok ? 'ok' : 'FAILED'}: ${r.check.detail}` : '';
+            const check = 'check' in r && r.check ? `  ${r.check.skipped ? 'skipped' : r.check.ok ? 'ok' : 'FAILED'}: ${r.check.detail}` : '';
             return `${r.name.padEnd(width)}  ${r.kind.padEnd(12)}${check}`;
           });
           await ctx.out.data(lines.length ? `${lines.join('\n')}\n` : '');

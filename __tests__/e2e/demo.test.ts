@@ -1,0 +1,38 @@
+// The whole demo (every source kind in privacyctl.yaml) end to end: the README's first command,
+// then an erasure and its verification. GitHub is skipped without a token, as offline.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ANN, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.js';
+
+afterEach(cleanupWorkspaces);
+
+describe('the full demo', () => {
+  it('exports Ann from every source kind, skips GitHub without a token, and never shows Joann', () => {
+    const ws = makeWorkspace({ sources: 'all' });
+    const r = runJson(ws, ['export', '--email', ANN], { env: { PRIVACYCTL_DEMO_GITHUB_TOKEN: undefined, GITHUB_TOKEN: undefined } });
+    expect(r.code).toBe(0);
+    const byKind = Object.fromEntries(r.json.sources.map((s: { kind: string; status: string }) => [s.kind, s.status]));
+    expect(byKind).toEqual({ csv: 'ok', github: 'skipped', git: 'ok', gitdm: 'ok', mbox: 'ok', 'slack-export': 'ok', sql: 'ok', analytics: 'ok' });
+    const gh = r.json.sources.find((s: { kind: string }) => s.kind === 'github');
+    expect(gh.reason).toMatch(/no token/);
+    const kinds = new Set(r.json.records.map((x: { source: string }) => r.json.sources.find((s: { name: string }) => s.name === x.source).kind));
+    expect([...kinds].sort()).toEqual(['analytics', 'csv', 'git', 'gitdm', 'mbox', 'slack-export', 'sql']);
+    expect(JSON.stringify(r.json.records)).not.toMatch(/joann/i);
+    // contribution records are kept, with the design's reason
+    const commits = r.json.records.filter((x: { type: string }) => x.type === 'commit');
+    expect(commits.length).toBeGreaterThan(0);
+    for (const c of commits) expect(c.retention.reason).toMatch(/proof of contribution/);
+  }, 60_000);
+
+  it('erase --apply then verify is clean; a second erase does nothing', () => {
+    const ws = makeWorkspace({ sources: 'all' });
+    const erase = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes'], { timeout: 60_000 });
+    expect(erase.code).toBe(0);
+    expect(erase.json.summary.failed).toBe(0);
+    expect(erase.json.summary.erased).toBeGreaterThan(3);
+    const verify = run(ws, ['verify', '--email', ANN], { timeout: 60_000 });
+    expect(verify.code).toBe(0);
+    const again = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes'], { timeout: 60_000 });
+    expect(again.code).toBe(0);
+    expect(again.json.erased.filter((e: { when: string }) => e.when === 'now')).toEqual([]);
+  }, 120_000);
+});

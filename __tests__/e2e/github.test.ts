@@ -1,0 +1,153 @@
+// The github source end to end: the built CLI against the fake GitHub, on a copy of the demo
+// config extended by a github source. The CLI runs as an asynchronous child process, so the fake
+// (in this process) can answer it.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeGitHub, demoWorld } from '../fake-github/server.js';
+import { BIN, childEnv, cleanupWorkspaces, makeWorkspace, type RunResult } from './helpers.js';
+
+const TOKEN_ENV = 'PRIVACYCTL_E2E_GH_TOKEN';
+const TOKEN = 'test-token';
+const SOURCE = 'lanternfish-gh';
+
+let fake: FakeGitHub;
+let ws: string;
+
+function runAsync(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+async function runJson(args: string[], env: Record<string, string | undefined> = { [TOKEN_ENV]: TOKEN }): Promise<RunResult & { json: any }> {
+  const r = await runAsync(ws, args, env);
+  try {
+    return { ...r, json: JSON.parse(r.stdout) };
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code})\nstdout: ${r.stdout.slice(0, 400)}\nstderr: ${r.stderr.slice(0, 800)}`);
+  }
+}
+
+function addSource(dir: string, extra = 'erase: { removeFromOrg: true }'): void {
+  appendFileSync(
+    join(dir, 'privacyctl.yaml'),
+    `\n  - name: ${SOURCE}\n    kind: github\n    org: lanternfish\n    baseUrl: ${fake.base}\n    tokenEnv: ${TOKEN_ENV}\n    ${extra}\n`,
+  );
+}
+
+const gh = (json: any) => json.sources.find((s: any) => s.name === SOURCE);
+const ghRecords = (json: any) => json.records.filter((r: any) => r.source === SOURCE);
+
+beforeAll(async () => {
+  fake = new FakeGitHub(demoWorld());
+  await fake.start();
+});
+afterAll(async () => {
+  await fake.stop();
+});
+beforeEach(() => {
+  fake.world = demoWorld();
+  fake.calls.clear();
+  fake.faults.length = 0;
+  ws = makeWorkspace();
+  addSource(ws);
+});
+afterEach(cleanupWorkspaces);
+
+describe('export with a github source', () => {
+  it('--github: the footprint, the request count in the source status, and expansion to the public address', async () => {
+    const r = await runJson(['export', '--github', 'ann-example']);
+    expect(r.code).toBe(0);
+    const status = gh(r.json);
+    expect(status).toMatchObject({ status: 'ok', kind: 'github' });
+    expect(status.stats.requests).toBeGreaterThan(0);
+    expect(status.stats.requests).toBeLessThanOrEqual(30); // two rounds: the handle, then the addresses it revealed
+    const types = ghRecords(r.json).map((x: any) => x.type).sort();
+    expect(types).toEqual(['comment', 'comment', 'commit', 'commit', 'issue', 'org-membership', 'profile', 'review', 'team-membership']);
+    // Expansion: GitHub's public address for the login found Ann's CSV rows too.
+    expect(r.json.subject.identities.map((i: any) => `${i.type}:${i.value}`)).toContain('email:ann@example.org');
+    expect(r.json.records.some((x: any) => x.source === 'survey-2024')).toBe(true);
+    expect(r.stdout).not.toMatch(/Cy says|Bo says|Cy inline|Fix flicker/);
+    expect(r.stderr + r.stdout).not.toContain(TOKEN);
+  });
+
+  it('--email: GitHub links the address to the login, strongly, and the login is searched', async () => {
+    const r = await runJson(['export', '--email', 'ann@example.org']);
+    expect(r.code).toBe(0);
+    const login = r.json.subject.identities.find((i: any) => i.type === 'github' && i.value === 'ann-example');
+    expect(login?.provenance).toMatchObject({ via: 'link', source: SOURCE });
+    expect(ghRecords(r.json).some((x: any) => x.type === 'profile')).toBe(true);
+    expect(ghRecords(r.json).find((x: any) => x.type === 'issue')?.disposition).toBe('retain');
+  });
+
+  it('without a token the source is skipped with its reason, and the demo still succeeds', async () => {
+    const before = fake.requests;
+    const r = await runJson(['export', '--email', 'ann@example.org'], {});
+    expect(r.code).toBe(0);
+    expect(gh(r.json)).toMatchObject({ status: 'skipped' });
+    expect(gh(r.json).reason).toMatch(/no token: set PRIVACYCTL_E2E_GH_TOKEN/);
+    expect(r.json.records.some((x: any) => x.source === 'survey-2024')).toBe(true);
+    expect(fake.requests).toBe(before);
+  });
+
+  it('a bad token exits 4 and says how to fix it, without printing the token', async () => {
+    const r = await runAsync(ws, ['export', '--github', 'ann-example'], { [TOKEN_ENV]: 'ghp_notvalid123' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/401 Bad credentials/);
+    expect(r.stderr + r.stdout).not.toContain('ghp_notvalid123');
+  });
+
+  it('a rate limit past the ceiling fails the source (exit 3); the other sources answer', async () => {
+    ws = makeWorkspace();
+    addSource(ws, 'maxWaitSeconds: 5');
+    fake.fault({ path: '/users/', status: 403, times: 5, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3000) }, body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' } });
+    const r = await runJson(['export', '--github', 'ann-example']);
+    expect(r.code).toBe(3);
+    expect(gh(r.json)).toMatchObject({ status: 'failed' });
+    expect(gh(r.json).reason).toMatch(/rate limit.*maxWaitSeconds: 5/);
+    expect(r.json.sources.find((s: any) => s.name === 'survey-2024').status).toBe('ok');
+  });
+});
+
+describe('erase with a github source', () => {
+  it('the plan retains contributions and removes memberships as configured', async () => {
+    const r = await runJson(['erase', '--github', 'ann-example', '--json']);
+    expect(r.code).toBe(0);
+    const recs = r.json.records.filter((x: any) => x.source === SOURCE);
+    for (const x of recs.filter((x: any) => ['issue', 'comment', 'review', 'commit'].includes(x.type))) {
+      expect(x).toMatchObject({ disposition: 'retain', retention: { reason: expect.stringMatching(/proof of contribution/) } });
+    }
+    expect(recs.filter((x: any) => x.disposition === 'erase').map((x: any) => x.type).sort()).toEqual(['org-membership', 'team-membership']);
+    expect(recs.find((x: any) => x.type === 'profile').disposition).toBe('manual');
+    expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(0);
+
+    ws = makeWorkspace();
+    addSource(ws, 'erase: { removeFromOrg: false }');
+    const manual = await runJson(['erase', '--github', 'ann-example', '--json']);
+    const m = manual.json.records.filter((x: any) => x.source === SOURCE && x.type === 'org-membership');
+    expect(m).toEqual([expect.objectContaining({ disposition: 'manual', manual: expect.stringMatching(/removeFromOrg: true/) })]);
+  });
+
+  it('--apply --yes removes the org membership with exactly one DELETE, also when re-run', async () => {
+    const first = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
+    expect(first.code).toBe(0);
+    expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);
+    expect(first.stdout).toMatch(/erased\s+lanternfish-gh\s+org-membership/);
+    const again = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
+    expect(again.code).toBe(0);
+    expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);
+    expect(fake.world.members['ann-example']).toBeUndefined();
+  });
+});

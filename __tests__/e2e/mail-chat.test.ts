@@ -1,0 +1,109 @@
+// End to end: the mbox and slack-export sources in a copy of the demo, through the built CLI.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { ANN, cleanupWorkspaces, makeWorkspace, read, run, runJson, snapshot } from './helpers.js';
+
+const MBOX = 'fixtures/demo/mail/dev-2024.mbox';
+const ANNOUNCE = 'fixtures/demo/mail/announce-2024.mbox';
+const USERS = 'fixtures/demo/slack/users.json';
+
+/**
+ * A workspace whose config has the two sources, with the given erase settings (whatever the demo
+ * config already says about mbox and slack-export sources is replaced).
+ */
+function workspace(opts: { mboxErase?: string; slackMessages?: string } = {}): string {
+  const dir = makeWorkspace();
+  const file = join(dir, 'privacyctl.yaml');
+  const doc = parse(readFileSync(file, 'utf8')) as { sources: Array<Record<string, unknown>> };
+  doc.sources = doc.sources.filter((s) => s['kind'] !== 'mbox' && s['kind'] !== 'slack-export');
+  doc.sources.push(
+    { name: 'dev-list', kind: 'mbox', paths: ['fixtures/demo/mail/*.mbox'], erase: opts.mboxErase ?? 'retain' },
+    { name: 'slack', kind: 'slack-export', path: 'fixtures/demo/slack', erase: { messages: opts.slackMessages ?? 'retain' } },
+  );
+  writeFileSync(file, stringify(doc));
+  return dir;
+}
+
+afterAll(() => cleanupWorkspaces());
+
+/** Split an mbox into messages at envelope lines after blank lines (independent of the adapter). */
+function messages(buf: Buffer): string[] {
+  return buf.toString('latin1').split(/\n(?=From \S+.* \d{4}\n)/);
+}
+
+describe('mbox and slack-export sources', () => {
+  it('find: counts the posts, receipts, profile, messages and mentions, and follows the slack-id link', () => {
+    const dir = workspace();
+    const r = runJson(dir, ['find', '--email', ANN, '--json']);
+    expect(r.code).toBe(0);
+    const bySource = Object.fromEntries(r.json.sources.map((s: any) => [s.name, s]));
+    expect(bySource['dev-list']).toMatchObject({ kind: 'mbox', status: 'ok', records: 6, byType: { 'mail-post': 3, 'mail-received': 3 } });
+    expect(bySource['slack']).toMatchObject({ kind: 'slack-export', status: 'ok', records: 8, byType: { 'chat-profile': 1, 'chat-message': 4, 'chat-mention': 3 } });
+    expect(JSON.stringify(r.json)).toContain('u01ann');
+  });
+
+  it("export: the subject's own words, the fact of receipt for others' messages, no file URL or token", () => {
+    const dir = workspace();
+    const r = runJson(dir, ['export', '--email', ANN]);
+    expect(r.code).toBe(0);
+    const recs = r.json.records.filter((x: any) => x.source === 'dev-list' || x.source === 'slack');
+    const post = recs.find((x: any) => x.data.messageId === '<ann-reply-1@example.org>');
+    expect(post.data.body).toContain('From the release notes of 1.3');
+    const received = recs.find((x: any) => x.data.messageId === '<rel14-planning@lanternfish.example>');
+    expect(received.data).not.toHaveProperty('body');
+    const text = JSON.stringify(recs);
+    for (const notTheirs of ['xoxe', 'url_private', 'files.slack.com', 'build is green', 'Glad to have you', 'joann-1', 'dana.ruiz@']) expect(text).not.toContain(notTheirs);
+    expect(r.json.sources.find((s: any) => s.name === 'dev-list').facts.legalBasis).toBe('legitimate-interest');
+  });
+
+  it('joann is not ann: a near miss finds only her own data', () => {
+    const dir = workspace();
+    const r = runJson(dir, ['export', '--email', 'joann@example.org']);
+    const ids = r.json.records.filter((x: any) => x.source === 'dev-list').map((x: any) => x.data.messageId);
+    expect(ids).toEqual(['<joann-1@example.org>']);
+  });
+
+  it('erase (defaults): posts retained, Slack profile redacted, every archive and message file unchanged; verify is clean', () => {
+    const dir = workspace();
+    const before = snapshot(dir);
+    const plan = runJson(dir, ['erase', '--email', ANN, '--json']);
+    const mine = plan.json.steps.filter((s: any) => s.source === 'dev-list' || s.source === 'slack');
+    expect(mine.map((s: any) => `${s.source} ${s.action}`)).toEqual(['slack redact-profile']);
+    const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    const after = snapshot(dir);
+    for (const [f, b] of before) {
+      if (f.startsWith('fixtures/demo/mail/') || (f.startsWith('fixtures/demo/slack/') && f !== USERS)) expect(after.get(f)!.equals(b)).toBe(true);
+    }
+    const users = JSON.parse(read(dir, USERS).toString('utf8'));
+    expect(users[0]).toMatchObject({ id: 'U01ANN', name: 'redacted-user' });
+    expect(users.slice(1).map((u: any) => u.profile.email)).toEqual(['bo@lanternfish.example', 'joann@example.org', 'zoë.lindqvist@example.net', 'dana.ruiz@example.com']);
+    expect(run(dir, ['verify', '--email', ANN]).code).toBe(0);
+  });
+
+  it('erase: redact — tombstones keep the archive a valid mbox and every other message byte-identical', () => {
+    const dir = workspace({ mboxErase: 'redact', slackMessages: 'redact' });
+    const mboxBefore = messages(read(dir, MBOX));
+    const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    const mboxAfter = messages(read(dir, MBOX));
+    expect(mboxAfter).toHaveLength(mboxBefore.length);
+    const touched = ['rel14-planning', 'ann-reply-1', 'dana-cafe', 'ann-changelog', 'bo-ping'];
+    mboxBefore.forEach((m, i) => {
+      if (touched.some((t) => m.includes(`Message-ID: <${t}@`))) expect(mboxAfter[i]).not.toEqual(m);
+      else expect(mboxAfter[i]).toEqual(m);
+    });
+    expect(read(dir, ANNOUNCE).toString()).not.toContain('ann at example.org');
+    expect(read(dir, 'fixtures/demo/slack/general/2024-01-08.json').toString()).not.toContain('release-checklist');
+    const v = runJson(dir, ['find', '--email', ANN, '--json']);
+    expect(v.json.sources.find((s: any) => s.name === 'dev-list').records).toBe(0);
+    expect(run(dir, ['verify', '--email', ANN]).code).toBe(0);
+    // applying again changes nothing
+    const again = snapshot(dir);
+    run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    const now = snapshot(dir);
+    for (const [f, b] of again) if (f.startsWith('fixtures/demo/mail/')) expect(now.get(f)!.equals(b)).toBe(true);
+  });
+});

@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FORBIDDEN_FILES, gitdmFactory } from '../../src/adapters/gitdm/index.js';
+import { gitdmSourceSchema } from '../../src/adapters/gitdm/config.js';
+import { parseAffiliation, parseEmailMapLine } from '../../src/adapters/gitdm/parse.js';
+import type { AdapterContext, SourceAdapter, StepResult } from '../../src/adapters/types.js';
+import { SourceError } from '../../src/core/errors.js';
+import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
+import { stepsFor } from '../../src/core/plan.js';
+import { policyViolation } from '../../src/core/policy.js';
+import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+
+const ANN: Identity = { type: 'email', value: 'ann@example.org' };
+const ANN_GH: Identity = { type: 'github', value: 'ann-example' };
+const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+
+const AFF1 = [
+  '# Developers and their affiliations',
+  'ann-example: ann!example.org, ann!lanternfish.example',
+  '\tIndependent until 2021-03-01',
+  '\tLanternfish Labs',
+  'joann-d: joann!example.org',
+  '\tQuayside Systems',
+  'botr: bo!lanternfish.example',
+  '\tLanternfish Labs',
+  'ann-example: 1234567+ann-example!users.noreply.github.com',
+  '\tLanternfish Labs from 2021-03-01',
+  'dana-r: dana.ruiz!example.com',
+  '\tRuiz Partners from 2019-01-01 until 2022-06-30',
+  '\tIndependent',
+  '',
+].join('\n');
+const AFF2 = 'zoe-lq: zoë.lindqvist!example.net\r\n\tLanternfish Labs\r\nann-example: ann+gitdm!example.org\r\n    Lanternfish Labs'; // CRLF, spaces, no final newline
+const EMAIL_MAP = 'ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\njoann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'privacyctl-gitdm-'));
+  fs.writeFileSync(path.join(dir, 'developers_affiliations1.txt'), AFF1);
+  fs.writeFileSync(path.join(dir, 'developers_affiliations2.txt'), AFF2);
+  fs.writeFileSync(path.join(dir, 'email-map'), EMAIL_MAP);
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function adapter(extra: Record<string, unknown> = {}): SourceAdapter {
+  const cfg = gitdmSourceSchema.parse({ name: 'gitdm', kind: 'gitdm', files: ['developers_affiliations1.txt', 'developers_affiliations2.txt', 'email-map'], ...extra });
+  return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
+}
+
+async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
+  const records: PersonalRecord[] = [];
+  const links: IdentityLink[] = [];
+  for await (const item of a.discover(new IdentityMatcher(ids), ctx())) {
+    if (isIdentityLink(item)) links.push(item);
+    else records.push(item);
+  }
+  return { records, links };
+}
+
+async function eraseAll(a: SourceAdapter, records: PersonalRecord[], ids: Identity[]): Promise<StepResult[]> {
+  const out: StepResult[] = [];
+  for await (const r of a.erase!(stepsFor(records), new IdentityMatcher(ids), ctx())) out.push(r);
+  return out;
+}
+
+const read = (name: string) => fs.readFileSync(path.join(dir, name));
+
+describe('gitdm parsing', () => {
+  it('reads every affiliation line form and email-map lines', () => {
+    expect(parseAffiliation('\tLanternfish Labs')).toEqual({ company: 'Lanternfish Labs' });
+    expect(parseAffiliation('\tIndependent until 2021-03-01')).toEqual({ company: 'Independent', until: '2021-03-01' });
+    expect(parseAffiliation('\tRuiz Partners from 2019-01-01 until 2022-06-30')).toEqual({ company: 'Ruiz Partners', from: '2019-01-01', until: '2022-06-30' });
+    expect(parseAffiliation('\tLanternfish Labs from 2022-01-01')).toEqual({ company: 'Lanternfish Labs', from: '2022-01-01' });
+    expect(parseEmailMapLine('ann!example.org Independent < 2021-03-01')).toEqual({ email: 'ann!example.org', company: 'Independent', until: '2021-03-01' });
+    expect(parseEmailMapLine('bo!lanternfish.example   Lanternfish Labs')).toEqual({ email: 'bo!lanternfish.example', company: 'Lanternfish Labs' });
+    expect(parseEmailMapLine('# comment')).toBeNull();
+  });
+});
+
+describe('gitdm adapter', () => {
+  it('finds the blocks and email-map lines of an address, withholding the other identities of a block as candidates', async () => {
+    const { records, links } = await discoverAll(adapter(), [ANN]);
+    expect(records.map((r) => `${r.locator} ${r.action}`)).toEqual([
+      'developers_affiliations1.txt:2 remove-block',
+      'email-map:1 remove-line',
+      'email-map:2 remove-line',
+    ]);
+    for (const r of records) expect(policyViolation(r)).toBeNull();
+    expect(records[0]!.data).toEqual({
+      file: 'developers_affiliations1.txt',
+      line: 2,
+      emails: ['ann!example.org'],
+      affiliations: [{ company: 'Independent', until: '2021-03-01' }, { company: 'Lanternfish Labs' }],
+      otherIdentitiesInBlock: 2,
+    });
+    expect(links.map((l) => `${l.strength} ${l.to.type}:${l.to.value}`)).toEqual(['candidate github:ann-example', 'candidate email:ann@lanternfish.example']);
+    expect(JSON.stringify(records)).not.toMatch(/joann|Quayside/);
+  });
+
+  it('finds every block of a login that appears more than once, across files (noreply and plus-addressed emails)', async () => {
+    const { records } = await discoverAll(adapter(), [ANN_GH]);
+    expect(records.map((r) => r.locator)).toEqual(['developers_affiliations1.txt:2', 'developers_affiliations1.txt:9', 'developers_affiliations2.txt:3']);
+    expect(records[1]!.matched.map((m) => `${m.type}:${m.value}:${m.field}`)).toEqual(['github:ann-example:login']);
+    // a noreply address of the login matches without the login itself
+    const byNoreply = await discoverAll(adapter(), [{ type: 'email', value: '1234567+ann-example@users.noreply.github.com' }]);
+    expect(byNoreply.records.map((r) => r.locator)).toEqual(['developers_affiliations1.txt:9']);
+    // a plus address is a different address: whole-address matching
+    expect((await discoverAll(adapter(), [{ type: 'email', value: 'ann+gitdm@example.org' }])).records.map((r) => r.locator)).toEqual(['developers_affiliations2.txt:3']);
+  });
+
+  it('erasure removes the blocks and lines, leaving every other byte identical; a re-run reports gone', async () => {
+    const { records } = await discoverAll(adapter(), [ANN, ANN_GH]);
+    expect(records).toHaveLength(5);
+    const results = await eraseAll(adapter(), records, [ANN, ANN_GH]);
+    expect(results.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    const lines1 = AFF1.split('\n');
+    expect(read('developers_affiliations1.txt').toString('utf8')).toBe([...lines1.slice(0, 1), ...lines1.slice(4, 8), ...lines1.slice(10)].join('\n'));
+    expect(read('developers_affiliations2.txt').toString('utf8')).toBe('zoe-lq: zoë.lindqvist!example.net\r\n\tLanternfish Labs\r\n');
+    expect(read('email-map').toString('utf8')).toBe('joann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n');
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const again = await eraseAll(adapter(), records, [ANN, ANN_GH]);
+    expect(again.map((r) => r.status)).toEqual(['gone', 'gone', 'gone', 'gone', 'gone']);
+    expect((await discoverAll(adapter(), [ANN, ANN_GH])).records).toEqual([]);
+  });
+
+  it('keeps a block that no longer names the subject, even when a plan lists it', async () => {
+    const { records } = await discoverAll(adapter(), [ANN_GH]);
+    // the plan was made for ann-example; applied with a different subject nothing of hers is touched
+    const results = await eraseAll(adapter(), records, [{ type: 'github', value: 'someone-else' }]);
+    expect(results.every((r) => r.status === 'gone')).toBe(true);
+    expect(read('developers_affiliations1.txt').toString('utf8')).toBe(AFF1);
+    // a block edited since the plan (its bytes changed) is left as it is
+    fs.writeFileSync(path.join(dir, 'developers_affiliations1.txt'), AFF1.replace('\tLanternfish Labs from 2021-03-01', '\tLanternfish Labs from 2021-04-01'));
+    const r2 = await eraseAll(adapter(), records, [ANN_GH]);
+    expect(r2.map((r) => r.status)).toEqual(['done', 'gone', 'done']);
+    expect(read('developers_affiliations1.txt').toString('utf8')).toContain('Lanternfish Labs from 2021-04-01');
+  });
+
+  it('erase: forbidden-hashes also appends SHA-1 and SHA-256 of each identity, once', async () => {
+    fs.mkdirSync(path.join(dir, 'forbidden'));
+    const a = adapter({ erase: 'forbidden-hashes', forbiddenDir: 'forbidden' });
+    const { records } = await discoverAll(a, [ANN]);
+    await eraseAll(a, records, [ANN]);
+    const sha1 = createHash('sha1').update('ann@example.org').digest('hex');
+    const sha256 = createHash('sha256').update('ann@example.org').digest('hex');
+    expect(read(`forbidden/${FORBIDDEN_FILES.sha1}`).toString()).toBe(`${sha1}\n`);
+    expect(read(`forbidden/${FORBIDDEN_FILES.sha256}`).toString()).toBe(`${sha256}\n`);
+    await eraseAll(a, records, [ANN]);
+    expect(read(`forbidden/${FORBIDDEN_FILES.sha1}`).toString()).toBe(`${sha1}\n`);
+    expect(read('email-map').toString()).not.toMatch(/^ann!/m);
+  });
+
+  it('config: forbidden-hashes needs forbiddenDir; an unknown file name needs a format', () => {
+    expect(gitdmSourceSchema.safeParse({ name: 'g', kind: 'gitdm', files: ['email-map'], erase: 'forbidden-hashes' }).success).toBe(false);
+    expect(gitdmSourceSchema.safeParse({ name: 'g', kind: 'gitdm', files: ['people.txt'] }).success).toBe(false);
+    expect(gitdmSourceSchema.safeParse({ name: 'g', kind: 'gitdm', files: [{ path: 'people.txt', format: 'affiliations' }] }).success).toBe(true);
+  });
+
+  it('a missing file is a SourceError', async () => {
+    fs.rmSync(path.join(dir, 'email-map'));
+    await expect(discoverAll(adapter(), [ANN])).rejects.toBeInstanceOf(SourceError);
+    expect((await adapter().check(new AbortController().signal)).ok).toBe(false);
+  });
+});

@@ -1,0 +1,246 @@
+// The analytics adapter: the subject's Google Analytics ids (linked from an accounts database as
+// `ga-client-id` identities) and the web access-log lines from the subject's `ip` identities.
+// Erasure sends a User Deletion request for each id (a manual step without a token) and
+// truncates the IP of each log line (IPv4 /24, IPv6 /48) in an atomic rewrite.
+import { promises as fsp } from 'node:fs';
+import { atomicRewrite } from '../../core/atomic-file.js';
+import { AuthError, ConfigError, SourceError, errorMessage } from '../../core/errors.js';
+import type { IdentityMatcher } from '../../core/identity.js';
+import type { IdentityLink, PersonalRecord } from '../../core/record.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import { canonicalIp, clientIp, expandLogPaths, lineDigest, parseLogLine, readLines, rewriteLog } from './access-log.js';
+import { analyticsSourceSchema, type AnalyticsSourceConfig } from './config.js';
+import { gaApiId, readGaToken, requestDeletion } from './ga.js';
+
+export class AnalyticsAdapter implements SourceAdapter {
+  readonly kind = 'analytics';
+  readonly name: string;
+  readonly identityTypes: readonly string[];
+
+  constructor(
+    private readonly cfg: AnalyticsSourceConfig,
+    private readonly env: AdapterEnv,
+  ) {
+    this.name = cfg.name;
+    this.identityTypes = [...(cfg.ga ? ['ga-client-id'] : []), ...(cfg.accessLogs ? ['ip'] : [])];
+  }
+
+  private get property(): string {
+    const ga = this.cfg.ga!;
+    return ga.propertyId ? `GA4 property ${ga.propertyId}` : `Universal Analytics property ${ga.webPropertyId}`;
+  }
+
+  async check(_signal: AbortSignal): Promise<CheckResult> {
+    const parts: string[] = [];
+    try {
+      if (this.cfg.ga) {
+        const token = readGaToken(this.cfg.ga, this.env.configDir);
+        parts.push(token ? `${this.property}: token present (not sent; the deletion API has no read-only probe)` : `${this.property}: no token, so deletions become manual steps`);
+      }
+      if (this.cfg.accessLogs) {
+        const files = await this.logFiles();
+        for (const f of files) await fsp.access(f.abs, fsp.constants.R_OK);
+        parts.push(`${files.length} access log${files.length === 1 ? '' : 's'} readable`);
+      }
+      return { ok: true, detail: parts.join('; ') };
+    } catch (err) {
+      return { ok: false, detail: errorMessage(err) };
+    }
+  }
+
+  async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
+    if (this.cfg.ga) yield* this.gaRecords(subject);
+    if (this.cfg.accessLogs) yield* this.logRecords(subject, ctx);
+  }
+
+  async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    const gaSteps = steps.filter((s) => s.action === 'ga-user-deletion');
+    const logSteps = steps.filter((s) => s.action === 'truncate-ip');
+    for (const s of steps) {
+      if (s.action !== 'ga-user-deletion' && s.action !== 'truncate-ip') yield { stepId: s.id, status: 'failed', detail: `unknown action ${s.action}` };
+    }
+    // Local files first: a refused Google token must not hold up the log redaction.
+    if (logSteps.length > 0) yield* this.eraseLogs(logSteps, subject, ctx);
+    if (gaSteps.length > 0) yield* this.eraseGa(gaSteps, subject, ctx);
+  }
+
+  // ---- Google Analytics ----
+
+  private *gaRecords(subject: IdentityMatcher): Iterable<PersonalRecord> {
+    const ga = this.cfg.ga!;
+    const token = readGaToken(ga, this.env.configDir);
+    const where = ga.propertyId
+      ? `Google Analytics → Admin → property ${ga.propertyId} → Data collection and modification → Data deletion requests (or Reports → User explorer → delete user)`
+      : `Google Analytics → Admin → property ${ga.webPropertyId} → User explorer → delete user`;
+    for (const id of subject.needles(['ga-client-id'])) {
+      const apiId = gaApiId(id);
+      const base = {
+        source: this.name,
+        type: 'analytics-id',
+        locator: `ga:${ga.propertyId ?? ga.webPropertyId}/${ga.idType}/${apiId}`,
+        matched: [{ type: 'ga-client-id', value: id, field: 'ga-client-id' }],
+        categories: ['online.identifier', 'activity.web-analytics'],
+        data: {
+          id: apiId,
+          idType: ga.idType,
+          property: ga.propertyId ?? ga.webPropertyId,
+          heldBy: 'Google (Google Analytics); the project cannot read the events recorded under this id',
+        },
+      };
+      if (token) {
+        yield { ...base, disposition: 'erase', action: 'ga-user-deletion', erasure: { id: apiId } };
+      } else {
+        yield {
+          ...base,
+          disposition: 'manual',
+          manual:
+            `no Google Analytics token (${ga.tokenEnv ? `$${ga.tokenEnv}` : ga.tokenFile ? ga.tokenFile : 'ga.tokenEnv / ga.tokenFile not configured'}): ` +
+            `delete ${ga.idType} ${apiId} in ${where}; tell the data subject that Google holds analytics data under this id, as the privacy statement says`,
+        };
+      }
+    }
+  }
+
+  private async *eraseGa(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    const ga = this.cfg.ga;
+    if (!ga) {
+      for (const s of steps) yield { stepId: s.id, status: 'failed', detail: 'the source has no ga: section any more' };
+      return;
+    }
+    const token = readGaToken(ga, this.env.configDir);
+    // Failures are reported per step (not thrown): the log lines of this source may already be done.
+    let refused = token ? undefined : `no Google Analytics token (${ga.tokenEnv ? `$${ga.tokenEnv} is not set` : `${ga.tokenFile} is missing or empty`}); set it and re-run`;
+    const subjectIds = new Set(subject.needles(['ga-client-id']).map(gaApiId));
+    for (const s of steps) {
+      const id = String(s.params['id'] ?? '');
+      // Only ids that belong to the subject: a plan is a file, and a file can be edited.
+      if (!subjectIds.has(id)) {
+        yield { stepId: s.id, status: 'failed', detail: "the id is not one of the subject's identities" };
+        continue;
+      }
+      if (refused) {
+        yield { stepId: s.id, status: 'failed', detail: refused };
+        continue;
+      }
+      try {
+        const r = await requestDeletion(ga, token!, id, ctx.signal, ctx.stats);
+        yield { stepId: s.id, status: r.ok ? 'done' : 'failed', detail: r.detail };
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        if (err instanceof AuthError) refused = `${err.message}; ${err.hint ?? ''}`.replace(/; $/, '');
+        else ctx.log.warn(`${this.name}: ${errorMessage(err)}`);
+        yield { stepId: s.id, status: 'failed', detail: err instanceof AuthError ? refused! : errorMessage(err) };
+      }
+    }
+  }
+
+  // ---- access logs ----
+
+  private async logFiles() {
+    const files = await expandLogPaths(this.cfg.accessLogs!, this.env.configDir);
+    if (files.length === 0) {
+      throw new ConfigError(`sources "${this.name}": accessLogs ${this.cfg.accessLogs!.join(', ')} names no file`, 'fix the accessLogs paths in the config');
+    }
+    for (const f of files) {
+      try {
+        const st = await fsp.stat(f.abs);
+        if (!st.isFile()) throw new Error('not a regular file');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new SourceError(`${f.shown}: cannot read the access log (${code === 'ENOENT' ? 'no such file' : code ?? errorMessage(err)})`, `check sources "${this.name}".accessLogs`);
+      }
+    }
+    return files;
+  }
+
+  /** Canonical IP → the subject's identity value. */
+  private subjectIps(subject: IdentityMatcher): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const v of subject.needles(['ip'])) {
+      const c = canonicalIp(v);
+      if (c) m.set(c, v);
+    }
+    return m;
+  }
+
+  private async *logRecords(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord> {
+    const ips = this.subjectIps(subject);
+    if (ips.size === 0) return;
+    for (const f of await this.logFiles()) {
+      try {
+        for await (const line of readLines(f.abs, ctx.signal)) {
+          ctx.stats['logLines'] = (ctx.stats['logLines'] ?? 0) + 1;
+          const field = clientIp(line.content);
+          const ip = field ? canonicalIp(field.text) : null;
+          if (!ip || !ips.has(ip)) continue;
+          const parsed = parseLogLine(line.content.toString('utf8'));
+          const data: Record<string, unknown> = parsed ? { ...parsed, ip } : { ip, line: line.content.toString('utf8') };
+          const categories = ['online.ip-address', 'activity.web-request', ...(parsed?.userAgent ? ['online.device'] : [])];
+          yield {
+            source: this.name,
+            type: 'access-log-line',
+            locator: `${f.shown}:${line.n}`,
+            matched: [{ type: 'ip', value: ips.get(ip)!, field: 'client-ip' }],
+            categories,
+            data,
+            disposition: 'erase',
+            action: 'truncate-ip',
+            erasure: { file: f.shown, line: line.n, digest: lineDigest(line.content) },
+          };
+        }
+      } catch (err) {
+        if (ctx.signal.aborted || err instanceof SourceError) throw err;
+        throw new SourceError(`${f.shown}: cannot read the access log (${errorMessage(err)})`, 'check the file; a .gz log must be a complete gzip file');
+      }
+    }
+  }
+
+  private async *eraseLogs(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    const ips = this.subjectIps(subject);
+    const files = await this.logFiles();
+    const byFile = new Map<string, ErasureStep[]>();
+    for (const s of steps) {
+      const file = String(s.params['file'] ?? '');
+      byFile.set(file, [...(byFile.get(file) ?? []), s]);
+    }
+    for (const [shown, list] of byFile) {
+      const f = files.find((x) => x.shown === shown);
+      if (!f) {
+        // Rotated away or deleted since the plan: nothing of the subject's left there.
+        for (const s of list) yield { stepId: s.id, status: 'gone', detail: `${shown} is no longer among the access logs` };
+        continue;
+      }
+      const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
+      let done = new Set<string>();
+      try {
+        await atomicRewrite(f.abs, async (out) => {
+          // Only planned lines, and only when the IP is still one of the subject's.
+          done = await rewriteLog(f.abs, out, (ip, digest) => ips.has(ip) && wanted.has(digest), ctx.signal);
+          return done.size > 0;
+        });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        throw new SourceError(`${shown}: could not rewrite the access log: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+      }
+      ctx.stats['logLinesRedacted'] = (ctx.stats['logLinesRedacted'] ?? 0) + done.size;
+      for (const s of list) {
+        const hit = done.has(String(s.params['digest'] ?? ''));
+        yield { stepId: s.id, status: hit ? 'done' : 'gone', ...(hit ? {} : { detail: 'the line no longer holds the address (redacted by an earlier run, or rotated)' }) };
+      }
+    }
+  }
+}
+
+export const analyticsFactory: AdapterFactory<AnalyticsSourceConfig> = {
+  kind: 'analytics',
+  schema: analyticsSourceSchema as unknown as AdapterFactory<AnalyticsSourceConfig>['schema'],
+  defaults: {
+    categories: ['online.identifier', 'online.ip-address', 'online.device', 'activity.web-request'],
+    purpose: ['website operation and security', 'website usage statistics'],
+    legalBasis: 'legitimate-interest',
+    recipients: ['Google (Google Analytics), for the usage statistics'],
+    retention: 'access logs are rotated and deleted after a limited period; Google Analytics keeps data for the retention period set in the property',
+    origin: 'recorded when the data subject visits the website',
+  },
+  create: (cfg, env) => new AnalyticsAdapter(cfg, env),
+};

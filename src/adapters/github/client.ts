@@ -1,0 +1,243 @@
+// The GitHub client of one run: Octokit with throttling (primary and secondary rate limits, a
+// ceiling on the total wait) and retries (5xx), every HTTP request counted, errors mapped to the
+// typed errors of src/core/errors.ts. The token never leaves this file: it is neither logged nor
+// put into any message.
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { AuthError, SourceError, errorMessage } from '../../core/errors.js';
+import type { AdapterLog } from '../types.js';
+
+const GH = Octokit.plugin(throttling, retry);
+type GH = InstanceType<typeof GH>;
+
+/** Knobs for tests and benchmarks; the defaults are what GitHub asks of clients. */
+export interface GithubTuning {
+  /** One second of a server-given wait (retry-after, rate-limit reset, 5xx back-off) in ms. */
+  waitUnitMs?: number;
+  /** Pause between write requests (GitHub asks for one second). */
+  writeIntervalMs?: number;
+  /** Parallel requests for per-thread reads (comments, reviews). */
+  concurrency?: number;
+  /** Retries of a request that keeps hitting a rate limit. */
+  maxRateLimitRetries?: number;
+  /**
+   * Requests started in any minute, at most (0: no limit). GitHub's secondary limit allows 900
+   * points a minute for REST (a GET is one point); staying under it avoids its long penalty waits.
+   */
+  maxPerMinute?: number;
+  /** The window maxPerMinute counts in (ms; tests shorten it). */
+  pacingWindowMs?: number;
+}
+
+export interface Response<T = any> {
+  status: number;
+  data: T;
+  headers: Record<string, string | number | undefined>;
+}
+
+interface RequestErrorLike {
+  status: number;
+  message: string;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+  request?: { method?: string; url?: string };
+}
+
+function isRequestError(err: unknown): err is RequestErrorLike {
+  return typeof err === 'object' && err !== null && typeof (err as RequestErrorLike).status === 'number' && 'request' in err;
+}
+
+/** A pacer shaped like the Bottleneck group the throttling plugin expects (`key(id).schedule`). */
+function pacer(intervalMs: number) {
+  let next = 0;
+  const limiter = {
+    async schedule<A extends unknown[], R>(_opts: unknown, fn: (...a: A) => R | Promise<R>, ...args: A): Promise<R> {
+      const now = Date.now();
+      const at = Math.max(now, next);
+      next = at + intervalMs;
+      if (at > now) await new Promise((r) => setTimeout(r, at - now));
+      return fn(...args);
+    },
+  };
+  return { key: () => limiter };
+}
+
+export class GithubClient {
+  readonly octokit: GH;
+  /** Seconds waited on rate limits in this run. */
+  private waited = 0;
+  /** Why the throttling plugin stopped retrying, when it did because of the ceiling. */
+  private gaveUp: string | null = null;
+  readonly concurrency: number;
+
+  constructor(
+    private readonly opts: {
+      source: string;
+      baseUrl: string;
+      token: string;
+      maxWaitSeconds: number;
+      signal: AbortSignal;
+      log: AdapterLog;
+      stats: Record<string, number>;
+      tuning?: GithubTuning;
+    },
+  ) {
+    const t = opts.tuning ?? {};
+    const unit = t.waitUnitMs ?? 1000;
+    const maxRetries = t.maxRateLimitRetries ?? 5;
+    this.concurrency = t.concurrency ?? 4;
+    const stats = opts.stats;
+    const perMinute = t.maxPerMinute ?? 800;
+    const windowMs = t.pacingWindowMs ?? 60_000;
+    const starts: number[] = [];
+    let told = false;
+    const countingFetch = async (input: any, init?: any) => {
+      while (perMinute > 0) {
+        const now = Date.now();
+        while (starts.length > 0 && starts[0]! <= now - windowMs) starts.shift();
+        if (starts.length < perMinute) break;
+        const wait = starts[0]! + windowMs - now;
+        if (!told) {
+          told = true;
+          opts.log.info(`${opts.source}: pacing requests to ${perMinute} a minute, under GitHub's secondary rate limit`);
+        }
+        stats['pacingWaitMs'] = (stats['pacingWaitMs'] ?? 0) + wait;
+        await sleep(wait, opts.signal);
+      }
+      starts.push(Date.now());
+      stats['requests'] = (stats['requests'] ?? 0) + 1;
+      return globalThis.fetch(input, init);
+    };
+    const onLimit = (kind: 'primary' | 'secondary') => (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+      const what = `${options.method ?? 'GET'} ${String(options.url ?? '').split('?')[0]}`;
+      if (retryCount >= maxRetries || this.waited + retryAfter > opts.maxWaitSeconds) {
+        this.gaveUp =
+          `GitHub ${kind} rate limit: ${what} would have to wait ${retryAfter} s more` +
+          ` (already waited ${this.waited} s; the ceiling is maxWaitSeconds: ${opts.maxWaitSeconds})`;
+        return false;
+      }
+      this.waited += retryAfter;
+      stats['rateLimitWaits'] = (stats['rateLimitWaits'] ?? 0) + 1;
+      stats['rateLimitWaitSeconds'] = (stats['rateLimitWaitSeconds'] ?? 0) + retryAfter;
+      opts.log.warn(`${opts.source}: GitHub ${kind} rate limit reached; waiting ${retryAfter} s before retrying ${what}`);
+      return true;
+    };
+    this.octokit = new GH({
+      auth: opts.token,
+      baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+      userAgent: 'privacyctl',
+      request: { fetch: countingFetch, signal: opts.signal },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      throttle: {
+        id: `privacyctl-${Math.random().toString(36).slice(2)}`,
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary'),
+        retryAfterBaseValue: unit,
+        // GitHub's guidance is one write a second; searches are not paced up front (the plugin's
+        // default is one every 2 s): an ordinary subject needs a handful, and a search limit
+        // that is reached anyway is waited out like any other.
+        search: pacer(0),
+        write: pacer(t.writeIntervalMs ?? 1000),
+      } as any,
+      retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451], retryAfterBaseValue: unit, retries: 3 },
+    });
+  }
+
+  async request<T = any>(route: string, params: Record<string, unknown> = {}): Promise<Response<T>> {
+    this.opts.signal.throwIfAborted();
+    return (await this.octokit.request(route, params)) as unknown as Response<T>;
+  }
+
+  /** Like request, but a 404 is `null` (an unknown user, a membership that does not exist). */
+  async optional<T = any>(route: string, params: Record<string, unknown> = {}): Promise<Response<T> | null> {
+    try {
+      return await this.request<T>(route, params);
+    } catch (err) {
+      if (isRequestError(err) && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Every page of a list, following the `Link: rel="next"` headers. */
+  async *pages<T = any>(route: string, params: Record<string, unknown> = {}): AsyncGenerator<Response<T>> {
+    let res = await this.request<T>(route, { per_page: 100, ...params });
+    yield res;
+    for (let next = nextLink(res.headers['link']); next; next = nextLink(res.headers['link'])) {
+      res = await this.request<T>(`GET ${next}`);
+      yield res;
+    }
+  }
+
+  /** Map an error of a request to a typed error (what failed, why, how to fix it). */
+  mapError(err: unknown, doing: string, scopeHint: string): unknown {
+    if (this.opts.signal.aborted) return this.opts.signal.reason ?? err;
+    if (err instanceof AuthError || err instanceof SourceError) return err;
+    if (!isRequestError(err)) return new SourceError(`reading ${doing}: ${errorMessage(err)}`);
+    const headers = err.response?.headers ?? {};
+    const status = err.status;
+    if (status === 401) {
+      return new AuthError(
+        `GitHub refused the token (401 Bad credentials) when reading ${doing}`,
+        `the token is invalid, expired or revoked: create a new one with the ${scopeHint} scope and put it in the configured tokenEnv / tokenFile`,
+      );
+    }
+    const rateLimited = headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(err.message) || this.gaveUp !== null;
+    if ((status === 403 || status === 429) && rateLimited) {
+      const why = this.gaveUp ?? `GitHub rate limit on ${doing}`;
+      this.gaveUp = null;
+      return new SourceError(why, 'run again later, or raise maxWaitSeconds for this source');
+    }
+    if (status === 403 || status === 429) {
+      const accepted = String(headers['x-accepted-oauth-scopes'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const have = new Set(String(headers['x-oauth-scopes'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      const missing = accepted.filter((s) => !have.has(s));
+      const scope = missing.length > 0 ? missing.join(' or ') : scopeHint;
+      return new AuthError(
+        `GitHub refused access to ${doing} (403 Forbidden): the token lacks the ${scope} scope or the organisation role it needs`,
+        `give the token the ${scope} scope (fine-grained tokens: the organisation's "Members" permission), or use an organisation owner's token`,
+      );
+    }
+    if (status === 422) {
+      return new SourceError(
+        `GitHub rejected ${doing} (422): the organisation does not exist or the token cannot see it`,
+        'check the source\'s org (and baseUrl) in the config, and that the token belongs to a member of the organisation',
+      );
+    }
+    if (/fetch failed|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT/i.test(err.message)) {
+      return new SourceError(`cannot reach GitHub at ${this.opts.baseUrl} (reading ${doing})`, 'check the network and the source\'s baseUrl');
+    }
+    if (status >= 500) {
+      return new SourceError(`GitHub failed on ${doing} (${status}, still after 3 retries)`, 'GitHub may be down: run again later (https://www.githubstatus.com)');
+    }
+    return new SourceError(`GitHub answered ${status} on ${doing}`, 'check the source\'s org and baseUrl in the config');
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const done = () => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return isRequestError(err) ? err.status : undefined;
+}
+
+export function nextLink(link: string | number | undefined): string | null {
+  if (typeof link !== 'string') return null;
+  for (const part of link.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1]!;
+  }
+  return null;
+}

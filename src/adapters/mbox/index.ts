@@ -1,0 +1,595 @@
+// The mbox adapter: mailing-list archives. A streaming splitter cuts each file into messages; a
+// byte pre-filter (the subject's addresses, case-insensitively, in a message's headers — or any
+// RFC 2047 encoded word there, which can hide an address from a raw search) picks the few
+// messages worth decoding; a second stage decodes only the address headers; mailparser then reads
+// the survivors, and the match is confirmed on the decoded addresses. Erasure (`erase: redact`)
+// rewrites each file atomically, copying every other message byte for byte.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
+import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
+import { emailsInCell, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import { addressHeaderText, bytePatterns, decodeEncodedWords, longestAsciiRun, lowerAsciiInPlace } from './bytes.js';
+import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
+import { expandPaths, type ResolvedFile } from './glob.js';
+import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from './splitter.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
+const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it
+const REDACTED_ADDRESS = 'redacted@redacted.invalid';
+
+export const MAIL_POST_RETENTION: Retention = {
+  reason: 'a post in a public mailing-list archive: part of the record of the project\'s public forums',
+  ground:
+    'the privacy statement\'s "Public Forums Reminder": legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
+    'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d)); the source can be set to erase: redact',
+};
+
+export const MAIL_RECEIVED_RETENTION: Retention = {
+  reason: "another person's post in a public mailing-list archive that lists this person as a recipient",
+  ground: MAIL_POST_RETENTION.ground,
+};
+
+/** Which identities a message's decoded address headers hold, by header. */
+type Role = 'post' | 'received';
+
+interface Candidate {
+  file: ResolvedFile;
+  batch: MessageBatch;
+  index: number;
+  start: number;
+  end: number;
+  headerEnd: number;
+}
+
+export class MboxAdapter implements SourceAdapter {
+  readonly kind = 'mbox';
+  readonly name: string;
+  readonly identityTypes: readonly string[] = ['email'];
+
+  constructor(
+    private readonly cfg: MboxSourceConfig,
+    private readonly env: AdapterEnv,
+  ) {
+    this.name = cfg.name;
+  }
+
+  async check(signal: AbortSignal): Promise<CheckResult> {
+    try {
+      const files = await this.files();
+      let bytes = 0;
+      for (const f of files) {
+        if (signal.aborted) break;
+        bytes += (await this.statFile(f)).size;
+        await this.checkHead(f);
+      }
+      return { ok: true, detail: `${files.length} mbox file${files.length === 1 ? '' : 's'}, ${bytes} bytes, readable` };
+    } catch (err) {
+      return { ok: false, detail: errorMessage(err) };
+    }
+  }
+
+  async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
+    const files = await this.files();
+    for (const f of files) await this.statFile(f);
+    ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
+    for (const file of files) {
+      const seen = new Set<string>();
+      for await (const batch of this.batches(file, ctx.signal, true)) {
+        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+        for (const c of this.candidates(file, batch, subject)) {
+          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+          const rec = await this.toRecord(c, subject);
+          if (!rec) continue;
+          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${batch.offset + c.start}`;
+          seen.add(rec.locator);
+          yield rec;
+        }
+        if (batch.final) this.reportTruncation(file, batch, ctx);
+      }
+    }
+  }
+
+  async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    const byFile = new Map<string, ErasureStep[]>();
+    for (const s of steps) {
+      const f = String(s.params['file'] ?? '');
+      byFile.set(f, [...(byFile.get(f) ?? []), s]);
+    }
+    const files = await this.files().catch(() => [] as ResolvedFile[]);
+    for (const [label, list] of byFile) {
+      const file = files.find((f) => f.label === label);
+      if (!file) {
+        for (const s of list) yield { stepId: s.id, status: 'failed', detail: `${label} is no longer one of this source's files` };
+        continue;
+      }
+      const wanted = new Map<string, ErasureStep[]>();
+      for (const s of list) {
+        const d = String(s.params['digest'] ?? '');
+        wanted.set(d, [...(wanted.get(d) ?? []), s]);
+      }
+      const results = new Map<string, StepResult>();
+      try {
+        await atomicRewrite(file.file, (out) => this.rewrite(file, out, subject, ctx.signal, wanted, results));
+      } catch (err) {
+        if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
+        throw new SourceError(`${label}: could not rewrite the archive: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+      }
+      for (const s of list) yield results.get(s.id) ?? { stepId: s.id, status: 'gone' };
+    }
+  }
+
+  // ---- files ----
+
+  private async files(): Promise<ResolvedFile[]> {
+    const files = await expandPaths(this.cfg.paths, this.env.configDir);
+    if (files.length === 0) {
+      throw new SourceError(
+        `no file matches ${this.cfg.paths.map((p) => JSON.stringify(p)).join(', ')}`,
+        `check sources "${this.name}".paths in the config (relative paths start at the config file's directory)`,
+      );
+    }
+    return files;
+  }
+
+  private async statFile(f: ResolvedFile) {
+    try {
+      const st = await fsp.stat(f.file);
+      if (!st.isFile()) throw new Error('not a regular file');
+      await fsp.access(f.file, fsp.constants.R_OK);
+      return st;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+      throw new SourceError(`${f.label}: cannot read the archive (${why})`, `check sources "${this.name}".paths in the config`);
+    }
+  }
+
+  private async checkHead(f: ResolvedFile): Promise<void> {
+    const fh = await fsp.open(f.file, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const text = buf.toString('latin1', 0, bytesRead).replace(/^\s+/, '');
+      if (text.length === 0) return;
+      const line = text.split(/\r?\n/)[0]!;
+      if (!isEnvelopeLine(line)) throw new SourceError(`${f.label}: not an mbox file (it does not begin with a "From sender date" envelope line)`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private batches(file: ResolvedFile, signal: AbortSignal, reuse = false): AsyncGenerator<MessageBatch> {
+    return splitMbox(file.file, { signal, label: file.label, reuse });
+  }
+
+  private reportTruncation(file: ResolvedFile, batch: MessageBatch, ctx: AdapterContext): void {
+    const n = batch.starts.length;
+    if (n === 0) return;
+    const start = batch.starts[n - 1]!;
+    const end = batch.end;
+    const endsWithNewline = end > start && batch.buf[end - 1] === LF;
+    const hasBody = headerEndOf(batch.buf, start, end) < end;
+    if (endsWithNewline && hasBody) return;
+    ctx.stats['truncated'] = (ctx.stats['truncated'] ?? 0) + 1;
+    ctx.log.warn(`${file.label}: the last message (at byte ${batch.offset + start}) is truncated${hasBody ? '' : ' inside its headers'}; what is there was read`);
+  }
+
+  /**
+   * Messages of a batch that may involve the subject. Complete (never misses one whose decoded
+   * From/Sender/Reply-To/To/Cc holds a subject address): stage 1 finds, in the lower-cased bytes,
+   * each message whose *headers* hold a needle's bytes, an encoded word (`=?`), or a Kelvin sign;
+   * stage 2 unfolds and decodes those messages' address headers and keeps the ones that contain a
+   * needle (or fail to decode).
+   */
+  private *candidates(file: ResolvedFile, batch: MessageBatch, subject: IdentityMatcher): Iterable<Candidate> {
+    const n = batch.starts.length;
+    if (n === 0) return;
+    const needles = subjectNeedles(subject);
+    if (needles.length === 0) return;
+    const patterns = [...searchPatterns(needles), ENCODED_WORD_OPEN];
+    if (needles.some((x) => x.includes('k'))) patterns.push(KELVIN);
+    // Copy every message's header block into one scratch buffer, fold its case once, and search
+    // that: bodies never count, and they are most of an archive's bytes.
+    const { buf, starts } = batch;
+    const crlf = buf.indexOf(CR, starts[0]) !== -1;
+    const hEnds = new Array<number>(n);
+    const offs = new Array<number>(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const end = messageEnd(batch, i);
+      hEnds[i] = headerEndFast(buf, starts[i]!, end, crlf);
+      offs[i] = total;
+      total += hEnds[i]! - starts[i]!;
+    }
+    const heads = headerScratch(total);
+    for (let i = 0; i < n; i++) buf.copy(heads, offs[i]!, starts[i]!, hEnds[i]!);
+    lowerAsciiInPlace(heads, total);
+    const hay = heads.subarray(0, total);
+    const hits = new Set<number>();
+    for (const p of patterns) {
+      let at = hay.indexOf(p);
+      while (at !== -1) {
+        const i = messageAt(offs, at);
+        hits.add(i);
+        // one hit per message is enough: go on at the next message's headers
+        at = i + 1 < n ? hay.indexOf(p, offs[i + 1]!) : -1;
+      }
+    }
+    if (hits.size === 0) return;
+    const tests = stageTwoTests(needles);
+    for (const i of [...hits].sort((a, b) => a - b)) {
+      const start = starts[i]!;
+      const hEnd = hEnds[i]!;
+      const text = addressHeaderText(buf.subarray(start, hEnd));
+      if (text !== null && !tests.some((t) => t(text))) continue;
+      yield { file, batch, index: i, start, end: messageEnd(batch, i), headerEnd: hEnd };
+    }
+  }
+
+  // ---- records ----
+
+  private async toRecord(c: Candidate, subject: IdentityMatcher): Promise<PersonalRecord | null> {
+    const raw = c.batch.buf.subarray(c.start, c.end);
+    let parsed;
+    try {
+      parsed = await simpleParser(messageBytes(raw), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true });
+    } catch (err) {
+      throw new SourceError(`${c.file.label}: cannot decode the message at byte ${c.batch.offset + c.start}: ${errorMessage(err)}`, 'fix or remove the damaged message; no file was changed');
+    }
+    const fields: Array<[string, AddressObject | AddressObject[] | undefined]> = [
+      ['From', parsed.from],
+      ['Sender', parsed.headers.get('sender') as AddressObject | undefined],
+      ['Reply-To', parsed.replyTo],
+      ['To', parsed.to],
+      ['Cc', parsed.cc],
+    ];
+    const matched: MatchedIdentity[] = [];
+    const own: Array<{ name: string; address: string }> = [];
+    for (const [field, obj] of fields) {
+      for (const a of flatten(obj)) {
+        for (const address of mailboxAddresses(a)) {
+          const hit = subject.matchCell('email', address);
+          if (hit === null) continue;
+          const name = a.address ? (a.name ?? '') : '';
+          if (!matched.some((m) => m.field === field && m.value === hit)) matched.push({ type: 'email', value: hit, field });
+          if (!own.some((o) => o.address === hit && o.name === name)) own.push({ name, address: hit });
+        }
+      }
+    }
+    if (matched.length === 0) return null;
+    // Their post when the From header names them; a Sender (who transmitted someone else's
+    // message), Reply-To, To or Cc only makes them a recipient of another person's words.
+    const role: Role = matched.some((m) => m.field === 'From') ? 'post' : 'received';
+    const messageId = parsed.messageId ?? '';
+    const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
+    const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
+    const locator = `${c.file.label}#${messageId || `offset-${c.batch.offset + c.start}`}`;
+    const common: Record<string, unknown> = { date, subject: parsed.subject ?? '', messageId, ...(list ? { list } : {}) };
+    let data: Record<string, unknown>;
+    let categories: string[];
+    if (role === 'post') {
+      const inReplyTo = parsed.inReplyTo ?? '';
+      data = {
+        ...common,
+        ...(inReplyTo ? { inReplyTo } : {}),
+        // the subject's own names and addresses in this message (never the other recipients')
+        author: own,
+        body: (parsed.text ?? '').replace(/\s+$/, ''),
+        attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size })),
+      };
+      categories = ['communication.content', 'contact.email', ...(own.some((o) => o.name) ? ['name'] : [])];
+    } else {
+      data = { ...common, received: true, as: [...new Set(matched.map((m) => m.field))] };
+      categories = ['communication.metadata', 'contact.email'];
+    }
+    const erasure = { file: c.file.label, digest: createHash('sha256').update(raw).digest('hex'), role };
+    const base = { source: this.name, type: role === 'post' ? 'mail-post' : 'mail-received', locator, matched, categories: categories.sort(), data, erasure };
+    if (this.cfg.erase === 'redact') return { ...base, disposition: 'erase', action: role === 'post' ? 'redact-message' : 'redact-recipient' };
+    return { ...base, disposition: 'retain', retention: role === 'post' ? MAIL_POST_RETENTION : MAIL_RECEIVED_RETENTION };
+  }
+
+  // ---- erasing ----
+
+  private async rewrite(
+    file: ResolvedFile,
+    out: AtomicWriter,
+    subject: IdentityMatcher,
+    signal: AbortSignal,
+    wanted: Map<string, ErasureStep[]>,
+    results: Map<string, StepResult>,
+  ): Promise<boolean> {
+    let changed = false;
+    for await (const batch of this.batches(file, signal)) {
+      let copied = 0;
+      for (const c of this.candidates(file, batch, subject)) {
+        const raw = batch.buf.subarray(c.start, c.end);
+        const digest = createHash('sha256').update(raw).digest('hex');
+        const steps = wanted.get(digest);
+        if (!steps) continue;
+        const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
+        const replacement = role === 'post' ? tombstone(raw) : redactRecipient(raw, c.headerEnd - c.start, subject);
+        if (replacement === null) {
+          for (const s of steps) results.set(s.id, { stepId: s.id, status: 'failed', detail: "the subject's address could not be located in the raw headers (encoded?); redact this message by hand" });
+          continue;
+        }
+        await out.write(batch.buf.subarray(copied, c.start));
+        await out.write(replacement);
+        copied = c.end;
+        changed = true;
+        for (const s of steps) results.set(s.id, { stepId: s.id, status: 'done' });
+      }
+      await out.write(batch.buf.subarray(copied, batch.end));
+      if (signal.aborted) throw signal.reason;
+    }
+    return changed;
+  }
+}
+
+// ---- helpers ----
+
+const LFLF = Buffer.from('\n\n', 'latin1');
+const LFCRLF = Buffer.from('\n\r\n', 'latin1');
+
+/** headerEndOf for a whole batch: one search for the blank line (two in CRLF archives). */
+function headerEndFast(buf: Buffer, start: number, end: number, crlf: boolean): number {
+  let p = buf.indexOf(LFLF, start);
+  if (crlf) {
+    const q = buf.indexOf(LFCRLF, start);
+    if (q !== -1 && (p === -1 || q < p)) p = q;
+  }
+  return p === -1 || p + 1 >= end ? end : p + 1;
+}
+
+let scratch = Buffer.alloc(0);
+function headerScratch(len: number): Buffer {
+  if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len + 3, 1 << 20, scratch.length * 2));
+  return scratch;
+}
+
+/** End of the header block of the message at [start, end): the offset of the blank line, or end. */
+export function headerEndOf(buf: Buffer, start: number, end: number): number {
+  let p = buf.indexOf(LF, start);
+  while (p !== -1 && p + 1 < end) {
+    if (buf[p + 1] === LF) return p + 1;
+    if (buf[p + 1] === CR && p + 2 < end && buf[p + 2] === LF) return p + 1;
+    p = buf.indexOf(LF, p + 1);
+  }
+  return end;
+}
+
+function messageAt(starts: number[], pos: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The message as mailparser reads it: without the envelope line, mboxrd `>From ` unescaped. */
+export function messageBytes(raw: Buffer): Buffer {
+  const nl = raw.indexOf(LF);
+  const rest = nl === -1 ? '' : raw.toString('latin1', nl + 1);
+  return Buffer.from(rest.replace(/^>(>*From )/gm, '$1'), 'latin1');
+}
+
+/**
+ * The subject's email needles, and each in pipermail's obfuscated form (`ann at example.org`),
+ * which public Mailman 2 archives write in From headers and envelope lines.
+ */
+function subjectNeedles(subject: IdentityMatcher): string[] {
+  const emails = subject.needles(['email']).filter((x) => x.includes('@'));
+  return [...emails, ...emails.map((x) => x.replace('@', ' at '))];
+}
+
+/**
+ * Stage-1 byte patterns. An address and its pipermail form share their local part: one search
+ * for it (when long enough to be rare) instead of two; stage 2 tells them apart.
+ */
+function searchPatterns(needles: string[]): Buffer[] {
+  const out = new Map<string, Buffer>();
+  for (const x of needles) {
+    const sep = x.includes('@') ? x.indexOf('@') : x.indexOf(' at ');
+    const local = sep > 0 ? x.slice(0, sep) : '';
+    if (local.length >= 6 && /^[\x21-\x7e]+$/.test(local)) out.set(local, Buffer.from(local, 'latin1'));
+    else for (const p of bytePatterns([x])) out.set(p.toString('latin1'), p);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Stage-2 tests on decoded, lower-cased address headers: an ASCII needle as a whole address (not
+ * inside a longer one: `xann@…`, `…org.evil`); a needle with other characters by its longest
+ * ASCII run (whatever the charset did to the rest). Each is a superset of the exact match.
+ */
+function stageTwoTests(needles: string[]): Array<(text: string) => boolean> {
+  return needles.map((x) => {
+    if (/^[\x00-\x7f]*$/.test(x)) {
+      const re = new RegExp(`(?<![a-z0-9._%+\\-])${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9\\-]|\\.[a-z0-9])`);
+      return (text: string) => text.includes(x) && re.test(text);
+    }
+    const run = longestAsciiRun(x);
+    return (text: string) => text.includes(run);
+  });
+}
+
+/**
+ * A mailbox's address; when the parser found none, the addresses its (decoded) display part
+ * holds: a whole header hidden in one encoded word, or pipermail's `ann at example.org`.
+ */
+function mailboxAddresses(a: EmailAddress): string[] {
+  if (a.address) return [a.address];
+  const name = (a.name ?? '').trim();
+  const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(name.replace(/\s*\([^)]*\)\s*$/, ''));
+  return at ? [`${at[1]}@${at[2]}`] : emailsInCell(name);
+}
+
+function flatten(obj: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+  if (!obj) return [];
+  const out: EmailAddress[] = [];
+  const walk = (list: EmailAddress[]) => {
+    for (const a of list) {
+      if (a.group) walk(a.group);
+      else out.push(a);
+    }
+  };
+  for (const o of Array.isArray(obj) ? obj : [obj]) walk(o.value ?? []);
+  return out;
+}
+
+function headerValue(lines: ReadonlyArray<{ key: string; line: string }>, key: string): string {
+  const l = lines.find((h) => h.key === key);
+  if (!l) return '';
+  return l.line.slice(l.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+}
+
+/** Raw header fields (with their continuation lines) of a header block. */
+function headerFields(block: string, eol: string): string[] {
+  const lines = block.split(eol);
+  const fields: string[] = [];
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) fields[fields.length - 1] += eol + line;
+    else fields.push(line);
+  }
+  return fields;
+}
+
+const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'references', 'list-id']);
+const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
+
+/**
+ * A redacted post: envelope with a placeholder sender and the original date, the headers that
+ * keep threads intact (Date, Message-ID, In-Reply-To, References, List-Id), a placeholder From
+ * and Subject, and a one-line body. The message's own line endings and trailing blank line are
+ * kept, so the archive stays a valid mbox.
+ */
+export function tombstone(raw: Buffer): Buffer {
+  const text = raw.toString('latin1');
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const firstNl = text.indexOf('\n');
+  const envelope = text.slice(0, firstNl === -1 ? text.length : firstNl).replace(/\r$/, '');
+  const date = ASCTIME.exec(envelope.slice(5))?.[0] ?? 'Thu Jan  1 00:00:00 1970';
+  const hb = headerEndOf(raw, 0, raw.length);
+  const block = text.slice(firstNl + 1, hb).replace(/\r?\n$/, '');
+  const kept = headerFields(block, eol).filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()));
+  const trailing = /[\r\n]*$/.exec(text)![0];
+  const lines = [
+    `From ${REDACTED_ADDRESS} ${date}`,
+    `From: "[redacted]" <${REDACTED_ADDRESS}>`,
+    ...kept,
+    "Subject: [removed at the author's request]",
+    'X-Privacyctl-Redacted: yes',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=us-ascii',
+    'Content-Transfer-Encoding: 7bit',
+    '',
+    "This message was removed from the archive at its author's request.",
+  ];
+  return Buffer.from(lines.join(eol) + (trailing || ''), 'latin1');
+}
+
+/** Split an address-list value at commas outside quotes, angle brackets and comments. */
+function splitMailboxes(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let cur = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quoted) {
+      if (ch === '\\') {
+        cur += ch + (value[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '<' || ch === '(') depth++;
+    else if ((ch === '>' || ch === ')') && depth > 0) depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * The message with the subject removed from its recipient headers (the whole mailbox — name and
+ * address — in To, Cc, Reply-To, Sender) and their address replaced in any other header (Received: for,
+ * Delivered-To). The body, the other recipients and every other header stay as they are.
+ * Null when no recipient mailbox could be found in the raw bytes.
+ */
+export function redactRecipient(raw: Buffer, headerLen: number, subject: IdentityMatcher): Buffer | null {
+  const text = raw.toString('latin1');
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const firstNl = text.indexOf('\n');
+  const head = text.slice(firstNl + 1, headerLen);
+  const rest = text.slice(headerLen);
+  const trailingEol = head.endsWith(eol) ? eol : '';
+  const fields = headerFields(trailingEol ? head.slice(0, -eol.length) : head, eol);
+  let hit = false;
+  const isSubject = (mailbox: string) => {
+    let utf = Buffer.from(mailbox, 'latin1').toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+    if (utf.includes('=?')) utf = decodeEncodedWords(utf) ?? utf;
+    const bare = utf.replace(/\([^)]*\)/g, ' ').trim();
+    const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(bare);
+    const addresses = at ? [`${at[1]}@${at[2]}`] : emailsInCell(bare);
+    return addresses.some((e) => subject.matchCell('email', e) !== null);
+  };
+  const needles = subject.needles(['email']).filter((x) => x.includes('@'));
+  const out = fields.map((f) => {
+    const colon = f.indexOf(':');
+    const name = colon > 0 ? f.slice(0, colon).trim().toLowerCase() : '';
+    if (name === 'to' || name === 'cc' || name === 'reply-to' || name === 'sender') {
+      const parts = splitMailboxes(f.slice(colon + 1));
+      let changed = false;
+      const next = parts.map((p) => {
+        if (!isSubject(p)) return p;
+        changed = true;
+        const lead = /^\s*/.exec(p)![0];
+        return `${lead}"[redacted]" <${REDACTED_ADDRESS}>`;
+      });
+      if (changed) {
+        hit = true;
+        return f.slice(0, colon + 1) + next.join(',');
+      }
+      return f;
+    }
+    // any other header (Received: ... for <addr>, Delivered-To): the address itself
+    let g = f;
+    for (const nd of needles) {
+      const bytes = Buffer.from(nd, 'utf8').toString('latin1');
+      const re = new RegExp(`(?<![A-Za-z0-9._%+\\-])${bytes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9\\-]|\\.[A-Za-z0-9])`, 'gi');
+      g = g.replace(re, REDACTED_ADDRESS);
+    }
+    return g;
+  });
+  if (!hit) return null;
+  return Buffer.from(text.slice(0, firstNl + 1) + out.join(eol) + trailingEol + rest, 'latin1');
+}
+
+export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
+  kind: 'mbox',
+  schema: mboxSourceSchema as unknown as AdapterFactory<MboxSourceConfig>['schema'],
+  defaults: {
+    categories: ['contact.email', 'name', 'communication.content', 'communication.metadata'],
+    purpose: ['communication', 'public project discussion'],
+    legalBasis: 'legitimate-interest',
+    recipients: ['anyone: the archive is public'],
+    retention: 'kept indefinitely as the public record of the project\'s mailing lists (privacy statement, "Public Forums Reminder")',
+    origin: 'provided by the data subject (posts to the mailing list) and by other members (messages addressed to them)',
+  },
+  create: (cfg, env) => new MboxAdapter(cfg, env),
+};
