@@ -77,7 +77,7 @@ describe('accounts database and access log (demo, SQLite)', () => {
   test('find on a fresh copy: the database is seeded; ga-client-id and ip are followed from the account', () => {
     const dir = workspace();
     expect(existsSync(join(dir, '.privacyctl', 'sql', 'accounts.db'))).toBe(false);
-    const r = runJson(dir, ['find', '--email', ANN, '--json']);
+    const r = runJson(dir, ['find', '--email', ANN, '--include-identity', 'ip:203.0.113.7', '--json']);
     expect(r.code).toBe(0);
     const ids = r.json.identities.map((i: any) => `${i.type}:${i.value}`);
     expect(ids).toEqual(expect.arrayContaining(['email:ann@example.org', 'github:ann-example', 'ga-client-id:ga1.2.1111111111.1700000001', 'ip:203.0.113.7']));
@@ -89,9 +89,21 @@ describe('accounts database and access log (demo, SQLite)', () => {
     expect(existsSync(join(dir, '.privacyctl', 'sql', 'accounts.db'))).toBe(true);
   });
 
+  test('an IP address from the account is only a candidate: without --include-identity no log line is taken', () => {
+    const dir = workspace();
+    const r = runJson(dir, ['find', '--email', ANN, '--json']);
+    expect(r.code).toBe(0);
+    const ids = r.json.identities.map((i: any) => `${i.type}:${i.value}`);
+    expect(ids).toContain('ga-client-id:ga1.2.1111111111.1700000001');
+    expect(ids).not.toContain('ip:203.0.113.7');
+    expect(r.json.candidates.map((c: any) => `${c.to.type}:${c.to.value}`)).toContain('ip:203.0.113.7');
+    const web = r.json.sources.find((s: any) => s.name === 'web-analytics');
+    expect(web.byType['access-log-line']).toBeUndefined();
+  });
+
   test('export: the rows are the subject\'s only; the password hash is withheld; Google named as the holder', () => {
     const dir = workspace();
-    const r = runJson(dir, ['export', '--email', 'ANN@example.org']);
+    const r = runJson(dir, ['export', '--email', 'ANN@example.org', '--include-identity', 'ip:203.0.113.7']);
     expect(r.code).toBe(0);
     const mine = r.json.records.filter((x: any) => x.source === 'accounts' || x.source === 'web-analytics');
     const text = JSON.stringify(mine);
@@ -116,11 +128,11 @@ describe('accounts database and access log (demo, SQLite)', () => {
 
   test('erase --apply: rows deleted children first in one transaction, log IPs truncated; verify is clean; a re-run is a no-op', () => {
     const dir = workspace();
-    const plan = runJson(dir, ['erase', '--email', ANN, '--json']);
+    const plan = runJson(dir, ['erase', '--email', ANN, '--include-identity', 'ip:203.0.113.7', '--json']);
     expect(plan.json.steps.filter((s: any) => s.source === 'accounts').map((s: any) => s.locator)).toEqual(
       expect.arrayContaining(['accounts/1', 'sessions/10', 'sessions/11', 'consents/100', 'consents/101', 'newsletter_subscribers/1000']),
     );
-    const applied = runJson(dir, ['erase', '--email', ANN, '--apply', '--yes', '--json']);
+    const applied = runJson(dir, ['erase', '--email', ANN, '--include-identity', 'ip:203.0.113.7', '--apply', '--yes', '--json']);
     expect(applied.code).toBe(0);
     expect(applied.json.failed).toEqual([]);
     expect(applied.json.erased.filter((e: any) => e.source === 'accounts')).toHaveLength(6);
@@ -139,9 +151,9 @@ describe('accounts database and access log (demo, SQLite)', () => {
     expect(log).toMatch(/^203\.0\.113\.77 /m);
     expect(log).toMatch(/^203\.0\.113\.70 /m);
 
-    const verify = run(dir, ['verify', '--email', ANN]);
+    const verify = run(dir, ['verify', '--email', ANN, '--include-identity', 'ip:203.0.113.7']);
     expect(verify.code).toBe(0);
-    const again = runJson(dir, ['erase', '--email', ANN, '--apply', '--yes', '--json']);
+    const again = runJson(dir, ['erase', '--email', ANN, '--include-identity', 'ip:203.0.113.7', '--apply', '--yes', '--json']);
     expect(again.code).toBe(0);
     expect(again.json.erased).toEqual([]);
     expect(readFileSync(join(dir, 'fixtures/demo/logs/access.log'), 'utf8')).toBe(log);

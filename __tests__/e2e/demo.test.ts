@@ -1,6 +1,8 @@
 // The whole demo (every source kind in privacyctl.yaml) end to end: the README's first command,
 // then an erasure and its verification. GitHub is skipped without a token, as offline.
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ANN, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
@@ -34,5 +36,16 @@ describe('the full demo', () => {
     const again = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes'], { timeout: 60_000 });
     expect(again.code).toBe(0);
     expect(again.json.erased.filter((e: { when: string }) => e.when === 'now')).toEqual([]);
+
+    // The stored receipts, journals, audit trail and suppression list name nobody: not Ann's
+    // address, handle, Slack id or GA client id, in any spelling.
+    const identities = erase.json.subject.identities.map((i: { value: string }) => i.value.replace(/^ga\d+\.\d+\./, ''));
+    expect(identities.length).toBeGreaterThanOrEqual(4);
+    const state = join(ws, '.privacyctl');
+    const files = ['audit.ndjson', 'suppression.ndjson', ...['receipts', 'journal'].flatMap((d) => readdirSync(join(state, d)).map((f) => join(d, f)))];
+    for (const f of files) {
+      const text = readFileSync(join(state, f), 'utf8').toLowerCase();
+      for (const id of identities) expect({ file: f, leaks: text.includes(id.toLowerCase()) }).toEqual({ file: f, leaks: false });
+    }
   }, 120_000);
 });

@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ANN,
   BOOTH,
   CONTEST,
   CSV_FILES,
+  ROOT,
   SURVEY,
   cleanupWorkspaces,
   expectSameFiles,
@@ -268,6 +270,22 @@ describe('erase --plan-out / --from-plan', () => {
       expect(r.stdout).not.toMatch(/erased\s+booth-registrations/);
       expect(r.code).not.toBe(0);
     }
+  });
+
+  it('an edited plan is refused even when its planId is recomputed: every step must be one the sources plan now', async () => {
+    expect(run(ws, ['erase', '--email', ANN, '--plan-out', 'plan.json']).code).toBe(0);
+    const plan = JSON.parse(readFileSync(join(ws, 'plan.json'), 'utf8'));
+    const joannRow = 'Joann;Doe;JOANN@example.org;Quayside Systems;L;;2024-10-02';
+    plan.steps.find((s: any) => s.source === 'booth-registrations').params.digest = createHash('sha256').update(joannRow).digest('hex');
+    // whoever can edit a plan can recompute its id (the id is a checksum, not a signature)
+    const { computePlanId } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'plan.js')).href);
+    plan.planId = computePlanId(plan);
+    writeFileSync(join(ws, 'plan.json'), JSON.stringify(plan, null, 2));
+    const before = snapshot(ws);
+    const r = run(ws, ['erase', '--from-plan', 'plan.json', '--apply', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/steps? that the sources do not support/);
+    expectSameFiles(ws, before);
   });
 
   it('--from-plan combined with a subject is a usage error', () => {

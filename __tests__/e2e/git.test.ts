@@ -64,17 +64,20 @@ describe('git and gitdm sources (e2e)', () => {
   it('erase --apply removes the gitdm block and lines byte-exactly, leaves the repository alone, and verify is clean', () => {
     const dir = workspace();
     const before = snapshot(dir);
-    const r = runJson(dir, ['--json', '-q', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson(dir, ['--json', '-q', 'erase', '--email', ANN, '--github', 'ann-example', '--apply', '--yes']);
     expect(r.code).toBe(0);
     expect(r.json.failed).toEqual([]);
     const aff1 = before.get(GITDM[0]!)!.toString('utf8');
     expect(read(dir, GITDM[0]!).toString('utf8')).toBe(aff1.replace('ann-example: ann!example.org, ann!lanternfish.example\n\tIndependent until 2021-03-01\n\tLanternfish Labs\n', ''));
-    expect(read(dir, GITDM[1]!).equals(before.get(GITDM[1]!)!)).toBe(true);
+    // with the login given, its second block (in the second file) goes too; quinn-k's stays
+    expect(read(dir, GITDM[1]!).toString('utf8')).toBe(before.get(GITDM[1]!)!.toString('utf8').replace('ann-example: 1234567+ann-example!users.noreply.github.com\n\tLanternfish Labs from 2021-03-01\n', ''));
     expect(read(dir, GITDM[2]!).toString('utf8')).toBe(before.get(GITDM[2]!)!.toString('utf8').replace('ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\n', ''));
     expect(read(dir, BUNDLE).equals(before.get(BUNDLE)!)).toBe(true);
-    expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(7);
-    expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator).sort()).toEqual(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6']);
-    const v = run(dir, ['-q', 'verify', '--email', ANN]);
+    // with the handle too: the commits and trailers found by address or login are kept, and the
+    // people files naming either are manual edits
+    expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(9);
+    expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator)).toEqual(expect.arrayContaining(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:SECURITY_CONTACTS:3']));
+    const v = run(dir, ['-q', 'verify', '--email', ANN, '--github', 'ann-example']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/verify: clean/);
   });

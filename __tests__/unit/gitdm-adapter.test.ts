@@ -83,23 +83,26 @@ describe('gitdm parsing', () => {
 });
 
 describe('gitdm adapter', () => {
-  it('finds the blocks and email-map lines of an address, withholding the other identities of a block as candidates', async () => {
+  it('an address alone does not make a block (named by its login) the subject\'s: a manual step without the affiliations', async () => {
     const { records, links } = await discoverAll(adapter(), [ANN]);
-    expect(records.map((r) => `${r.locator} ${r.action}`)).toEqual([
-      'developers_affiliations1.txt:2 remove-block',
-      'email-map:1 remove-line',
-      'email-map:2 remove-line',
+    expect(records.map((r) => `${r.locator} ${r.disposition} ${r.action ?? ''}`)).toEqual([
+      'developers_affiliations1.txt:2 manual ',
+      'email-map:1 erase remove-line',
+      'email-map:2 erase remove-line',
     ]);
     for (const r of records) expect(policyViolation(r)).toBeNull();
-    expect(records[0]!.data).toEqual({
-      file: 'developers_affiliations1.txt',
-      line: 2,
-      emails: ['ann!example.org'],
-      affiliations: [{ company: 'Independent', until: '2021-03-01' }, { company: 'Lanternfish Labs' }],
-      otherIdentitiesInBlock: 2,
-    });
+    expect(records[0]!.data).toEqual({ file: 'developers_affiliations1.txt', line: 2, emails: ['ann!example.org'] });
+    expect(records[0]!.manual).toMatch(/remove only the address/);
     expect(links.map((l) => `${l.strength} ${l.to.type}:${l.to.value}`)).toEqual(['candidate github:ann-example', 'candidate email:ann@lanternfish.example']);
     expect(JSON.stringify(records)).not.toMatch(/joann|Quayside/);
+    expect(JSON.stringify(records[0])).not.toMatch(/Independent|Lanternfish Labs/); // the block's history is withheld
+  });
+
+  it('with the login as well, the block is theirs: exported with its affiliations and removed whole', async () => {
+    const { records } = await discoverAll(adapter(), [ANN, ANN_GH]);
+    const block = records.find((r) => r.locator === 'developers_affiliations1.txt:2')!;
+    expect(block.action).toBe('remove-block');
+    expect(block.data['affiliations']).toEqual([{ company: 'Independent', until: '2021-03-01' }, { company: 'Lanternfish Labs' }]);
   });
 
   it('finds every block of a login that appears more than once, across files (noreply and plus-addressed emails)', async () => {

@@ -178,6 +178,20 @@ describe('MboxAdapter.discover', () => {
     expect(rs.map((r) => [r.type, r.data['as'], r.data['body']])).toEqual([['mail-received', ['Sender'], undefined]]);
   });
 
+  it('a message From the subject and someone else is co-written: handled as received, and redaction keeps the co-author\'s words', async () => {
+    const file = path.join(dir, 'mail', 'co.mbox');
+    fs.writeFileSync(file, 'From bo@lanternfish.example Mon Jan  1 00:00:00 2024\nFrom: Bo <bo@lanternfish.example>, Ann <ann@example.org>\nMessage-ID: <co@t>\n\nBo and Ann wrote this together.\n');
+    const a = adapter({ paths: ['mail/co.mbox'], erase: 'redact' });
+    const rs = await discoverAll(a);
+    expect(rs.map((r) => r.type)).toEqual(['mail-received']);
+    expect(rs[0]!.data['body']).toBeUndefined();
+    await eraseAll(a, rs);
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after).toContain('Bo and Ann wrote this together.');
+    expect(after).toContain('bo@lanternfish.example');
+    expect(after).not.toContain('ann@example.org');
+  });
+
   it('retains by default, with the public-forum reason and ground', async () => {
     const rs = await discoverAll(adapter());
     for (const r of rs) {

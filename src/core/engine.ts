@@ -56,27 +56,37 @@ export function createAdapter(config: LoadedConfig, source: LoadedSource): Sourc
 
 export async function discover(config: LoadedConfig, given: SubjectIdentity[], opts: DiscoverOptions): Promise<Discovery> {
   const identities = new Map(given.map((id) => [identityKey(id), id]));
-  // Round 1 searches for the given identities; each later round only for the identities the
-  // previous round added (strong links), until nothing new appears or the bound is reached.
+  // Round 1 searches for the given identities. When it links new identities strongly, the next
+  // round searches again with all of them: whether a record is the subject's alone (a shared
+  // cell, a gitdm block of another login) depends on every identity the subject has, so a round
+  // that knew only the new ones could take someone else's row for theirs. The last round's
+  // results are complete by themselves.
   let round = await discoverRound(config, [...identities.values()], opts, false);
-  const all = { records: round.records, links: round.links, sources: round.sources };
+  const earlier: SourceStatus[][] = [];
   for (let n = 2; opts.expand && n <= MAX_ROUNDS; n++) {
-    const added: SubjectIdentity[] = [];
+    let added = false;
     for (const link of round.links) {
       if (link.strength !== 'strong' || !identities.has(identityKey(link.from)) || identities.has(identityKey(link.to))) continue;
-      const id: SubjectIdentity = {
+      identities.set(identityKey(link.to), {
         ...link.to,
         provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from },
-      };
-      identities.set(identityKey(id), id);
-      added.push(id);
+      });
+      added = true;
     }
-    if (added.length === 0) break;
-    round = await discoverRound(config, added, opts, true);
-    all.records = mergeRecords(all.records, round.records);
-    all.links.push(...round.links);
-    all.sources = all.sources.map((s, i) => mergeStatus(s, round.sources[i]!, all.records));
+    if (!added) break;
+    earlier.push(round.sources);
+    round = await discoverRound(config, [...identities.values()], opts, true);
   }
+  // The work of every round counts: durations and the adapters' counters (requests) add up.
+  const all = {
+    ...round,
+    sources: round.sources.map((s, i) => {
+      const prev = earlier.map((r) => r[i]!);
+      const stats: Record<string, number> = { ...(s.stats ?? {}) };
+      for (const p of prev) for (const [k, v] of Object.entries(p.stats ?? {})) stats[k] = (stats[k] ?? 0) + v;
+      return { ...s, durationMs: prev.reduce((t, p) => t + p.durationMs, s.durationMs), ...(Object.keys(stats).length ? { stats } : {}) };
+    }),
+  };
   const seen = new Set<string>();
   const candidates = all.links.filter((l) => {
     const key = identityKey(l.to);
@@ -89,36 +99,6 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
   const failedConfig = all.sources.find((s) => s.failure === 'config');
   if (failedConfig) throw new ConfigError(failedConfig.reason!, failedConfig.hint ?? 'fix the config file; nothing was written');
   return { identities: [...identities.values()], candidates, records: all.records, sources: all.sources };
-}
-
-/** The same record found for two identities is one record, matched twice. */
-function mergeRecords(a: PersonalRecord[], b: PersonalRecord[]): PersonalRecord[] {
-  const byKey = new Map(a.map((r) => [`${r.source}\u0000${r.type}\u0000${r.locator}`, r]));
-  for (const r of b) {
-    const key = `${r.source}\u0000${r.type}\u0000${r.locator}`;
-    const prev = byKey.get(key);
-    if (!prev) byKey.set(key, r);
-    else {
-      const have = new Set(prev.matched.map((m) => `${m.type}:${m.value}:${m.field}`));
-      byKey.set(key, { ...prev, matched: [...prev.matched, ...r.matched.filter((m) => !have.has(`${m.type}:${m.value}:${m.field}`))] });
-    }
-  }
-  return [...byKey.values()];
-}
-
-function mergeStatus(a: SourceStatus, b: SourceStatus, records: PersonalRecord[]): SourceStatus {
-  const mine = records.filter((r) => r.source === a.name);
-  const stats: Record<string, number> = { ...(a.stats ?? {}) };
-  for (const [k, v] of Object.entries(b.stats ?? {})) stats[k] = (stats[k] ?? 0) + v;
-  // A source that failed (or was skipped) in either round says so.
-  const worse = a.status === 'failed' ? a : b.status === 'failed' ? b : a.status === 'skipped' ? b : a;
-  return {
-    ...worse,
-    records: worse.status === 'failed' ? 0 : mine.length,
-    durationMs: a.durationMs + b.durationMs,
-    fingerprint: fingerprintOf(worse.status === 'failed' ? [] : mine),
-    ...(Object.keys(stats).length > 0 ? { stats } : {}),
-  };
 }
 
 async function discoverRound(config: LoadedConfig, identities: SubjectIdentity[], opts: DiscoverOptions, quiet: boolean) {

@@ -3,6 +3,7 @@
 // interrupted run already did. It holds plan ids, step ids and locators — never identities.
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { scrubDeep, type Scrub } from './scrub.js';
 import type { StateDir } from './state-dir.js';
 
 export type JournalEvent =
@@ -53,10 +54,13 @@ export class Journal {
     return this.previous.filter((e): e is Extract<JournalEntry, { event: 'step' }> => e.event === 'step' && e.status === 'done');
   }
 
+  /** Applied to every entry before it is written: keeps identities out of locators and details. */
+  scrub: Scrub = (t) => t;
+
   append(event: JournalEvent): void {
     const fd = openSync(this.file, 'a', 0o600);
     try {
-      appendFileSync(fd, `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`);
+      appendFileSync(fd, `${JSON.stringify(scrubDeep({ ts: new Date().toISOString(), ...event }, this.scrub))}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Receipt } from '../core/apply.js';
 import type { Identity } from '../core/identity.js';
+import { scrubberFor, scrubDeep } from './scrub.js';
 import type { StateDir } from './state-dir.js';
 
 export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[]): Promise<string> {
   const dir = state.ensure('receipts');
   const file = join(dir, `${receipt.appliedAt.replace(/[:.]/g, '-')}-${receipt.planId}.json`);
-  const stored = { ...receipt, subject: { identityHashes: identities.map((i) => ({ type: i.type, hash: state.hashIdentity(i) })) } };
+  const stored = { ...scrubDeep(receipt, scrubberFor(state, identities)), subject: { identityHashes: identities.map((i) => ({ type: i.type, hash: state.hashIdentity(i) })) } };
   await writeFileAtomic(file, `${JSON.stringify(stored, null, 2)}\n`, 0o600);
   return file;
 }

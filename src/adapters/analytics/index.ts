@@ -136,10 +136,11 @@ export class AnalyticsAdapter implements SourceAdapter {
 
   // ---- access logs ----
 
-  private async logFiles() {
+  private async logFiles(opts: { allowNone?: boolean } = {}) {
     const files = await expandLogPaths(this.cfg.accessLogs!, this.env.configDir);
-    if (files.length === 0) {
-      throw new ConfigError(`sources "${this.name}": accessLogs ${this.cfg.accessLogs!.join(', ')} names no file`, 'fix the accessLogs paths in the config');
+    // No file (all rotated away, or a wrong path) fails this source only, with output for the rest.
+    if (files.length === 0 && !opts.allowNone) {
+      throw new SourceError(`sources "${this.name}": accessLogs ${this.cfg.accessLogs!.join(', ')} names no file`, 'check the accessLogs paths (logs may have been rotated away)');
     }
     for (const f of files) {
       try {
@@ -197,7 +198,7 @@ export class AnalyticsAdapter implements SourceAdapter {
 
   private async *eraseLogs(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
     const ips = this.subjectIps(subject);
-    const files = await this.logFiles();
+    const files = await this.logFiles({ allowNone: true }); // gone since the plan: every step is `gone`
     const byFile = new Map<string, ErasureStep[]>();
     for (const s of steps) {
       const file = String(s.params['file'] ?? '');

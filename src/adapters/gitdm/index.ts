@@ -143,29 +143,46 @@ export class GitdmAdapter implements SourceAdapter {
       const locator = `${f.path}:${item.line}`;
       const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
       const loginMatched = matched.some((m) => m.field === 'login');
-      const categories = new Set(['affiliation']);
+      // A block is one developer's, named by its login. Found only by an address while the login
+      // is not (yet) the subject's, it may be someone else's block that lists this address:
+      // their affiliation history is withheld, and a person decides what to edit.
+      const ownBlock = loginMatched || !item.login;
+      const categories = new Set(ownBlock ? ['affiliation'] : []);
       if (loginMatched) categories.add('online.handle');
       if (emails.length) categories.add('contact.email');
-      yield {
-        source: this.name,
-        type: 'affiliation',
-        locator,
-        matched,
-        categories: [...categories].sort(),
-        data: {
-          file: f.path,
-          line: item.line,
-          ...(loginMatched ? { login: item.login } : {}),
-          ...(emails.length ? { emails } : {}),
-          affiliations: item.affiliations,
-          // Identities in the block that are not confirmed as the subject's are withheld here
-          // and reported as candidate identities.
-          ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
-        },
-        disposition: 'erase',
-        action: 'remove-block',
-        erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
-      };
+      if (ownBlock) {
+        yield {
+          source: this.name,
+          type: 'affiliation',
+          locator,
+          matched,
+          categories: [...categories].sort(),
+          data: {
+            file: f.path,
+            line: item.line,
+            ...(loginMatched ? { login: item.login } : {}),
+            ...(emails.length ? { emails } : {}),
+            affiliations: item.affiliations,
+            // Identities in the block that are not confirmed as the subject's are withheld here
+            // and reported as candidate identities.
+            ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
+          },
+          disposition: 'erase',
+          action: 'remove-block',
+          erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
+        };
+      } else {
+        yield {
+          source: this.name,
+          type: 'affiliation',
+          locator,
+          matched,
+          categories: [...categories].sort(),
+          data: { file: f.path, line: item.line, emails },
+          disposition: 'manual',
+          manual: `${f.path} line ${item.line}: the block of another login lists this person's address; if the block is not theirs, remove only the address from that line (if it is, re-run with --include-identity github:<that login>)`,
+        };
+      }
       for (const to of others) {
         const key = `${matched[0]!.type}:${matched[0]!.value}>${to.type}:${to.value}`;
         if (linked.has(key)) continue;

@@ -309,6 +309,9 @@ class Discovery {
     for await (const c of this.searchAll<SearchCommit>('commits', `org:${this.org} author-email:${email}`, 'author-date')) {
       const repo = c.repository?.name ?? '';
       if (!this.inRepo(repo)) continue;
+      // Search is fuzzy: only a commit whose author address is exactly this one is theirs (and
+      // only that may link the address to an account, strongly).
+      if (normalizeEmail(c.commit.author?.email ?? '') !== email) continue;
       yield* this.emit(this.commitRecord(c, repo, { type: 'email', value: email, field: 'commit.author.email' }));
       const login = c.author?.login ? normalizeGithub(c.author.login) : null;
       if (login && !linked.has(login)) {
@@ -331,7 +334,9 @@ class Discovery {
     return this.contribution('commit', c.html_url, [matched], ['contact.email', 'name', 'contribution'], {
       repository: `${this.org}/${repo}`,
       sha: c.sha,
-      message: c.commit.message,
+      // The subject line only: the rest of a message carries other people's trailers
+      // (Co-authored-by, Signed-off-by) and words.
+      message: (c.commit.message ?? '').split('\n')[0],
       authorName: a.name ?? null,
       authorEmail: a.email ?? null,
       authoredAt: a.date ?? null,

@@ -263,9 +263,13 @@ export class MboxAdapter implements SourceAdapter {
       }
     }
     if (matched.length === 0) return null;
-    // Their post when the From header names them; a Sender (who transmitted someone else's
-    // message), Reply-To, To or Cc only makes them a recipient of another person's words.
-    const role: Role = matched.some((m) => m.field === 'From') ? 'post' : 'received';
+    // Their post when the From header names them alone; a Sender (who transmitted someone
+    // else's message), Reply-To, To or Cc only makes them a recipient of another person's words.
+    // A From with several authors is co-written: tombstoning it would erase the others' words,
+    // so it is handled like a received message (only their mailbox is touched).
+    const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
+    const soleAuthor = fromAuthors.length > 0 && fromAuthors.every((a) => subject.matchCell('email', a) !== null);
+    const role: Role = matched.some((m) => m.field === 'From') && soleAuthor ? 'post' : 'received';
     const messageId = parsed.messageId ?? '';
     const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
     const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
@@ -531,6 +535,8 @@ function splitMailboxes(value: string): string[] {
  * Delivered-To). The body, the other recipients and every other header stay as they are.
  * Null when no recipient mailbox could be found in the raw bytes.
  */
+const TRACE_HEADERS = new Set(['received', 'delivered-to', 'x-original-to', 'return-path', 'envelope-to', 'x-envelope-to', 'x-delivered-to']);
+
 export function redactRecipient(raw: Buffer, headerLen: number, subject: IdentityMatcher): Buffer | null {
   const text = raw.toString('latin1');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -552,7 +558,8 @@ export function redactRecipient(raw: Buffer, headerLen: number, subject: Identit
   const out = fields.map((f) => {
     const colon = f.indexOf(':');
     const name = colon > 0 ? f.slice(0, colon).trim().toLowerCase() : '';
-    if (name === 'to' || name === 'cc' || name === 'reply-to' || name === 'sender') {
+    // From too: in a co-written message (several authors) only the subject's mailbox goes.
+    if (name === 'from' || name === 'to' || name === 'cc' || name === 'reply-to' || name === 'sender') {
       const parts = splitMailboxes(f.slice(colon + 1));
       let changed = false;
       const next = parts.map((p) => {
@@ -567,7 +574,9 @@ export function redactRecipient(raw: Buffer, headerLen: number, subject: Identit
       }
       return f;
     }
-    // any other header (Received: ... for <addr>, Delivered-To): the address itself
+    // Trace headers (Received: ... for <addr>, Delivered-To): the address itself. Other headers
+    // (Subject, Message-ID, References) are the author's or the thread's: left as they are.
+    if (!TRACE_HEADERS.has(name)) return f;
     let g = f;
     for (const nd of needles) {
       const bytes = Buffer.from(nd, 'utf8').toString('latin1');

@@ -421,7 +421,10 @@ export class SqlAdapter implements SourceAdapter {
     };
     for (const [type, cols] of Object.entries(f.table.reveals ?? {})) {
       for (const c of cols ?? []) {
-        const l = emit(type, f.row[c], c, weak ? 'candidate' : 'strong', `the person's own ${f.table.table} row holds it`);
+        // An IP address names a network (an office, a NAT, an address later reassigned), not a
+        // person: following it would take other people's log lines. Only a candidate.
+        const strength = weak || type === 'ip' ? 'candidate' : 'strong';
+        const l = emit(type, f.row[c], c, strength, `the person's own ${f.table.table} row holds it`);
         if (l) yield l;
       }
     }

@@ -6,9 +6,11 @@ import { applyPlan, type Receipt } from '../../core/apply.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { discover, exitCodeFor } from '../../core/engine.js';
 import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
-import { buildPlan, readPlan, type ErasurePlan } from '../../core/plan.js';
+import { buildPlan, readPlan, stepsFor, type ErasurePlan } from '../../core/plan.js';
+import type { ErasureStep } from '../../adapters/types.js';
 import { completedSources, Journal } from '../../state/journal.js';
 import { storeReceipt } from '../../state/receipts.js';
+import { scrubberFor } from '../../state/scrub.js';
 import { StateDir } from '../../state/state-dir.js';
 import { SuppressionList } from '../../state/suppression.js';
 import type { CommandContext } from '../context.js';
@@ -66,6 +68,18 @@ async function checkPlanStillHolds(ctx: CommandContext, plan: ErasurePlan, skip:
     throw new PlanMismatchError(
       `source ${list} changed since plan ${plan.planId} was made; refusing to act on it (nothing erased)`,
       'review a fresh plan: privacyctl erase SUBJECT --plan-out plan.json',
+    );
+  }
+  // Every step must be one the sources would plan now, parameters included: a plan is a file,
+  // and an edited step could point an adapter at someone else's data. (Dropping steps is allowed:
+  // it erases less.)
+  const key = (s: ErasureStep) => JSON.stringify([s.source, s.type, s.locator, s.action, s.params]);
+  const fresh = new Set(stepsFor(now.records).map(key));
+  const foreign = plan.steps.filter((s) => names.has(s.source) && !fresh.has(key(s)));
+  if (foreign.length > 0) {
+    throw new PlanMismatchError(
+      `plan ${plan.planId} has ${foreign.length} step${foreign.length === 1 ? '' : 's'} that the sources do not support for this subject (first: ${foreign[0]!.source} ${foreign[0]!.locator}); refusing to act on it (nothing erased)`,
+      'the plan was edited or belongs to another subject; review a fresh plan',
     );
   }
 }
@@ -132,6 +146,7 @@ export function registerErase(program: Command, run: Runner): void {
       }
       const st = state();
       const journal = Journal.open(st, st.subjectKey(plan.subject.identities));
+      journal.scrub = scrubberFor(st, plan.subject.identities);
       if (journal.interrupted) out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)');
       const receipt = await applyPlan(ctx.config(), { ...plan, steps }, journal, { signal: ctx.signal, log: ctx.log, progress: applyProgress(out) });
       ctx.audit.planId = plan.planId;
