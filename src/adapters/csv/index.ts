@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { asciiFolder } from '../../core/ascii-fold.js';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
@@ -303,37 +304,9 @@ function withholdOthers(cell: string, subject: IdentityMatcher): string {
   });
 }
 
-// A-Z → a-z, every other byte as it is: a case-insensitive view whose offsets are byte offsets.
-// Four bytes a step (SWAR): far cheaper than String#toLowerCase or a byte-at-a-time loop.
-let scratch8 = Buffer.alloc(0);
-let scratch32 = new Uint32Array(0);
+// A case-insensitive view of a block whose offsets are byte offsets (valid until the next call).
+export const lowerAscii = asciiFolder();
 
-export function lowerAscii(buf: Buffer, from: number, to: number): Buffer {
-  const len = to - from;
-  if (scratch8.length < len) {
-    const ab = new ArrayBuffer((Math.max(len, 1 << 18) + 3) & ~3);
-    scratch8 = Buffer.from(ab);
-    scratch32 = new Uint32Array(ab);
-  }
-  buf.copy(scratch8, 0, from, to);
-  const s32 = scratch32;
-  const words = (len + 3) >>> 2; // the bytes past `len` in the last word are never read
-  for (let i = 0; i < words; i++) {
-    const w = s32[i]!;
-    const h = w & 0x7f7f7f7f;
-    // bit 7 of each byte: ASCII, and >= 'A', and not > 'Z' (no carry crosses bytes: h <= 0x7f)
-    const upper = ~w & ((h + 0x3f3f3f3f) ^ (h + 0x25252525)) & 0x80808080;
-    s32[i] = w | (upper >>> 2);
-  }
-  return scratch8.subarray(0, len);
-}
-
-/**
- * Indexes of the records in `block` (from `first`) whose text may hold a needle. A cheap,
- * complete pre-filter: exact matching on parsed fields follows. ASCII needles are searched in
- * an ASCII-lower-cased copy of the bytes (a byte loop: far cheaper than String#toLowerCase);
- * other needles in the NFC-normalised, lower-cased text.
- */
 interface SearchPlan {
   pattern: Buffer;
   /** When set, a hit counts only if one of these follows the pattern. */

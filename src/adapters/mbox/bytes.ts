@@ -1,54 +1,12 @@
 // Byte-level helpers shared by the mbox and Slack adapters: a case-insensitive view of raw bytes
 // and a small RFC 2047 decoder for the second-stage pre-filter.
 
-// A-Z → a-z, every other byte as it is: offsets in the view are byte offsets in the source.
-// Four bytes a step (SWAR): far cheaper than String#toLowerCase or a byte-at-a-time loop.
-let scratch8 = Buffer.alloc(0);
-let scratch32 = new Uint32Array(0);
+import { asciiFolder, lowerAsciiInPlace } from '../../core/ascii-fold.js';
+
+export { lowerAsciiInPlace };
 
 /** The lower-cased view is valid until the next call (it reuses one scratch buffer). */
-export function lowerAscii(buf: Buffer, from: number, to: number): Buffer {
-  const len = to - from;
-  if (scratch8.length < len) {
-    const ab = new ArrayBuffer((Math.max(len, 1 << 18) + 3) & ~3);
-    scratch8 = Buffer.from(ab);
-    scratch32 = new Uint32Array(ab);
-  }
-  buf.copy(scratch8, 0, from, to);
-  const s32 = scratch32;
-  const words = (len + 3) >>> 2;
-  for (let i = 0; i < words; i++) {
-    const w = s32[i]!;
-    const h = w & 0x7f7f7f7f;
-    const upper = ~w & ((h + 0x3f3f3f3f) ^ (h + 0x25252525)) & 0x80808080;
-    s32[i] = w | (upper >>> 2);
-  }
-  return scratch8.subarray(0, len);
-}
-
-/** Fold A-Z to a-z in buf[0, len), in place (bytes past len in the last word are left as they are). */
-export function lowerAsciiInPlace(buf: Buffer, len: number): void {
-  const whole = len >>> 2;
-  // a 4-byte view needs an aligned offset; Buffer.allocUnsafe pools small buffers at any offset
-  if ((buf.byteOffset & 3) === 0 && whole > 0) {
-    const s32 = new Uint32Array(buf.buffer, buf.byteOffset, whole);
-    for (let i = 0; i < whole; i++) {
-      const w = s32[i]!;
-      const h = w & 0x7f7f7f7f;
-      const upper = ~w & ((h + 0x3f3f3f3f) ^ (h + 0x25252525)) & 0x80808080;
-      s32[i] = w | (upper >>> 2);
-    }
-  } else {
-    for (let i = 0; i < whole * 4; i++) {
-      const c = buf[i]!;
-      if (c >= 0x41 && c <= 0x5a) buf[i] = c | 0x20;
-    }
-  }
-  for (let i = whole * 4; i < len; i++) {
-    const c = buf[i]!;
-    if (c >= 0x41 && c <= 0x5a) buf[i] = c | 0x20;
-  }
-}
+export const lowerAscii = asciiFolder();
 
 /** The longest run of ASCII characters in `s` (what survives any ASCII-compatible charset). */
 export function longestAsciiRun(s: string): string {
