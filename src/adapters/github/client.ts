@@ -2,14 +2,20 @@
 // ceiling on the total wait) and retries (5xx), every HTTP request counted, errors mapped to the
 // typed errors of src/core/errors.ts. The token never leaves this file: it is neither logged nor
 // put into any message.
-import { Octokit } from '@octokit/rest';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
+import type { Octokit } from '@octokit/rest';
 import { AuthError, SourceError, errorMessage } from '../../core/errors.js';
 import type { AdapterLog } from '../types.js';
 
-const GH = Octokit.plugin(throttling, retry);
-type GH = InstanceType<typeof GH>;
+// Octokit and its plugins are loaded when a GitHub source is used, not by every run of the CLI.
+type GH = InstanceType<typeof Octokit>;
+type GHClass = new (options: Record<string, unknown>) => GH;
+let ghClass: Promise<GHClass> | undefined;
+function loadOctokit(): Promise<GHClass> {
+  ghClass ??= Promise.all([import('@octokit/rest'), import('@octokit/plugin-retry'), import('@octokit/plugin-throttling')]).then(
+    ([{ Octokit: O }, { retry }, { throttling }]) => O.plugin(throttling, retry) as unknown as GHClass,
+  );
+  return ghClass;
+}
 
 /** Knobs for tests and benchmarks; the defaults are what GitHub asks of clients. */
 export interface GithubTuning {
@@ -62,25 +68,32 @@ function pacer(intervalMs: number) {
   return { key: () => limiter };
 }
 
+export interface GithubClientOptions {
+  source: string;
+  baseUrl: string;
+  token: string;
+  maxWaitSeconds: number;
+  signal: AbortSignal;
+  log: AdapterLog;
+  stats: Record<string, number>;
+  tuning?: GithubTuning;
+}
+
 export class GithubClient {
   readonly octokit: GH;
+
+  static async create(opts: GithubClientOptions): Promise<GithubClient> {
+    return new GithubClient(await loadOctokit(), opts);
+  }
   /** Seconds waited on rate limits in this run. */
   private waited = 0;
   /** Why the throttling plugin stopped retrying, when it did because of the ceiling. */
   private gaveUp: string | null = null;
   readonly concurrency: number;
 
-  constructor(
-    private readonly opts: {
-      source: string;
-      baseUrl: string;
-      token: string;
-      maxWaitSeconds: number;
-      signal: AbortSignal;
-      log: AdapterLog;
-      stats: Record<string, number>;
-      tuning?: GithubTuning;
-    },
+  private constructor(
+    GH: GHClass,
+    private readonly opts: GithubClientOptions,
   ) {
     const t = opts.tuning ?? {};
     const unit = t.waitUnitMs ?? 1000;

@@ -92,8 +92,8 @@ export class GithubAdapter implements SourceAdapter {
     );
   }
 
-  private client(ctx: Pick<AdapterContext, 'signal' | 'log' | 'stats'>): GithubClient {
-    return new GithubClient({
+  private client(ctx: Pick<AdapterContext, 'signal' | 'log' | 'stats'>): Promise<GithubClient> {
+    return GithubClient.create({
       source: this.name,
       baseUrl: this.cfg.baseUrl,
       token: this.token(),
@@ -108,7 +108,7 @@ export class GithubAdapter implements SourceAdapter {
   async check(signal: AbortSignal): Promise<CheckResult> {
     let gh: GithubClient;
     try {
-      gh = this.client({ signal, log: { info() {}, warn() {} }, stats: {} });
+      gh = await this.client({ signal, log: { info() {}, warn() {} }, stats: {} });
     } catch (err) {
       // Not a failure: the source is skipped in every run until a token is set.
       return { ok: true, skipped: true, detail: errorMessage(err) };
@@ -129,7 +129,7 @@ export class GithubAdapter implements SourceAdapter {
   // ---- discovery ----
 
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<Item> {
-    const gh = this.client(ctx);
+    const gh = await this.client(ctx);
     const run = new Discovery(this, this.cfg, gh, ctx, this.htmlBase, this.inRepo);
     try {
       yield* run.all(subject);
@@ -141,7 +141,7 @@ export class GithubAdapter implements SourceAdapter {
   // ---- erasure ----
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
-    const gh = this.client(ctx);
+    const gh = await this.client(ctx);
     const org = this.cfg.org;
     clearGithubCache();
     // Team memberships and invitations first: removing someone from the org ends those anyway.

@@ -6,7 +6,7 @@
 // rewrites each file atomically, copying every other message byte for byte.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import type { AddressObject, EmailAddress } from 'mailparser';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { emailsInCell, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
@@ -238,6 +238,8 @@ export class MboxAdapter implements SourceAdapter {
     const raw = c.batch.buf.subarray(c.start, c.end);
     let parsed;
     try {
+      // mailparser is loaded on the first candidate message, not by every run of the CLI
+      const { simpleParser } = await import('mailparser');
       parsed = await simpleParser(messageBytes(raw), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true });
     } catch (err) {
       throw new SourceError(`${c.file.label}: cannot decode the message at byte ${c.batch.offset + c.start}: ${errorMessage(err)}`, 'fix or remove the damaged message; no file was changed');

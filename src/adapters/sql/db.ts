@@ -5,8 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+// The drivers are loaded when a source opens its database: every run of the CLI would pay
+// for them otherwise.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Client as PgClient, ClientConfig } from 'pg';
 import { AuthError, ConfigError, PrivacyctlError, SourceError, errorMessage } from '../../core/errors.js';
 import type { AdapterEnv } from '../types.js';
 import type { SqlSourceConfig } from './config.js';
@@ -61,7 +63,7 @@ export function readPassword(cfg: SqlSourceConfig, env: AdapterEnv): string | un
 
 // ---- PostgreSQL ----
 
-function pgTarget(url: string): { config: pg.ClientConfig; label: string } {
+function pgTarget(url: string): { config: ClientConfig; label: string } {
   const u = new URL(url);
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
   const socketHost = u.searchParams.get('host');
@@ -69,7 +71,7 @@ function pgTarget(url: string): { config: pg.ClientConfig; label: string } {
   const port = u.port ? Number(u.port) : undefined;
   const user = u.username ? decodeURIComponent(u.username) : undefined;
   const sslmode = u.searchParams.get('sslmode');
-  const config: pg.ClientConfig = { host, port, user, database };
+  const config: ClientConfig = { host, port, user, database };
   if (sslmode === 'require' || sslmode === 'prefer') config.ssl = { rejectUnauthorized: false };
   else if (sslmode === 'verify-ca' || sslmode === 'verify-full') config.ssl = true;
   return { config, label: `postgres://${user ? `${user}@` : ''}${host ?? 'localhost'}${port ? `:${port}` : ''}/${database ?? ''}` };
@@ -123,7 +125,7 @@ export function mapDbError(err: unknown, label: string, source: string, what: st
 class PgDb implements Db {
   readonly dialect = 'pg' as const;
   constructor(
-    private readonly client: pg.Client,
+    private readonly client: PgClient,
     readonly label: string,
   ) {}
   param(n: number) {
@@ -159,6 +161,7 @@ class PgDb implements Db {
 async function openPg(cfg: SqlSourceConfig, env: AdapterEnv, signal?: AbortSignal): Promise<Db> {
   const { config, label } = pgTarget(cfg.url!);
   const password = readPassword(cfg, env);
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     ...config,
     ...(password !== undefined ? { password } : {}),
@@ -185,7 +188,7 @@ async function openPg(cfg: SqlSourceConfig, env: AdapterEnv, signal?: AbortSigna
 class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3.Database,
     readonly label: string,
   ) {
     // NFC + lower case, as the tool's own identity normalisation; SQLite's lower() is ASCII-only.
@@ -241,6 +244,7 @@ async function materialise(cfg: SqlSourceConfig, env: AdapterEnv, file: string):
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(file), `.${randomBytes(4).toString('hex')}.seeding.tmp`);
   try {
+    const { default: Database } = await import('better-sqlite3');
     const db = new Database(tmp);
     try {
       db.exec(script);
@@ -263,6 +267,7 @@ async function openSqlite(cfg: SqlSourceConfig, env: AdapterEnv, readonly: boole
     throw new SourceError(`${label}: no such database file`, `check sources "${cfg.name}".sqlite`);
   }
   try {
+    const { default: Database } = await import('better-sqlite3');
     const db = new Database(file, { fileMustExist: true, readonly });
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
