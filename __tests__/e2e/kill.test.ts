@@ -53,8 +53,12 @@ function strayFiles(ws: string, before: ReadonlySet<string> = ORIGINAL): string[
 }
 let ORIGINAL: ReadonlySet<string> = new Set();
 
-/** Start the erase and send `sig` as soon as the journal shows the first source finished. */
-async function eraseAndKill(ws: string, sig: NodeJS.Signals = 'SIGKILL'): Promise<{ journal: string; exited: boolean; code: number | null; stderr: string }> {
+/** Start the erase and send `sig` as soon as the journal shows the first source finished (or `until` holds). */
+async function eraseAndKill(
+  ws: string,
+  sig: NodeJS.Signals = 'SIGKILL',
+  until: (journal: string) => boolean = (j) => j.includes('"event":"source-end"'),
+): Promise<{ journal: string; exited: boolean; code: number | null; stderr: string }> {
   const child = spawnCli(ws, ERASE);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -66,7 +70,7 @@ async function eraseAndKill(ws: string, sig: NodeJS.Signals = 'SIGKILL'): Promis
   });
   const deadline = Date.now() + 20_000;
   while (!exited && Date.now() < deadline) {
-    if (journalText(ws).includes('"event":"source-end"')) break;
+    if (until(journalText(ws))) break;
     await sleep(1);
   }
   const exitedBeforeKill = exited;
@@ -91,6 +95,25 @@ describe('interrupted erase', () => {
     erased = new Map(CSV_FILES.map((f) => [f, read(ref, f)]));
     cleanupWorkspaces();
   }, 60_000);
+
+  it('kill -9 after each journal entry in turn: every file old-or-new each time, and every re-run ends like an uninterrupted run', async () => {
+    const points = new Set<number>();
+    for (let k = 1; k <= 10; k++) {
+      const ws = prepare(big);
+      const { journal } = await eraseAndKill(ws, 'SIGKILL', (j) => j.split('\n').filter(Boolean).length >= k);
+      points.add(journal.split('\n').filter(Boolean).length);
+      for (const f of CSV_FILES) {
+        const now = read(ws, f);
+        expect({ k, f, oldOrNew: now.equals(before.get(f)!) || now.equals(erased.get(f)!) }).toEqual({ k, f, oldOrNew: true });
+      }
+      const again = run(ws, ERASE, { timeout: 60_000 });
+      expect({ k, code: again.code }).toEqual({ k, code: 0 });
+      for (const f of CSV_FILES) expect({ k, f, same: read(ws, f).equals(erased.get(f)!) }).toEqual({ k, f, same: true });
+      cleanupWorkspaces();
+    }
+    // the kills landed at several different points of the run, not all at one
+    expect(points.size).toBeGreaterThanOrEqual(3);
+  }, 180_000);
 
   it('kill -9: every file old-or-new, and a re-run finishes exactly like an uninterrupted run', async () => {
     for (const f of CSV_FILES) expect(erased.get(f)!.equals(before.get(f)!)).toBe(false);
