@@ -170,3 +170,22 @@ describe('gitdm adapter', () => {
     expect((await adapter().check(new AbortController().signal)).ok).toBe(false);
   });
 });
+
+describe('gitdm blocks with an indented comment', () => {
+  it('keep the comment and the affiliation lines after it in the block, and remove them together', async () => {
+    const { readAffiliations } = await import('../../src/adapters/gitdm/parse.js');
+    const os = await import('node:os');
+    const fsm = await import('node:fs');
+    const p = await import('node:path');
+    const d = fsm.mkdtempSync(p.join(os.tmpdir(), 'gitdm-'));
+    const file = p.join(d, 'developers_affiliations.txt');
+    fsm.writeFileSync(file, 'ann-example: ann!example.org\n\tIndependent until 2021-03-01\n\t# moved in 2021\n\tLanternfish Labs\nbotr: bo!lanternfish.example\n\tLanternfish Labs\n');
+    const items = [];
+    for await (const it of readAffiliations(file)) items.push(it);
+    expect(items.map((i) => (i.kind === 'block' ? `${i.login}:${i.lines.length}:${i.affiliations.map((a) => a.company).join('|')}` : 'line'))).toEqual([
+      'ann-example:4:Independent|Lanternfish Labs',
+      'botr:2:Lanternfish Labs',
+    ]);
+    fsm.rmSync(d, { recursive: true, force: true });
+  });
+});

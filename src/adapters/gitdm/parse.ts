@@ -70,9 +70,11 @@ export async function* readAffiliations(path: string, signal?: AbortSignal): Asy
   let block: Block | null = null;
   for await (const l of readLines(path, signal)) {
     const indented = /^[ \t]/.test(l.text) && l.text.trim() !== '';
-    if (block && indented && !l.text.trim().startsWith('#')) {
+    if (block && indented) {
+      // An indented comment belongs to the block (it is removed with it, and does not cut the
+      // block short, leaving its later affiliation lines to the developer before).
       block.lines.push(l);
-      block.affiliations.push(parseAffiliation(l.text));
+      if (!l.text.trim().startsWith('#')) block.affiliations.push(parseAffiliation(l.text));
       continue;
     }
     if (block) {
