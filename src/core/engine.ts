@@ -61,7 +61,7 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
   // cell, a gitdm block of another login) depends on every identity the subject has, so a round
   // that knew only the new ones could take someone else's row for theirs. The last round's
   // results are complete by themselves.
-  let round = await discoverRound(config, [...identities.values()], opts, false);
+  let round = await discoverRound(config, [...identities.values()], opts, new Set());
   const earlier: SourceStatus[][] = [];
   for (let n = 2; opts.expand && n <= MAX_ROUNDS; n++) {
     let added = false;
@@ -75,7 +75,8 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
     }
     if (!added) break;
     earlier.push(round.sources);
-    round = await discoverRound(config, [...identities.values()], opts, true);
+    const shown = new Set(earlier.flat().filter((st) => st.status !== 'skipped').map((st) => st.name));
+    round = await discoverRound(config, [...identities.values()], opts, shown);
   }
   // The work of every round counts: durations and the adapters' counters (requests) add up.
   const all = {
@@ -101,10 +102,13 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
   return { identities: [...identities.values()], candidates, records: all.records, sources: all.sources };
 }
 
-async function discoverRound(config: LoadedConfig, identities: SubjectIdentity[], opts: DiscoverOptions, quiet: boolean) {
-  // quiet: a later round is progress the operator already saw, source by source
+/**
+ * `shown`: sources whose progress the operator already saw in an earlier round; their lines are
+ * not repeated (a source skipped then, and searched now, is shown).
+ */
+async function discoverRound(config: LoadedConfig, identities: SubjectIdentity[], opts: DiscoverOptions, shown: ReadonlySet<string>) {
   const matcher = new IdentityMatcher(identities);
-  const results = await Promise.all(config.sources.map((source) => discoverSource(config, source, matcher, opts, quiet)));
+  const results = await Promise.all(config.sources.map((source) => discoverSource(config, source, matcher, opts, shown.has(source.name))));
   if (opts.signal.aborted) throw new InterruptedError('interrupted; nothing was written', 're-run the command');
   return {
     records: results.flatMap((r) => r.records),
