@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure as measureIn, median, log } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
@@ -17,12 +18,10 @@ const DIR = join(ROOT, 'bench', 'data', 'git');
 const REPO = join(DIR, 'repo.git');
 const CONFIG = join(DIR, 'privacyctl.yaml');
 const MANIFEST = join(DIR, 'manifest.json');
-const GNU_TIME = '/usr/bin/time';
 const SUBJECT = 'bench.subject@example.org';
 const NEAR_MISS = 'xbench.subject@example.org'; // must never match; git's -i --author regex does match it
 const GENERATOR_VERSION = 3;
 
-const log = (m) => process.stderr.write(`${m}\n`);
 
 function parseArgs(argv) {
   const o = { commits: 50_000, runs: 5, seed: 20241129, force: false };
@@ -57,6 +56,7 @@ const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sa', 'vi', 'nor', 'el', 'qua', 'dri
 const WORDS = ['fix', 'add', 'lantern', 'glow', 'tank', 'sensor', 'packaging', 'docs', 'refactor', 'test', 'release', 'flag', 'config', 'parser', 'cache', 'timeout'];
 
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
+const measure = (cmd, args) => measureIn(cmd, args, { cwd: DIR, env: gitEnv });
 for (const k of Object.keys(gitEnv)) if (k.startsWith('GIT_') && !['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM'].includes(k)) delete gitEnv[k];
 
 /** Write the fast-import stream to a file (memory stays flat), then import it. */
@@ -138,30 +138,7 @@ async function generate(o) {
   return manifest;
 }
 
-function measure(cmd, args, opts = {}) {
-  const timeOut = join(DIR, '.time.out');
-  const argv = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%e %M %U %S', '-o', timeOut, cmd, ...args]] : [cmd, args];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv[1], { cwd: DIR, env: { ...gitEnv, NO_COLOR: '1' }, maxBuffer: 64 << 20, ...opts });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error) throw r.error;
-  let rssKiB = NaN;
-  let cpuMs = NaN; // user + system, the process and its children: steadier than wall time on a busy machine
-  if (existsSync(GNU_TIME)) {
-    const m = /(\S+) (\d+) (\S+) (\S+)\s*$/.exec(readFileSync(timeOut, 'utf8'));
-    if (m) {
-      rssKiB = Number(m[2]);
-      cpuMs = (Number(m[3]) + Number(m[4])) * 1000;
-    }
-  }
-  return { ms, rssKiB, cpuMs, status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-}
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));

@@ -5,14 +5,14 @@
 // Progress and notes go to stderr. Exit code: 1 if a run fails its check (never timed as a
 // success); with --strict also 1 when a target is missed.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE, DATA_FILE, DEFAULT_DIR, DEFAULT_ROWS, SUBJECT, generate } from './generate.js';
+import { GNU_TIME, log, measure as measureIn, median, secs } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
-const GNU_TIME = '/usr/bin/time';
 const TARGET_RATIO = 4;
 const TARGET_RSS_MIB = 150;
 
@@ -33,50 +33,13 @@ function parseArgs(argv) {
   return opts;
 }
 
-const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 class CheckFailed extends Error {}
 
 const haveGnuTime = existsSync(GNU_TIME);
 const timeOut = join(DEFAULT_DIR, '.time.out');
+const measure = (cmd, args, opts = {}) => measureIn(cmd, args, { cwd: ROOT, timeOut, ...opts });
 
-/**
- * Run `cmd args` once, timed with hrtime around spawnSync; peak RSS from GNU time (%M, KiB).
- * `stdoutFile`: send stdout there (the baseline's `> copy`); otherwise it is captured.
- */
-function measure(cmd, args, { stdoutFile } = {}) {
-  const fd = stdoutFile ? openSync(stdoutFile, 'w') : undefined;
-  const argv = haveGnuTime ? [GNU_TIME, ['-f', '%e %M %U %S', '-o', timeOut, cmd, ...args]] : [cmd, args];
-  try {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv[1], {
-      cwd: ROOT,
-      stdio: ['ignore', fd ?? 'pipe', 'pipe'],
-      maxBuffer: 64 << 20,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.error) throw r.error;
-    let rssKiB = NaN;
-    let cpuMs = NaN; // user + system CPU time: less sensitive than wall time to other load
-    if (haveGnuTime) {
-      const m = /(\S+) (\d+) (\S+) (\S+)\s*$/.exec(readFileSync(timeOut, 'utf8'));
-      if (m) {
-        rssKiB = Number(m[2]);
-        cpuMs = (Number(m[3]) + Number(m[4])) * 1000;
-      }
-    }
-    return { ms, rssKiB, cpuMs, status: r.status, stdout: r.stdout?.toString() ?? '', stderr: r.stderr.toString() };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 function expect(cond, what, r) {
   if (!cond) {

@@ -10,8 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure as measureIn, median, check, log } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const measure = (cmd, args) => measureIn(cmd, args, { cwd: ROOT });
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
 const DIR = join(ROOT, 'bench', 'data', 'slack');
 const EXPORT = join(DIR, 'export');
@@ -20,12 +22,10 @@ const MANIFEST = join(DIR, 'manifest.json');
 const SUBJECT = 'bench.subject@example.org';
 const SUBJECT_ID = 'U0BENCHSUBJ';
 const GENERATOR_VERSION = 1;
-const GNU_TIME = '/usr/bin/time';
 const CHANNELS = 50;
 const PER_DAY = 80;
 const USERS = 5000;
 
-const log = (m) => process.stderr.write(`${m}\n`);
 
 function parseArgs(argv) {
   const o = { messages: 1_000_000, runs: 3, seed: 20240917 };
@@ -116,38 +116,8 @@ function generate(o) {
   return m;
 }
 
-function measure(cmd, args) {
-  const timeOut = join(DIR, '.time.out');
-  const have = existsSync(GNU_TIME);
-  const [c, a] = have ? [GNU_TIME, ['-f', '%e %M %U %S', '-o', timeOut, cmd, ...args]] : [cmd, args];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(c, a, { cwd: ROOT, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error) throw r.error;
-  let rssKiB = NaN;
-  let cpuMs = NaN;
-  if (have) {
-    const mm = /(\S+) (\d+) (\S+) (\S+)\s*$/.exec(readFileSync(timeOut, 'utf8'));
-    if (mm) {
-      rssKiB = Number(mm[2]);
-      cpuMs = (Number(mm[3]) + Number(mm[4])) * 1000;
-    }
-  }
-  return { ms, rssKiB, cpuMs, status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-};
 
-function check(cond, what, r) {
-  if (!cond) {
-    log(`check failed: ${what}${r ? `\n  exit ${r.status}\n  stdout: ${r.stdout.slice(0, 600)}\n  stderr: ${r.stderr.slice(0, 600)}` : ''}`);
-    process.exit(1);
-  }
-}
 
 const grepTotal = (out) => out.split('\n').filter(Boolean).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(':') + 1)), 0);
 
