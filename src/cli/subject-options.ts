@@ -2,12 +2,18 @@
 import type { Command } from 'commander';
 import type { SubjectSpec } from '../core/subject.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** commander's accumulator for a repeatable option. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function addSubjectOptions(cmd: Command): Command {
+/** --email and --github: the identities a person is named by. */
+export function addIdentityOptions(cmd: Command): Command {
   return cmd
     .option('--email <addr>', "the person's email address (repeatable)", collect, [])
-    .option('--github <handle>', "the person's GitHub handle (repeatable)", collect, [])
+    .option('--github <handle>', "the person's GitHub handle (repeatable)", collect, []);
+}
+
+export function addSubjectOptions(cmd: Command): Command {
+  return addIdentityOptions(cmd)
     .option('--include-identity <type:value>', 'accept a candidate identity link by hand (repeatable)', collect, [])
     .option('--request <id>', "use the identities of a ledger request (privacyctl requests add), and record this run on it")
     .option('--no-expand', 'do not follow identity links between sources');

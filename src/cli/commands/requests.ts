@@ -7,8 +7,8 @@ import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../main.js';
 import type { Output } from '../output.js';
+import { addIdentityOptions } from '../subject-options.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'];
 
 async function openLedger(ctx: CommandContext) {
@@ -49,12 +49,12 @@ function parseDays(spec: string): number {
 export function registerRequests(program: Command, run: Runner): void {
   const requests = program.command('requests').description('the request ledger: deadlines and status of access, portability and erasure requests');
 
-  requests
-    .command('add')
-    .description('open a request; prints its id and due date')
-    .addOption(new Option('--type <type>', 'the right exercised').choices(TYPES).makeOptionMandatory())
-    .option('--email <addr>', "the person's email address (repeatable)", collect, [])
-    .option('--github <handle>', "the person's GitHub handle (repeatable)", collect, [])
+  addIdentityOptions(
+    requests
+      .command('add')
+      .description('open a request; prints its id and due date')
+      .addOption(new Option('--type <type>', 'the right exercised').choices(TYPES).makeOptionMandatory()),
+  )
     .option('--received <date>', 'when the request arrived (YYYY-MM-DD; default now)')
     .action(
       run<{ type: RequestType; email: string[]; github: string[]; received?: string }>(async (ctx, flags) => {
