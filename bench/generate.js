@@ -12,6 +12,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, write
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { mulberry32 } from './lib.js';
 
 export const GENERATOR_VERSION = 2;
 export const SUBJECT = 'bench.subject@example.org';
@@ -30,16 +31,6 @@ const SUBJECT_ROWS = [
 ];
 
 // mulberry32: a small, fast, seedable PRNG (deterministic across Node versions).
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYL = ['ta', 'li', 'mo', 've', 'ra', 'sko', 'qu', 'en', 'dar', 'bel', 'no', 'vix', 'sa', 'tor', 'mi', 'lun', 'fe', 'ka', 'zo', 'rin'];
 const CO_A = ['Quayside', 'Lanternfish', 'Brightwater', 'Copperleaf', 'Northgate', 'Mossbank', 'Tidewell', 'Ashgrove', 'Kestrel', 'Harrowfield'];
@@ -126,7 +117,7 @@ export async function generate({ rows = DEFAULT_ROWS, seed = DEFAULT_SEED, dir =
     return old;
   }
   log(`generating ${file} (${rows} rows)...`);
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const subjectAt = new Map(SUBJECT_ROWS.map((s) => [Math.floor(rows * s.at), s.email]));
   const out = createWriteStream(file);
   let bytes = 0;

@@ -10,7 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure as measureIn, median, log } from './lib.js';
+import { measure as measureIn, median, log, parseOptions, mulberry32 } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
@@ -23,34 +23,7 @@ const NEAR_MISS = 'xbench.subject@example.org'; // must never match; git's -i --
 const GENERATOR_VERSION = 3;
 
 
-function parseArgs(argv) {
-  const o = { commits: 50_000, runs: 5, seed: 20241129, force: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(String(argv[++i]).replace(/_/g, ''));
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--commits') o.commits = num();
-    else if (a === '--runs') o.runs = num();
-    else if (a === '--seed') o.seed = num();
-    else if (a === '--force') o.force = true;
-    else throw new Error(`unknown option ${a} (options: --commits N, --runs K, --seed S, --force)`);
-  }
-  return o;
-}
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sa', 'vi', 'nor', 'el', 'qua', 'dri', 'fen', 'ul', 'bo', 'ta', 'zen'];
 const WORDS = ['fix', 'add', 'lantern', 'glow', 'tank', 'sensor', 'packaging', 'docs', 'refactor', 'test', 'release', 'flag', 'config', 'parser', 'cache', 'timeout'];
@@ -141,7 +114,7 @@ async function generate(o) {
 
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions(process.argv.slice(2), { commits: 50_000, runs: 5, seed: 20241129, force: false });
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   let manifest = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : null;
   if (o.force || !manifest || manifest.generatorVersion !== GENERATOR_VERSION || manifest.commits !== o.commits || manifest.seed !== o.seed || !existsSync(REPO)) {

@@ -11,6 +11,7 @@
 import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { log, median, parseOptions } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const imp = (p) => import(pathToFileURL(join(ROOT, p)).href);
@@ -18,17 +19,7 @@ const { createGithubAdapter, clearGithubCache, githubSourceSchema } = await imp(
 const { IdentityMatcher } = await imp('dist/core/identity.js');
 const { FakeGitHub, demoWorld } = await imp('__tests__/fake-github/server.js');
 
-const log = (m) => process.stderr.write(`${m}\n`);
 
-function parseArgs(argv) {
-  const o = { items: 3000, latency: 50, runs: 3 };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i].replace(/^--/, '');
-    if (!(k in o)) throw new Error(`unknown option ${argv[i]}`);
-    o[k] = Number(argv[++i]);
-  }
-  return o;
-}
 
 /** The demo world plus a prolific contributor `pat-prolific` (pat@example.org) with `n` items. */
 function prolificWorld(n) {
@@ -84,9 +75,8 @@ async function measure(fake, ids, tuning) {
   return { ms, records, links, stats, warnings };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseOptions(process.argv.slice(2), { items: 3000, latency: 50, runs: 3 });
 process.env.PRIVACYCTL_BENCH_GH_TOKEN = 'test-token';
 const fake = new FakeGitHub(prolificWorld(opts.items), { latencyMs: opts.latency });
 await fake.start();

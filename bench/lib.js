@@ -51,3 +51,37 @@ export function check(cond, what, r) {
     process.exit(1);
   }
 }
+
+/**
+ * `--name value` options from `defaults`: a boolean default makes a flag, a number default a
+ * positive integer (`1_000_000` allowed). Anything else is an error naming the options.
+ */
+export function parseOptions(argv, defaults) {
+  const o = { ...defaults };
+  const usage = () => Object.entries(defaults).map(([k, v]) => (typeof v === 'boolean' ? `--${k}` : `--${k} N`)).join(', ');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const k = a.replace(/^--/, '');
+    if (!a.startsWith('--') || !(k in defaults)) throw new Error(`unknown option ${a} (options: ${usage()})`);
+    if (typeof defaults[k] === 'boolean') {
+      o[k] = true;
+      continue;
+    }
+    const v = Number(String(argv[++i]).replace(/_/g, ''));
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+    o[k] = v;
+  }
+  return o;
+}
+
+/** A small seeded PRNG (mulberry32): the generated data is the same on every run. */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

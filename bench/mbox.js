@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure as measureIn, median, check, log } from './lib.js';
+import { measure as measureIn, median, check, log, parseOptions, mulberry32 } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const measure = (cmd, args) => measureIn(cmd, args, { cwd: ROOT });
@@ -21,30 +21,7 @@ const SUBJECT = 'bench.subject@example.org';
 const GENERATOR_VERSION = 2;
 
 
-function parseArgs(argv) {
-  const o = { messages: 300_000, runs: 3, seed: 20240917 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = Number(String(argv[++i]).replace(/_/g, ''));
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-    if (a === '--messages') o.messages = v;
-    else if (a === '--runs') o.runs = v;
-    else if (a === '--seed') o.seed = v;
-    else throw new Error(`unknown option ${a} (options: --messages N, --runs K, --seed S)`);
-  }
-  return o;
-}
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYL = ['lan', 'tern', 'fish', 'qua', 'ry', 'mo', 'del', 'ka', 'sto', 'ne', 'pi', 'ver', 'lo', 'ta', 'run', 'sel', 'dor', 'mi', 'zen', 'cro'];
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -164,7 +141,7 @@ function generate(o) {
 
 
 function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions(process.argv.slice(2), { messages: 300_000, runs: 3, seed: 20240917 });
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   let manifest = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : null;
   if (!manifest || manifest.version !== GENERATOR_VERSION || manifest.messages !== o.messages || manifest.seed !== o.seed || !existsSync(FILE) || statSync(FILE).size !== manifest.bytes) {

@@ -9,29 +9,13 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE, DATA_FILE, DEFAULT_DIR, DEFAULT_ROWS, SUBJECT, generate } from './generate.js';
-import { GNU_TIME, log, measure as measureIn, median, secs } from './lib.js';
+import { GNU_TIME, log, measure as measureIn, median, secs, parseOptions } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
 const TARGET_RATIO = 4;
 const TARGET_RSS_MIB = 150;
 
-function parseArgs(argv) {
-  const opts = { rows: DEFAULT_ROWS, runs: 5, strict: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(String(argv[++i]).replace(/_/g, ''));
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--rows') opts.rows = num();
-    else if (a === '--runs') opts.runs = num();
-    else if (a === '--strict') opts.strict = true;
-    else throw new Error(`unknown option ${a} (options: --rows N, --runs K, --strict)`);
-  }
-  return opts;
-}
 
 
 class CheckFailed extends Error {}
@@ -158,7 +142,7 @@ function timeBoth(name, runs, pc, base) {
 // ---- main ----
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2), { rows: DEFAULT_ROWS, runs: 5, strict: false });
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run bench` (which builds first) or `npm run build`');
   if (!haveGnuTime) log(`note: ${GNU_TIME} not found; peak RSS will be reported as n/a`);
   const manifest = await generate({ rows: opts.rows, log });
