@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { AuthError, SourceError, SourceSkipped, errorMessage } from '../../core/errors.js';
-import { normalizeEmail, normalizeGithub, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { defaultRetentionFor } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
@@ -251,6 +251,11 @@ class Discovery {
   }
 
   /** Yield a record once per (type, locator): the same commit found by address and by login is one. */
+  /** A link GitHub itself makes (or suggests) between two of the subject's identities. */
+  private link(from: Identity, to: Identity, strength: IdentityLink['strength'], locator: string, reason: string): IdentityLink {
+    return { kind: 'identity-link', from, to, strength, source: this.adapter.name, locator, reason };
+  }
+
   private *emit(r: PersonalRecord): Generator<Item> {
     const key = `${r.type}\u0000${r.locator}`;
     if (this.seen.has(key)) return;
@@ -293,15 +298,7 @@ class Discovery {
         const shown = typeof profile?.data.email === 'string' ? normalizeEmail(profile.data.email) : null;
         const strong = shown === email;
         linked.add(login);
-        yield {
-          kind: 'identity-link',
-          from: { type: 'email', value: email },
-          to: { type: 'github', value: login },
-          strength: strong ? 'strong' : 'candidate',
-          source: this.adapter.name,
-          locator: profile?.data.html_url ?? `${this.html}/${u.login}`,
-          reason: strong ? 'the public email of the GitHub profile' : 'GitHub user search matched the address, but the profile does not show it',
-        };
+        yield this.link({ type: 'email', value: email }, { type: 'github', value: login }, strong ? 'strong' : 'candidate', profile?.data.html_url ?? `${this.html}/${u.login}`, strong ? 'the public email of the GitHub profile' : 'GitHub user search matched the address, but the profile does not show it');
       }
     }
     this.doing = `the commit search in ${this.org}`;
@@ -316,15 +313,7 @@ class Discovery {
       const login = c.author?.login ? normalizeGithub(c.author.login) : null;
       if (login && !linked.has(login)) {
         linked.add(login);
-        yield {
-          kind: 'identity-link',
-          from: { type: 'email', value: email },
-          to: { type: 'github', value: login },
-          strength: 'strong',
-          source: this.adapter.name,
-          locator: c.html_url,
-          reason: 'GitHub attributes commits by this address to the account',
-        };
+        yield this.link({ type: 'email', value: email }, { type: 'github', value: login }, 'strong', c.html_url, 'GitHub attributes commits by this address to the account');
       }
     }
   }
@@ -377,15 +366,7 @@ class Discovery {
     if (typeof u.email === 'string') {
       const e = normalizeEmail(u.email);
       if (e) {
-        yield {
-          kind: 'identity-link',
-          from: { type: 'github', value: login },
-          to: { type: 'email', value: e },
-          strength: 'strong',
-          source: this.adapter.name,
-          locator: u.html_url,
-          reason: 'the public email of the GitHub profile',
-        };
+        yield this.link({ type: 'github', value: login }, { type: 'email', value: e }, 'strong', u.html_url, 'the public email of the GitHub profile');
       }
     }
     yield* this.memberships(u.login, matched);
@@ -610,15 +591,7 @@ class Discovery {
     const e = c.commit.author?.email ? normalizeEmail(c.commit.author.email) : null;
     if (!e || this.commitEmails.has(`${login}\u0000${e}`)) return;
     this.commitEmails.add(`${login}\u0000${e}`);
-    yield {
-      kind: 'identity-link',
-      from: { type: 'github', value: login },
-      to: { type: 'email', value: e },
-      strength: 'strong',
-      source: this.adapter.name,
-      locator: c.html_url,
-      reason: 'GitHub attributes commits by this address to the account',
-    };
+    yield this.link({ type: 'github', value: login }, { type: 'email', value: e }, 'strong', c.html_url, 'GitHub attributes commits by this address to the account');
   }
 
   /**
