@@ -28,6 +28,12 @@ export interface AdapterContext {
   stats: Record<string, number>;
 }
 
+/** An item of a multi-subject pass: the index of the subject it belongs to. */
+export interface TaggedItem {
+  subject: number;
+  item: PersonalRecord | IdentityLink;
+}
+
 export interface ErasureStep {
   /** Stable within a plan: `${source}#${n}`. */
   id: string;
@@ -52,6 +58,14 @@ export interface SourceAdapter {
   readonly identityTypes?: readonly string[];
   check(signal: AbortSignal): Promise<CheckResult>;
   discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink>;
+  /**
+   * One pass for many subjects (`batch`): reads the source once and yields, for each subject,
+   * exactly what `discover(subjects[i])` would yield, tagged with `i` (order within a subject may
+   * differ). Each subject's records are built with that subject's matcher alone, so a cell shared
+   * by two subjects of the batch is "shared" for both, as it would be in two separate runs.
+   * Sources without it are read once per subject by the engine.
+   */
+  discoverMany?(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem>;
   /** Idempotent: a step whose record is already gone reports `gone`, not an error. */
   erase?(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult>;
 }

@@ -16,6 +16,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerAudit } from './commands/audit.js';
 import { registerSuppressed } from './commands/suppressed.js';
 import { registerRequests } from './commands/requests.js';
+import { registerBatch } from './commands/batch.js';
 
 export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
@@ -123,6 +124,7 @@ Examples:
   registerInit(program, run);
   registerSuppressed(program, run);
   registerRequests(program, run);
+  registerBatch(program, run);
   registerAudit(program, run);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
 

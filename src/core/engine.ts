@@ -55,113 +55,183 @@ export function createAdapter(config: LoadedConfig, source: LoadedSource): Sourc
 }
 
 export async function discover(config: LoadedConfig, given: SubjectIdentity[], opts: DiscoverOptions): Promise<Discovery> {
-  const identities = new Map(given.map((id) => [identityKey(id), id]));
+  const [d] = await discoverBatch(config, [given], opts);
+  return d!;
+}
+
+/**
+ * Discovery for many subjects at once (`batch`). Each source is read once per round for all the
+ * subjects taking part: an adapter with `discoverMany` makes one pass and fans the results out,
+ * any other is asked once per subject. Every subject's result is what `discover` alone would
+ * give; a config error in any source fails the whole batch (exit 2), as it would one subject.
+ */
+export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity[][], opts: DiscoverOptions): Promise<Discovery[]> {
+  const subjects = given.map((ids) => new Map(ids.map((id) => [identityKey(id), id])));
   // Round 1 searches for the given identities. When it links new identities strongly, the next
   // round searches again with all of them: whether a record is the subject's alone (a shared
   // cell, a gitdm block of another login) depends on every identity the subject has, so a round
   // that knew only the new ones could take someone else's row for theirs. The last round's
-  // results are complete by themselves.
-  let round = await discoverRound(config, [...identities.values()], opts, new Set());
-  const earlier: SourceStatus[][] = [];
-  for (let n = 2; opts.expand && n <= MAX_ROUNDS; n++) {
-    let added = false;
-    for (const link of round.links) {
-      if (link.strength !== 'strong' || !identities.has(identityKey(link.from)) || identities.has(identityKey(link.to))) continue;
-      identities.set(identityKey(link.to), {
-        ...link.to,
-        provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from },
-      });
-      added = true;
-    }
-    if (!added) break;
-    earlier.push(round.sources);
-    const shown = new Set(earlier.flat().filter((st) => st.status !== 'skipped').map((st) => st.name));
-    round = await discoverRound(config, [...identities.values()], opts, shown);
+  // results are complete by themselves. Only subjects that gained an identity take part in a
+  // later round.
+  const last: Array<SubjectRound> = new Array(given.length);
+  const earlier: SourceStatus[][][] = given.map(() => []);
+  let active = given.map((_, i) => i);
+  for (let n = 1; active.length > 0 && n <= MAX_ROUNDS; n++) {
+    const shown = new Set(n === 1 ? [] : active.flatMap((i) => [last[i]!.sources, ...earlier[i]!].flat()).filter((st) => st.status !== 'skipped').map((st) => st.name));
+    const results = await discoverRound(config, active.map((i) => [...subjects[i]!.values()]), opts, shown);
+    active.forEach((i, k) => {
+      if (last[i]) earlier[i]!.push(last[i]!.sources);
+      last[i] = results[k]!;
+    });
+    if (!opts.expand) break;
+    active = active.filter((i) => {
+      let added = false;
+      for (const link of last[i]!.links) {
+        const ids = subjects[i]!;
+        if (link.strength !== 'strong' || !ids.has(identityKey(link.from)) || ids.has(identityKey(link.to))) continue;
+        ids.set(identityKey(link.to), { ...link.to, provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from } });
+        added = true;
+      }
+      return added;
+    });
   }
+  const out = last.map((round, i) => finishSubject(round, earlier[i]!, subjects[i]!));
+  // A config that does not fit its data is a usage error: exit 2 with nothing written, rather
+  // than an export that quietly lacks a source because of a typo.
+  const failedConfig = out.flatMap((d) => d.sources).find((s) => s.failure === 'config');
+  if (failedConfig) throw new ConfigError(failedConfig.reason!, failedConfig.hint ?? 'fix the config file; nothing was written');
+  return out;
+}
+
+interface SubjectRound {
+  records: PersonalRecord[];
+  links: IdentityLink[];
+  sources: SourceStatus[];
+}
+
+function finishSubject(round: SubjectRound, earlier: SourceStatus[][], identities: Map<string, SubjectIdentity>): Discovery {
   // The work of every round counts: durations and the adapters' counters (requests) add up.
-  const all = {
-    ...round,
-    sources: round.sources.map((s, i) => {
-      const prev = earlier.map((r) => r[i]!);
-      const stats: Record<string, number> = { ...(s.stats ?? {}) };
-      for (const p of prev) for (const [k, v] of Object.entries(p.stats ?? {})) stats[k] = (stats[k] ?? 0) + v;
-      return { ...s, durationMs: prev.reduce((t, p) => t + p.durationMs, s.durationMs), ...(Object.keys(stats).length ? { stats } : {}) };
-    }),
-  };
+  const sources = round.sources.map((s, i) => {
+    const prev = earlier.map((r) => r[i]!);
+    const stats: Record<string, number> = { ...(s.stats ?? {}) };
+    for (const p of prev) for (const [k, v] of Object.entries(p.stats ?? {})) stats[k] = (stats[k] ?? 0) + v;
+    return { ...s, durationMs: prev.reduce((t, p) => t + p.durationMs, s.durationMs), ...(Object.keys(stats).length ? { stats } : {}) };
+  });
   const seen = new Set<string>();
-  const candidates = all.links.filter((l) => {
+  const candidates = round.links.filter((l) => {
     const key = identityKey(l.to);
     if (identities.has(key) || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  // A config that does not fit its data is a usage error: exit 2 with nothing written, rather
-  // than an export that quietly lacks a source because of a typo.
-  const failedConfig = all.sources.find((s) => s.failure === 'config');
-  if (failedConfig) throw new ConfigError(failedConfig.reason!, failedConfig.hint ?? 'fix the config file; nothing was written');
-  return { identities: [...identities.values()], candidates, records: all.records, sources: all.sources };
+  return { identities: [...identities.values()], candidates, records: round.records, sources };
 }
 
 /**
- * `shown`: sources whose progress the operator already saw in an earlier round; their lines are
- * not repeated (a source skipped then, and searched now, is shown).
+ * One round for the given subjects, all sources concurrently. `shown`: sources whose progress
+ * the operator already saw in an earlier round; their lines are not repeated.
  */
-async function discoverRound(config: LoadedConfig, identities: SubjectIdentity[], opts: DiscoverOptions, shown: ReadonlySet<string>) {
-  const matcher = new IdentityMatcher(identities);
-  const results = await Promise.all(config.sources.map((source) => discoverSource(config, source, matcher, opts, shown.has(source.name))));
+async function discoverRound(config: LoadedConfig, subjects: SubjectIdentity[][], opts: DiscoverOptions, shown: ReadonlySet<string>): Promise<SubjectRound[]> {
+  const matchers = subjects.map((ids) => new IdentityMatcher(ids));
+  const perSource = await Promise.all(config.sources.map((source) => discoverSource(config, source, matchers, opts, shown.has(source.name))));
   if (opts.signal.aborted) throw new InterruptedError('interrupted; nothing was written', 're-run the command');
-  return {
-    records: results.flatMap((r) => r.records),
-    links: results.flatMap((r) => r.links),
-    sources: results.map((r) => r.status),
-  };
+  return matchers.map((_, i) => ({
+    records: perSource.flatMap((r) => r[i]!.records),
+    links: perSource.flatMap((r) => r[i]!.links),
+    sources: perSource.map((r) => r[i]!.status),
+  }));
 }
 
-async function discoverSource(config: LoadedConfig, source: LoadedSource, matcher: IdentityMatcher, opts: DiscoverOptions, quiet: boolean) {
+type Finish = Omit<SourceStatus, 'records' | 'durationMs' | 'fingerprint' | 'name' | 'kind' | 'facts'>;
+
+/** One source for every subject of the round: its results per subject, in order. */
+async function discoverSource(config: LoadedConfig, source: LoadedSource, matchers: IdentityMatcher[], opts: DiscoverOptions, quiet: boolean) {
   const started = Date.now();
-  const records: PersonalRecord[] = [];
-  const links: IdentityLink[] = [];
-  const base = { name: source.name, kind: source.kind, facts: source.facts, records: 0, durationMs: 0, fingerprint: '' };
+  const found = matchers.map(() => ({ records: [] as PersonalRecord[], links: [] as IdentityLink[], outcome: undefined as Finish | undefined }));
   const stats: Record<string, number> = {};
-  const finish = (s: Omit<SourceStatus, 'records' | 'durationMs' | 'fingerprint' | 'name' | 'kind' | 'facts'>) => {
-    const status: SourceStatus = {
-      ...base,
-      ...s,
-      records: records.length,
+  const statusOf = (k: number): SourceStatus => {
+    const f = found[k]!;
+    return {
+      name: source.name,
+      kind: source.kind,
+      facts: source.facts,
+      ...(f.outcome ?? { status: 'ok' }),
+      records: f.records.length,
       durationMs: Date.now() - started,
-      fingerprint: fingerprintOf(records),
-      ...(Object.keys(stats).length > 0 ? { stats } : {}),
+      fingerprint: fingerprintOf(f.records),
+      ...(Object.keys(stats).length > 0 ? { stats: { ...stats } } : {}),
     };
-    if (!quiet) opts.progress?.sourceFinished(status);
-    return { records, links, status };
   };
-  if (opts.only && !opts.only.has(source.name)) return finish({ status: 'skipped', reason: 'not part of this plan' });
-  const adapter = createAdapter(config, source);
-  if (adapter.identityTypes && !adapter.identityTypes.some((t) => matcher.has(t))) {
-    return finish({ status: 'skipped', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
+  const done = () => {
+    const statuses = found.map((_, k) => statusOf(k));
+    if (!quiet) opts.progress?.sourceFinished(aggregate(statuses));
+    return found.map((f, k) => ({ records: f.records, links: f.links, status: statuses[k]! }));
+  };
+  const settle = (k: number, outcome: Finish) => {
+    found[k]!.outcome = outcome;
+  };
+  if (opts.only && !opts.only.has(source.name)) {
+    found.forEach((_, k) => settle(k, { status: 'skipped', reason: 'not part of this plan' }));
+    return done();
   }
+  const adapter = createAdapter(config, source);
+  const taking: number[] = [];
+  matchers.forEach((m, k) => {
+    if (adapter.identityTypes && !adapter.identityTypes.some((t) => m.has(t))) {
+      settle(k, { status: 'skipped', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
+    } else taking.push(k);
+  });
+  if (taking.length === 0) return done();
   if (!quiet) opts.progress?.sourceStarted(source.name);
   const ctx: AdapterContext = { signal: opts.signal, log: opts.log, stats };
-  try {
-    for await (const item of adapter.discover(matcher, ctx)) {
-      if (isIdentityLink(item)) {
-        links.push(item);
-        continue;
-      }
-      const problem = policyViolation(item);
-      if (problem) throw new Error(`internal: ${source.kind} adapter yielded a record at ${item.locator} that breaks the policy: ${problem}`);
-      records.push(item);
+  const accept = (k: number, item: PersonalRecord | IdentityLink) => {
+    if (isIdentityLink(item)) {
+      found[k]!.links.push(item);
+      return;
     }
-    return finish({ status: 'ok' });
-  } catch (err) {
-    records.length = 0; // a failed source contributes no partial record list: it is reported failed
-    links.length = 0;
-    if (err instanceof SourceSkipped) return finish({ status: 'skipped', reason: err.message });
-    if (err instanceof ConfigError) return finish({ status: 'failed', failure: 'config', reason: err.message, hint: err.hint });
-    if (opts.signal.aborted) return finish({ status: 'failed', failure: 'error', reason: 'interrupted' });
-    const hint = err instanceof PrivacyctlError ? err.hint : undefined;
-    return finish({ status: 'failed', failure: err instanceof AuthError ? 'auth' : 'error', reason: errorMessage(err), ...(hint ? { hint } : {}) });
+    const problem = policyViolation(item);
+    if (problem) throw new Error(`internal: ${source.kind} adapter yielded a record at ${item.locator} that breaks the policy: ${problem}`);
+    found[k]!.records.push(item);
+  };
+  const failed = (ks: number[], err: unknown) => {
+    for (const k of ks) {
+      found[k]!.records = []; // a failed source contributes no partial record list: it is reported failed
+      found[k]!.links = [];
+      settle(k, outcomeOf(err, opts.signal));
+    }
+  };
+  if (adapter.discoverMany && taking.length > 1) {
+    try {
+      const many = taking.map((k) => matchers[k]!);
+      for await (const t of adapter.discoverMany(many, ctx)) accept(taking[t.subject]!, t.item);
+    } catch (err) {
+      failed(taking, err);
+    }
+    return done();
   }
+  for (const k of taking) {
+    try {
+      for await (const item of adapter.discover(matchers[k]!, ctx)) accept(k, item);
+    } catch (err) {
+      failed([k], err);
+    }
+  }
+  return done();
+}
+
+function outcomeOf(err: unknown, signal: AbortSignal): Finish {
+  if (err instanceof SourceSkipped) return { status: 'skipped', reason: err.message };
+  if (err instanceof ConfigError) return { status: 'failed', failure: 'config', reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  if (signal.aborted) return { status: 'failed', failure: 'error', reason: 'interrupted' };
+  const hint = err instanceof PrivacyctlError ? err.hint : undefined;
+  return { status: 'failed', failure: err instanceof AuthError ? 'auth' : 'error', reason: errorMessage(err), ...(hint ? { hint } : {}) };
+}
+
+/** What the progress line shows for a source read for several subjects: the worst outcome, all records. */
+function aggregate(statuses: SourceStatus[]): SourceStatus {
+  if (statuses.length === 1) return statuses[0]!;
+  const worst = statuses.find((s) => s.status === 'failed') ?? statuses.find((s) => s.status === 'ok') ?? statuses[0]!;
+  return { ...worst, records: statuses.reduce((t, s) => t + s.records, 0) };
 }
 
 export function fingerprintOf(records: PersonalRecord[]): string {

@@ -2,17 +2,15 @@
 // Without --apply it only plans; with it, it asks (on a TTY) or needs --yes, then carries the
 // plan out, journalled, and prints a receipt.
 import type { Command } from 'commander';
-import { applyPlan, type Receipt } from '../../core/apply.js';
+import type { Receipt } from '../../core/apply.js';
+import { carryOut } from '../../core/erasure.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { discover, exitCodeFor } from '../../core/engine.js';
 import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
 import { buildPlan, readPlan, stepsFor, type ErasurePlan } from '../../core/plan.js';
 import type { ErasureStep } from '../../adapters/types.js';
 import { completedSources, Journal } from '../../state/journal.js';
-import { storeReceipt } from '../../state/receipts.js';
-import { scrubberFor } from '../../state/scrub.js';
 import { StateDir } from '../../state/state-dir.js';
-import { SuppressionList } from '../../state/suppression.js';
 import type { CommandContext } from '../context.js';
 import { discoverSubject } from '../discover.js';
 import type { Runner } from '../main.js';
@@ -144,18 +142,14 @@ export function registerErase(program: Command, run: Runner): void {
           return ExitCode.OK;
         }
       }
-      const st = state();
-      const journal = Journal.open(st, st.subjectKey(plan.subject.identities));
-      journal.scrub = scrubberFor(st, plan.subject.identities);
-      if (journal.interrupted) out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)');
-      const receipt = await applyPlan(ctx.config(), { ...plan, steps }, journal, { signal: ctx.signal, log: ctx.log, progress: applyProgress(out) });
+      const { receipt } = await carryOut(ctx.config(), { ...plan, steps }, {
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: applyProgress(out),
+        onResume: () => out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)'),
+      });
       ctx.audit.planId = plan.planId;
       ctx.audit.counts = receipt.summary;
-      // The stored copy names the person only by salted hashes; the printed one is the reply.
-      await storeReceipt(st, receipt, plan.subject.identities);
-      if (receipt.failed.length === 0 && !receipt.sources.some((s) => s.status === 'failed')) {
-        new SuppressionList(st).add(plan.subject.identities);
-      }
       const printed = { ...receipt, subject: { identities: plan.subject.identities } };
       await out.data(out.json ? `${JSON.stringify(printed, null, 2)}\n` : renderReceipt(receipt));
       if (receipt.failed.length > 0) return ExitCode.PARTIAL;
