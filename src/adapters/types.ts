@@ -1,7 +1,7 @@
 // The adapter contract (DESIGN.md section 7). Adapters never write to stdout, never exit the
 // process, stream their input, and throw the typed errors of src/core/errors.ts.
 import type { z } from 'zod';
-import type { IdentityMatcher } from '../core/identity.js';
+import type { Identity, IdentityMatcher } from '../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../core/record.js';
 
 export interface CheckResult {
@@ -66,6 +66,12 @@ export interface SourceAdapter {
    * Sources without it are read once per subject by the engine.
    */
   discoverMany?(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem>;
+  /**
+   * Every identity the source holds, canonical (repeats allowed). `replay` hashes them with the
+   * state directory's salt to recognise erased people whose data a backup restore brought back;
+   * a source without it is reported as not checked.
+   */
+  identities?(ctx: AdapterContext): AsyncIterable<Identity>;
   /** Idempotent: a step whose record is already gone reports `gone`, not an error. */
   erase?(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult>;
 }

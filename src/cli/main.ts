@@ -17,6 +17,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerSuppressed } from './commands/suppressed.js';
 import { registerRequests } from './commands/requests.js';
 import { registerBatch } from './commands/batch.js';
+import { registerReplay } from './commands/replay.js';
 
 export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
@@ -125,6 +126,7 @@ Examples:
   registerSuppressed(program, run);
   registerRequests(program, run);
   registerBatch(program, run);
+  registerReplay(program, run);
   registerAudit(program, run);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
 

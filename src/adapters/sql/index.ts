@@ -5,7 +5,7 @@
 // saw (otherwise it rolls back and reports the difference).
 import { createHash } from 'node:crypto';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
 import {
@@ -203,6 +203,33 @@ export class SqlAdapter implements SourceAdapter {
   }
 
   // ---- reading ----
+
+  /** Every identity in the match and reveals columns (for `replay`, which compares salted hashes). */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    const db = await openDb(this.cfg, this.env, { write: false, signal: ctx.signal });
+    const out: Identity[] = [];
+    try {
+      await this.checkSchema(db);
+      for (const t of this.cfg.tables) {
+        const byType: Array<[string, string[]]> = [...Object.entries(t.match ?? {}), ...Object.entries(t.reveals ?? {})].map(([type, cols]) => [type, ([] as string[]).concat(cols ?? [])]);
+        for (const [type, cols] of byType) {
+          for (const col of cols) {
+            if (ctx.signal.aborted) return;
+            const r = await db.query(`SELECT DISTINCT ${quoteIdent(col)} AS v FROM ${quoteIdent(t.table, true)} WHERE ${quoteIdent(col)} IS NOT NULL`);
+            for (const row of r.rows) {
+              const v = normalizeIdentity(type, String(row['v']));
+              if (v !== null) out.push({ type, value: v });
+            }
+          }
+        }
+      }
+    } catch (err) {
+      throw mapDbError(err, db.label, this.name, 'reading');
+    } finally {
+      await db.close();
+    }
+    yield* out;
+  }
 
   private async checkSchema(db: Db): Promise<void> {
     for (const t of this.cfg.tables) {
