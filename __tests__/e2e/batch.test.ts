@@ -100,6 +100,25 @@ describe('batch: validation first', () => {
   });
 });
 
+describe('batch and the request ledger', () => {
+  it('a request id that names a ledger request takes its dates and records the run on it', () => {
+    const ws = makeWorkspace();
+    const id = run(ws, ['requests', 'add', '--type', 'access', '--email', ANN, '--received', '2026-11-02', '-q']).stdout.split('\t')[0]!;
+    expect(id).toMatch(/^R-/);
+    const ledger = runJson(ws, ['--json', 'requests', 'show', id]).json;
+    // the pipeline the README shows: the open requests of the ledger, as NDJSON, into batch
+    const ndjson = `${JSON.stringify({ type: 'access', email: [ANN], request_id: id })}\n${JSON.stringify({ type: 'access', email: BO, request_id: 'external-7' })}\n`;
+    const r = run(ws, ['batch', '-', '-o', 'out/'], { input: ndjson });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(ws, 'out', id, 'export.json'), 'utf8'));
+    expect(doc.request).toEqual({ id, type: 'access', received: ledger.received, deadline: ledger.due });
+    expect(JSON.parse(readFileSync(join(ws, 'out', 'external-7', 'export.json'), 'utf8')).request.id).toBe('external-7');
+    const after = runJson(ws, ['--json', 'requests', 'show', id]).json;
+    expect(after.runs).toEqual([expect.objectContaining({ command: 'batch', exitCode: 0 })]);
+    expect(after.status).toBe('in-progress');
+  });
+});
+
 describe('batch: erasure', () => {
   it('plans without --apply and erases with --apply --yes, leaving each other row as it was', () => {
     const ws = makeWorkspace();

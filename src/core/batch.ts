@@ -13,7 +13,7 @@ import { carryOut } from './erasure.js';
 import { ExitCode } from './errors.js';
 import { impliedIdentities, identityKey, type SubjectIdentity } from './identity.js';
 import { buildPlan } from './plan.js';
-import { buildExport } from '../export/document.js';
+import { buildExport, type ExportDocument } from '../export/document.js';
 import { writeBundle } from '../export/bundle.js';
 import type { ApplyProgress } from './apply.js';
 
@@ -51,6 +51,8 @@ export interface BatchOptions {
   log: AdapterLog;
   progress?: ProgressSink;
   applyProgress?: (request: BatchRequest) => ApplyProgress;
+  /** The ledger's dates for a request id that names a ledger request (its export says so). */
+  ledgerRequest?: (requestId: string) => ExportDocument['request'] | undefined;
   /** Called as each request is finished, in input order. */
   onStatus: (s: BatchStatus) => Promise<void> | void;
 }
@@ -97,7 +99,8 @@ export async function runBatch(config: LoadedConfig, requests: BatchRequest[], o
     if (code !== ExitCode.OK && code !== ExitCode.PARTIAL) base.request_status = 'pending';
     const dir = opts.outDir ? join(opts.outDir, folderOf(r)) : undefined;
     if (r.type !== 'erasure') {
-      const doc = buildExport(d, { controller: config.controller, version: opts.version, requestType: r.type });
+      const known = r.requestId ? opts.ledgerRequest?.(r.requestId) : undefined;
+      const doc = buildExport(d, { controller: config.controller, version: opts.version, requestType: r.type, ...(known ? { request: known } : {}) });
       if (r.requestId) doc.request.id = r.requestId;
       const files = dir ? (await writeBundle(dir, doc)).map((f) => join(dir, f)) : [];
       await opts.onStatus({ ...base, files });

@@ -7,6 +7,7 @@ import { parseBatchInput, type BatchRequest } from '../../core/batch-input.js';
 import { runBatch, type BatchStatus } from '../../core/batch.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { identityKey, type Identity } from '../../core/identity.js';
+import type { PrivacyRequest } from '../../state/ledger.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../main.js';
@@ -21,9 +22,14 @@ interface BatchFlags {
   expand: boolean;
 }
 
-function readInput(file: string): string {
+async function readInput(file: string): Promise<string> {
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    if (file !== '-') return readFileSync(file, 'utf8');
+    // Streamed, not readFileSync(0): a pipe from a slower writer (jq) is non-blocking and would
+    // fail with EAGAIN.
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}${code ? ` (${code === 'ENOENT' ? 'no such file' : code})` : ''}`, 'give a CSV, NDJSON or OpenDSR JSON file, or - for standard input');
@@ -38,19 +44,34 @@ export function batchExitCode(statuses: BatchStatus[]): number {
   return ExitCode.OK;
 }
 
-/** Records each run on its ledger request, when the batch's request id is one. */
-async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[]): Promise<void> {
-  const ids = statuses.filter((s) => s.request_id !== null && s.outcome !== 'invalid');
-  if (ids.length === 0) return;
+/** The ledger requests the batch's request ids name (an OpenDSR id usually names none). */
+async function ledgerRequests(ctx: CommandContext, requests: BatchRequest[]): Promise<Map<string, PrivacyRequest>> {
+  const known = new Map<string, PrivacyRequest>();
+  if (!requests.some((r) => r.requestId)) return known;
   const { Ledger } = await import('../../state/ledger.js');
   const ledger = new Ledger(new StateDir(ctx.config().stateDir));
   try {
-    for (const s of ids) {
+    for (const r of requests) {
+      if (!r.requestId) continue;
       try {
-        ledger.get(s.request_id!);
+        known.set(r.requestId, ledger.get(r.requestId));
       } catch {
-        continue; // an external id (OpenDSR subject_request_id), not a ledger entry
+        // an external id, not a ledger entry
       }
+    }
+  } finally {
+    ledger.close();
+  }
+  return known;
+}
+
+async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[], known: Map<string, PrivacyRequest>): Promise<void> {
+  const runs = statuses.filter((s) => s.request_id !== null && s.outcome !== 'invalid' && known.has(s.request_id));
+  if (runs.length === 0) return;
+  const { Ledger } = await import('../../state/ledger.js');
+  const ledger = new Ledger(new StateDir(ctx.config().stateDir));
+  try {
+    for (const s of runs) {
       ledger.recordRun(s.request_id!, 'batch', s.exit_code, { records: s.records ?? 0, ...(s.plan_id ? { planId: s.plan_id } : {}), ...(s.receipt ? { ...s.receipt } : {}) });
     }
   } finally {
@@ -77,7 +98,7 @@ export function registerBatch(program: Command, run: Runner): void {
           throw new UsageError('batch --apply needs --yes; nothing was erased', 'review the plans first (run without --apply, with -o DIR/), then add --apply --yes');
         }
         const target = flags.output ? resolveTarget(flags.output.endsWith('/') ? flags.output : `${flags.output}/`) : undefined;
-        const input = parseBatchInput(readInput(file));
+        const input = parseBatchInput(await readInput(file));
         for (const bad of input.invalid) out.error(`line ${bad.line}${bad.requestId ? ` (${bad.requestId})` : ''}: ${bad.reason}`);
         const total = input.requests.length + input.invalid.length;
         if (input.invalid.length > 0 && !flags.skipInvalid) {
@@ -100,6 +121,7 @@ export function registerBatch(program: Command, run: Runner): void {
         }));
         for (const s of statuses) await out.data(`${JSON.stringify(s)}\n`);
         const config = ctx.config();
+        const known = await ledgerRequests(ctx, input.requests);
         out.info(`${input.requests.length} request${input.requests.length === 1 ? '' : 's'} (${input.format}); reading every source once for all of them`);
         const found = await runBatch(config, input.requests, {
           expand: flags.expand,
@@ -109,6 +131,10 @@ export function registerBatch(program: Command, run: Runner): void {
           signal: ctx.signal,
           log: ctx.log,
           progress: discoveryProgress(out),
+          ledgerRequest: (id) => {
+            const l = known.get(id);
+            return l ? { id: l.id, type: l.type, received: l.received, deadline: l.due } : undefined;
+          },
           applyProgress: (r: BatchRequest) => {
             out.info(`erasure: ${r.requestId ?? `line ${r.line}`}`);
             return applyProgress(out);
@@ -130,7 +156,7 @@ export function registerBatch(program: Command, run: Runner): void {
           planned: ran.filter((s) => s.outcome === 'planned').length,
           failed: ran.filter((s) => s.outcome === 'failed' || s.outcome === 'partial').length,
         };
-        await recordOnLedger(ctx, statuses);
+        await recordOnLedger(ctx, statuses, known);
         const c = ctx.audit.counts;
         out.info(`${c.requests} run: ${c.ok} completed, ${c.planned} planned, ${c.failed} failed${c.invalid ? `; ${c.invalid} invalid, skipped` : ''}`);
         return batchExitCode(statuses);
