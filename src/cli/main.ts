@@ -115,7 +115,9 @@ Examples:
   privacyctl find --email ann@example.org
   privacyctl export --email ann@example.org --format csv -o ann.csv
   privacyctl erase --github ann-example --plan-out plan.json
-  privacyctl erase --from-plan plan.json --apply --yes`);
+  privacyctl erase --from-plan plan.json --apply --yes
+  privacyctl batch requests.csv -o replies/       (CSV: type,email,github,request_id)
+  privacyctl replay --apply --yes                 (after restoring a backup)`);
 
   registerSources(program, run);
   registerFind(program, run);
