@@ -1,16 +1,23 @@
 // The analytics adapter: the subject's Google Analytics ids (linked from an accounts database as
 // `ga-client-id` identities) and the web access-log lines from the subject's `ip` identities.
 // Erasure sends a User Deletion request for each id (a manual step without a token) and
-// truncates the IP of each log line (IPv4 /24, IPv6 /48) in an atomic rewrite.
+// truncates the IP of each log line (IPv4 /24, IPv6 /48) in an atomic rewrite. discoverMany reads
+// the access logs once for a whole batch.
 import { promises as fsp } from 'node:fs';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { AuthError, ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import type { IdentityMatcher } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { canonicalIp, clientIp, expandLogPaths, lineDigest, parseLogLine, readLines, rewriteLog } from './access-log.js';
 import { analyticsSourceSchema, type AnalyticsSourceConfig } from './config.js';
 import { gaApiId, readGaToken, requestDeletion } from './ga.js';
+
+/** A line of an access log: its bytes without the terminator, and its 1-based number. */
+interface LogLineRef {
+  content: Buffer;
+  n: number;
+}
 
 export class AnalyticsAdapter implements SourceAdapter {
   readonly kind = 'analytics';
@@ -51,6 +58,18 @@ export class AnalyticsAdapter implements SourceAdapter {
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
     if (this.cfg.ga) yield* this.gaRecords(subject);
     if (this.cfg.accessLogs) yield* this.logRecords(subject, ctx);
+  }
+
+  /**
+   * Many subjects: the Google Analytics records are made per subject (they need no reading);
+   * the access logs are read once, each line's client IP looked up in one Map of all the
+   * subjects' addresses.
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    if (this.cfg.ga) {
+      for (let i = 0; i < subjects.length; i++) for (const item of this.gaRecords(subjects[i]!)) yield { subject: i, item };
+    }
+    if (this.cfg.accessLogs) yield* this.logRecordsMany(subjects, ctx);
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
@@ -167,33 +186,77 @@ export class AnalyticsAdapter implements SourceAdapter {
   private async *logRecords(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord> {
     const ips = this.subjectIps(subject);
     if (ips.size === 0) return;
+    const out: PersonalRecord[] = [];
+    yield* this.scanLogs(
+      ctx,
+      (shown, line, ip) => {
+        const value = ips.get(ip);
+        if (value !== undefined) out.push(this.logRecord(shown, line, ip, value));
+      },
+      out,
+    );
+  }
+
+  private async *logRecordsMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    // Canonical IP → the subjects it belongs to, each with its own identity value (as in logRecords).
+    const byIp = new Map<string, Array<{ subject: number; value: string }>>();
+    subjects.forEach((s, subject) => {
+      for (const [ip, value] of this.subjectIps(s)) {
+        const list = byIp.get(ip);
+        if (list) list.push({ subject, value });
+        else byIp.set(ip, [{ subject, value }]);
+      }
+    });
+    if (byIp.size === 0) return;
+    const out: TaggedItem[] = [];
+    yield* this.scanLogs(
+      ctx,
+      (shown, line, ip) => {
+        const who = byIp.get(ip);
+        if (who) for (const w of who) out.push({ subject: w.subject, item: this.logRecord(shown, line, ip, w.value) });
+      },
+      out,
+    );
+  }
+
+  /**
+   * Read every access log once: `onLine` gets each line that has a client IP, with the IP in
+   * canonical form (the line's buffers are valid during the call only); what it puts in `out`
+   * is yielded right after.
+   */
+  private async *scanLogs<X>(ctx: AdapterContext, onLine: (shown: string, line: LogLineRef, ip: string) => void, out: X[]): AsyncGenerator<X> {
     for (const f of await this.logFiles()) {
       try {
         for await (const line of readLines(f.abs, ctx.signal)) {
           ctx.stats['logLines'] = (ctx.stats['logLines'] ?? 0) + 1;
           const field = clientIp(line.content);
           const ip = field ? canonicalIp(field.text) : null;
-          if (!ip || !ips.has(ip)) continue;
-          const parsed = parseLogLine(line.content.toString('utf8'));
-          const data: Record<string, unknown> = parsed ? { ...parsed, ip } : { ip, line: line.content.toString('utf8') };
-          const categories = ['online.ip-address', 'activity.web-request', ...(parsed?.userAgent ? ['online.device'] : [])];
-          yield {
-            source: this.name,
-            type: 'access-log-line',
-            locator: `${f.shown}:${line.n}`,
-            matched: [{ type: 'ip', value: ips.get(ip)!, field: 'client-ip' }],
-            categories,
-            data,
-            disposition: 'erase',
-            action: 'truncate-ip',
-            erasure: { file: f.shown, line: line.n, digest: lineDigest(line.content) },
-          };
+          if (!ip) continue;
+          onLine(f.shown, line, ip);
+          if (out.length > 0) yield* out.splice(0);
         }
       } catch (err) {
         if (ctx.signal.aborted || err instanceof SourceError) throw err;
         throw new SourceError(`${f.shown}: cannot read the access log (${errorMessage(err)})`, 'check the file; a .gz log must be a complete gzip file');
       }
     }
+  }
+
+  private logRecord(shown: string, line: LogLineRef, ip: string, value: string): PersonalRecord {
+    const parsed = parseLogLine(line.content.toString('utf8'));
+    const data: Record<string, unknown> = parsed ? { ...parsed, ip } : { ip, line: line.content.toString('utf8') };
+    const categories = ['online.ip-address', 'activity.web-request', ...(parsed?.userAgent ? ['online.device'] : [])];
+    return {
+      source: this.name,
+      type: 'access-log-line',
+      locator: `${shown}:${line.n}`,
+      matched: [{ type: 'ip', value, field: 'client-ip' }],
+      categories,
+      data,
+      disposition: 'erase',
+      action: 'truncate-ip',
+      erasure: { file: shown, line: line.n, digest: lineDigest(line.content) },
+    };
   }
 
   private async *eraseLogs(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {

@@ -2,6 +2,7 @@
 // (Signed-off-by, Co-authored-by, Reviewed-by, Acked-by, Tested-by, Reported-by), and people
 // files at the tip of the default branch. History is read by one streaming `git log --all`
 // per repository with NUL-separated fields, so memory does not grow with the history.
+// discoverMany reads each repository's history and people files once for a whole batch.
 // Contributions are retained (DESIGN.md section 3); people-file entries are manual edits. The
 // adapter has no erase(): it never rewrites history.
 import { promises as fsp } from 'node:fs';
@@ -10,9 +11,10 @@ import { SourceError, errorMessage } from '../../core/errors.js';
 import { impliedIdentities, normalizeEmail, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter } from '../types.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
 import { gitSourceSchema, type GitSourceConfig } from './config.js';
 import { GitProcessError, gitComplaint, materialiseBundle, runGit, streamGit } from './git.js';
+import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
 import { parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
 import { TRAILER_TYPES, canonicalKey, parseTrailers, splitIdent } from './trailers.js';
 
@@ -35,6 +37,29 @@ interface Ident {
   /** Canonical address, or null when it is not one. */
   value: string | null;
   hit: MatchedIdentity | null;
+}
+
+interface PeopleFile {
+  path: string;
+  kind: PeopleFileKind;
+  /** The entries of each line that has any, in line order. */
+  lines: Map<number, PeopleEntry[]>;
+}
+
+interface PeopleFiles {
+  branch: string;
+  tip: string;
+  files: PeopleFile[];
+}
+
+function entriesByLine(entries: PeopleEntry[]): Map<number, PeopleEntry[]> {
+  const byLine = new Map<number, PeopleEntry[]>();
+  for (const e of entries) {
+    const list = byLine.get(e.line);
+    if (list) list.push(e);
+    else byLine.set(e.line, [e]);
+  }
+  return byLine;
 }
 
 export function normName(name: string): string {
@@ -84,6 +109,23 @@ export class GitAdapter implements SourceAdapter {
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
       yield* this.scanHistory(repo, dir, subject, ctx, linked);
       if (this.cfg.peopleFiles) yield* this.scanPeopleFiles(repo, dir, subject, ctx, linked);
+    }
+  }
+
+  /**
+   * One `git log` and one read of the people files per repository for all the subjects. Each
+   * subject's records come from the same code as in discover, run with its own matcher and its
+   * own set of reported links, in the same order (repository by repository, history then people
+   * files), so each gets exactly what discover would give it.
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    if (subjects.length === 0) return;
+    const linked = subjects.map(() => new Set<string>());
+    for (const repo of this.repos) {
+      const dir = await this.open(repo, ctx.signal);
+      ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      yield* this.scanHistoryMany(repo, dir, subjects, ctx, linked);
+      if (this.cfg.peopleFiles) yield* this.scanPeopleFilesMany(repo, dir, subjects, ctx, linked);
     }
   }
 
@@ -138,16 +180,17 @@ export class GitAdapter implements SourceAdapter {
 
   // ---- history ----
 
-  private async *scanHistory(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
-    const needles = subject.needles(['email', 'github']);
-    if (needles.length === 0) return;
+  /**
+   * Stream `git log --all` of a repository: `onCommit` gets each commit's eight fields (valid
+   * during the call only); what it puts in `out` is yielded after each chunk of git's output.
+   */
+  private async *streamLog<X>(repo: RepoSpec, dir: string, ctx: AdapterContext, onCommit: (f: Buffer[]) => void, out: X[]): AsyncGenerator<X> {
     let fields: Buffer[] = [];
     let carry: Buffer | null = null;
     let commits = 0;
-    const out: Array<PersonalRecord | IdentityLink> = [];
     const handle = () => {
       commits++;
-      this.commit(repo, fields, subject, needles, linked, out);
+      onCommit(fields);
       fields = [];
     };
     try {
@@ -180,6 +223,62 @@ export class GitAdapter implements SourceAdapter {
     }
   }
 
+  private async *scanHistory(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+    const needles = subject.needles(['email', 'github']).map(foldNeedle);
+    if (needles.length === 0) return;
+    const out: Array<PersonalRecord | IdentityLink> = [];
+    const emit = (x: PersonalRecord | IdentityLink) => void out.push(x);
+    yield* this.streamLog(
+      repo,
+      dir,
+      ctx,
+      (f) => {
+        // A cheap, complete pre-filter on the raw addresses and message; exact matching follows.
+        const ae = f[2]!.toString('utf8');
+        const ce = f[5]!.toString('utf8');
+        const body = f[7]!.toString('utf8');
+        const hay = foldText(`${ae}\u0000${ce}`);
+        const bodyHay = foldText(body);
+        if (!needles.some((n) => hay.includes(n)) && !needles.some((n) => bodyHay.includes(n))) return;
+        this.commit(repo, f, ae, ce, body, subject, linked, emit);
+      },
+      out,
+    );
+  }
+
+  /**
+   * The history for many subjects. The pre-filter looks every `@` / `!` of a commit's addresses
+   * and message up in one index of all the subjects' addresses (NeedleIndex): its cost per commit
+   * hardly depends on the number of subjects, and it names every subject whose address occurs in
+   * the commit, so no subject misses a commit its exact matcher would accept.
+   */
+  private async *scanHistoryMany(repo: RepoSpec, dir: string, subjects: readonly IdentityMatcher[], ctx: AdapterContext, linked: Array<Set<string>>): AsyncGenerator<TaggedItem> {
+    const index = new NeedleIndex<number>();
+    let any = false;
+    subjects.forEach((s, i) => {
+      if (s.needles(['email', 'github']).length === 0) return; // as discover: no history read for them
+      any = true;
+      for (const n of addressNeedles(s)) index.add(n, i);
+    });
+    if (!any) return;
+    const out: TaggedItem[] = [];
+    const candidates = new CandidateSet(subjects.length);
+    yield* this.streamLog(
+      repo,
+      dir,
+      ctx,
+      (f) => {
+        const ae = f[2]!.toString('utf8');
+        const ce = f[5]!.toString('utf8');
+        const body = f[7]!.toString('utf8');
+        candidates.reset();
+        index.scan(foldText(`${ae}\u0000${ce}\u0000${body}`), candidates.add);
+        for (const i of candidates.list) this.commit(repo, f, ae, ce, body, subjects[i]!, linked[i]!, (item) => void out.push({ subject: i, item }));
+      },
+      out,
+    );
+  }
+
   private matchIdent(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
     const value = normalizeEmail(raw);
     if (value === null) return { value, hit: null };
@@ -191,19 +290,8 @@ export class GitAdapter implements SourceAdapter {
     return { value, hit: null };
   }
 
-  private commit(repo: RepoSpec, f: Buffer[], subject: IdentityMatcher, needles: string[], linked: Set<string>, out: Array<PersonalRecord | IdentityLink>): void {
-    // A cheap, complete pre-filter on the raw addresses and message; exact matching follows.
-    const ae = f[2]!.toString('utf8');
-    const ce = f[5]!.toString('utf8');
-    const body = f[7]!.toString('utf8');
-    let hay = `${ae}\u0000${ce}`.toLowerCase();
-    let bodyHay = body.toLowerCase();
-    if (/[^\x00-\x7f]/.test(hay)) hay = hay.normalize('NFC');
-    if (/[^\x00-\x7f]/.test(bodyHay)) bodyHay = bodyHay.normalize('NFC');
-    const inIdents = needles.some((n) => hay.includes(n));
-    const inBody = needles.some((n) => bodyHay.includes(n));
-    if (!inIdents && !inBody) return;
-
+  /** The subject's records and candidate links in one commit, exactly matched. */
+  private commit(repo: RepoSpec, f: Buffer[], ae: string, ce: string, body: string, subject: IdentityMatcher, linked: Set<string>, emit: (x: PersonalRecord | IdentityLink) => void): void {
     const sha = f[0]!.toString('latin1');
     const an = f[1]!.toString('utf8');
     const ce_name = f[4]!.toString('utf8');
@@ -222,7 +310,7 @@ export class GitAdapter implements SourceAdapter {
         categories.add('contribution');
       }
       if (committer.hit) Object.assign(data, { committerName: ce_name, committerEmail: ce, committerDate: f[6]!.toString('latin1') });
-      out.push({
+      emit({
         source: this.name,
         type: 'commit',
         locator: `${repo.label}@${sha}`,
@@ -241,7 +329,7 @@ export class GitAdapter implements SourceAdapter {
       const m = this.matchIdent(email, `trailer ${key}`, subject);
       idents.push({ where: `${key} trailer`, name, email, ...m });
       if (!m.hit) continue;
-      out.push({
+      emit({
         source: this.name,
         type,
         locator: `${repo.label}@${sha}:message:${t.line}`,
@@ -261,7 +349,7 @@ export class GitAdapter implements SourceAdapter {
         const key = `${mine.hit.type}:${mine.hit.value}>email:${other.value}`;
         if (linked.has(key)) continue;
         linked.add(key);
-        out.push({
+        emit({
           kind: 'identity-link',
           from: { type: mine.hit.type, value: mine.hit.value },
           to: { type: 'email', value: other.value },
@@ -276,7 +364,8 @@ export class GitAdapter implements SourceAdapter {
 
   // ---- people files ----
 
-  private async *scanPeopleFiles(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+  /** The people files at the tip of the default branch (or `branch`), read in one `git cat-file --batch`. */
+  private async readPeopleFiles(repo: RepoSpec, dir: string, ctx: AdapterContext): Promise<PeopleFiles | null> {
     const rev = this.cfg.branch ? `refs/heads/${this.cfg.branch}` : 'HEAD';
     let tip: string;
     try {
@@ -287,7 +376,7 @@ export class GitAdapter implements SourceAdapter {
         throw new SourceError(`repository ${repo.path}: no branch "${this.cfg.branch}"`, `fix sources "${this.name}".branch in the config, or leave it out to use the repository's HEAD`);
       }
       ctx.log.info(`${this.name}: ${repo.label} has no default branch; its people files were not read`);
-      return;
+      return null;
     }
     let branch = this.cfg.branch ?? '';
     if (!branch) {
@@ -303,7 +392,8 @@ export class GitAdapter implements SourceAdapter {
       .filter((p) => p !== '' && !p.includes('\n'))
       .map((p) => ({ path: p, kind: peopleFileKind(p) }))
       .filter((f): f is { path: string; kind: PeopleFileKind } => f.kind !== null);
-    if (files.length === 0) return;
+    const out: PeopleFiles = { branch, tip, files: [] };
+    if (files.length === 0) return out;
     ctx.stats['peopleFiles'] = (ctx.stats['peopleFiles'] ?? 0) + files.length;
     const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${tip}:${f.path}\n`).join(''));
     let pos = 0;
@@ -318,80 +408,101 @@ export class GitAdapter implements SourceAdapter {
       const content = batch.subarray(pos, pos + size);
       pos += size + 1;
       if (m[1] !== 'blob') continue;
-      yield* this.peopleRecords(repo, branch, tip, file.path, file.kind, content.toString('utf8'), subject, linked);
+      out.files.push({ ...file, lines: entriesByLine(parsePeopleFile(file.kind, content.toString('utf8'))) });
+    }
+    return out;
+  }
+
+  private async *scanPeopleFiles(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+    const people = await this.readPeopleFiles(repo, dir, ctx);
+    if (!people) return;
+    for (const file of people.files) {
+      for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked);
     }
   }
 
-  private *peopleRecords(
+  /** The people files for many subjects: read and parsed once; each line goes to the subjects it names. */
+  private async *scanPeopleFilesMany(repo: RepoSpec, dir: string, subjects: readonly IdentityMatcher[], ctx: AdapterContext, linked: Array<Set<string>>): AsyncGenerator<TaggedItem> {
+    const people = await this.readPeopleFiles(repo, dir, ctx);
+    if (!people) return;
+    const index = new SubjectsByValue(subjects, ['email', 'github']);
+    const candidates = new CandidateSet(subjects.length);
+    for (const file of people.files) {
+      for (const [line, all] of file.lines) {
+        candidates.reset();
+        for (const e of all) index.lookup(e.type, e.value, candidates.add);
+        for (const i of candidates.list) {
+          for (const item of this.peopleLine(repo, people, file, line, all, subjects[i]!, linked[i]!)) yield { subject: i, item };
+        }
+      }
+    }
+  }
+
+  /** The subject's record (and candidate links) on one line of a people file, if the line names them. */
+  private *peopleLine(
     repo: RepoSpec,
-    branch: string,
-    tip: string,
-    path: string,
-    kind: PeopleFileKind,
-    text: string,
+    { branch, tip }: PeopleFiles,
+    { path, kind }: PeopleFile,
+    line: number,
+    all: PeopleEntry[],
     subject: IdentityMatcher,
     linked: Set<string>,
   ): Iterable<PersonalRecord | IdentityLink> {
-    const entries = parsePeopleFile(kind, text);
-    const byLine = new Map<number, PeopleEntry[]>();
-    for (const e of entries) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e]);
-    for (const [line, all] of byLine) {
-      const mine = all.filter((e) => subject.matchCell(e.type, e.value) !== null);
-      if (mine.length === 0) continue;
-      const others = all.filter((e) => !mine.includes(e));
-      // One person's line (a mailmap entry, a MAINTAINERS table row): names on it are theirs.
-      const onePerson = kind === 'mailmap' || (all.filter((e) => e.type === 'email').length <= 1 && all.filter((e) => e.type === 'github').length <= 1);
-      const name = onePerson ? mine.find((e) => e.name)?.name : undefined;
-      const roles = [...new Set(mine.map((e) => e.role))];
-      const written = [...new Set(mine.map((e) => e.raw))];
-      const categories = new Set<string>(['project.role']);
-      for (const e of mine) categories.add(e.type === 'email' ? 'contact.email' : 'online.handle');
-      if (name) categories.add('name');
-      const what = written.map((w) => `"${w}"`).join(' and ');
-      const edit =
-        kind === 'mailmap'
-          ? `delete line ${line} (it maps this person's addresses)`
-          : others.length === 0 && kind !== 'maintainers'
-            ? `delete line ${line} (${what})`
-            : `remove ${what} from line ${line}, keeping the rest of the line`;
+    const mine = all.filter((e) => subject.matchCell(e.type, e.value) !== null);
+    if (mine.length === 0) return;
+    const others = all.filter((e) => !mine.includes(e));
+    // One person's line (a mailmap entry, a MAINTAINERS table row): names on it are theirs.
+    const onePerson = kind === 'mailmap' || (all.filter((e) => e.type === 'email').length <= 1 && all.filter((e) => e.type === 'github').length <= 1);
+    const name = onePerson ? mine.find((e) => e.name)?.name : undefined;
+    const roles = [...new Set(mine.map((e) => e.role))];
+    const written = [...new Set(mine.map((e) => e.raw))];
+    const categories = new Set<string>(['project.role']);
+    for (const e of mine) categories.add(e.type === 'email' ? 'contact.email' : 'online.handle');
+    if (name) categories.add('name');
+    const what = written.map((w) => `"${w}"`).join(' and ');
+    const edit =
+      kind === 'mailmap'
+        ? `delete line ${line} (it maps this person's addresses)`
+        : others.length === 0 && kind !== 'maintainers'
+          ? `delete line ${line} (${what})`
+          : `remove ${what} from line ${line}, keeping the rest of the line`;
+    yield {
+      source: this.name,
+      type: 'people-file-entry',
+      locator: `${repo.label}:${path}:${line}`,
+      matched: mine.map((e) => ({ type: e.type, value: e.value, field: `${path} (${e.role})` })),
+      categories: [...categories].sort(),
+      data: {
+        repository: repo.label,
+        branch,
+        commit: tip,
+        file: path,
+        line,
+        role: roles.join('; '),
+        ...(mine.some((e) => e.type === 'email') ? { email: mine.filter((e) => e.type === 'email').map((e) => e.raw).join(', ') } : {}),
+        ...(mine.some((e) => e.type === 'github') ? { github: mine.filter((e) => e.type === 'github').map((e) => e.raw).join(', ') } : {}),
+        ...(name ? { name } : {}),
+      },
+      disposition: 'manual',
+      manual: `in repository ${repo.label}, file ${path} on branch ${branch}: ${edit}, then commit the change (the file's history keeps earlier versions)`,
+    };
+    // Candidate links: the other address of a mailmap entry; the other identity of a one-person row.
+    const targets = kind === 'mailmap' ? mine.flatMap((e) => e.sameEntry ?? []) : onePerson && kind === 'maintainers' ? others.map((o) => ({ type: o.type, value: o.value })) : [];
+    for (const to of targets) {
+      if (subject.matchCell(to.type, to.value) !== null) continue;
+      const from = mine[0]!;
+      const key = `${from.type}:${from.value}>${to.type}:${to.value}@${path}:${line}`;
+      if (linked.has(key)) continue;
+      linked.add(key);
       yield {
+        kind: 'identity-link',
+        from: { type: from.type, value: from.value },
+        to: { type: to.type, value: to.value }, // a copy: in a batch, several subjects may get this line
+        strength: 'candidate',
         source: this.name,
-        type: 'people-file-entry',
         locator: `${repo.label}:${path}:${line}`,
-        matched: mine.map((e) => ({ type: e.type, value: e.value, field: `${path} (${e.role})` })),
-        categories: [...categories].sort(),
-        data: {
-          repository: repo.label,
-          branch,
-          commit: tip,
-          file: path,
-          line,
-          role: roles.join('; '),
-          ...(mine.some((e) => e.type === 'email') ? { email: mine.filter((e) => e.type === 'email').map((e) => e.raw).join(', ') } : {}),
-          ...(mine.some((e) => e.type === 'github') ? { github: mine.filter((e) => e.type === 'github').map((e) => e.raw).join(', ') } : {}),
-          ...(name ? { name } : {}),
-        },
-        disposition: 'manual',
-        manual: `in repository ${repo.label}, file ${path} on branch ${branch}: ${edit}, then commit the change (the file's history keeps earlier versions)`,
+        reason: kind === 'mailmap' ? `${path} line ${line} maps both addresses to one person` : `${path} line ${line} lists both for one maintainer`,
       };
-      // Candidate links: the other address of a mailmap entry; the other identity of a one-person row.
-      const targets = kind === 'mailmap' ? mine.flatMap((e) => e.sameEntry ?? []) : onePerson && kind === 'maintainers' ? others.map((o) => ({ type: o.type, value: o.value })) : [];
-      for (const to of targets) {
-        if (subject.matchCell(to.type, to.value) !== null) continue;
-        const from = mine[0]!;
-        const key = `${from.type}:${from.value}>${to.type}:${to.value}@${path}:${line}`;
-        if (linked.has(key)) continue;
-        linked.add(key);
-        yield {
-          kind: 'identity-link',
-          from: { type: from.type, value: from.value },
-          to,
-          strength: 'candidate',
-          source: this.name,
-          locator: `${repo.label}:${path}:${line}`,
-          reason: kind === 'mailmap' ? `${path} line ${line} maps both addresses to one person` : `${path} line ${line} lists both for one maintainer`,
-        };
-      }
     }
   }
 }

@@ -2,7 +2,8 @@
 // its addresses, its affiliation history) and email-map lines that name the subject are found;
 // erasure removes those blocks and lines in one atomic rewrite per file that copies every other
 // byte as it was, and with `erase: forbidden-hashes` also appends the SHA-1 / SHA-256 of the
-// person's identities to forbidden-sha1.csv / forbidden-sha256.csv.
+// person's identities to forbidden-sha1.csv / forbidden-sha256.csv. discoverMany reads each file
+// once for a whole batch.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -10,9 +11,10 @@ import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
 import { impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { formatFromName, gitdmSourceSchema, type GitdmFormat, type GitdmSourceConfig } from './config.js';
-import { parseEmailMapLine, readAffiliations, readLines, type Block } from './parse.js';
+import { parseEmailMapLine, readAffiliations, readLines, type Block, type Line } from './parse.js';
 
 interface FileSpec {
   path: string;
@@ -98,14 +100,72 @@ export class GitdmAdapter implements SourceAdapter {
   }
 
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
-    const needles = subject.needles(['email', 'github']);
+    const needles = subject.needles(['email', 'github']).map(foldNeedle);
     if (needles.length === 0) return;
     const linked = new Set<string>();
+    // A cheap, complete pre-filter (the folded text holds one of the needles); exact matching follows.
+    const mightHold = (text: string) => {
+      const t = foldText(text);
+      return needles.some((n) => t.includes(n));
+    };
     for (const f of this.files) {
       await this.stat(f);
       ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
-      if (f.format === 'affiliations') yield* this.discoverAffiliations(f, subject, needles, linked, ctx);
-      else yield* this.discoverEmailMap(f, subject, needles, ctx);
+      if (f.format === 'affiliations') {
+        for await (const item of readAffiliations(f.abs, ctx.signal)) {
+          if (item.kind === 'block' && mightHold(item.lines[0]!.text)) yield* this.blockRecords(f, item, subject, linked);
+        }
+      } else {
+        for await (const l of readLines(f.abs, ctx.signal)) {
+          const r = mightHold(l.text) ? this.emailMapRecord(f, l, subject) : null;
+          if (r) yield r;
+        }
+      }
+    }
+  }
+
+  /**
+   * Each file read once for all the subjects. A block or line goes to the subjects whose
+   * addresses (or the noreply addresses of whose logins) occur in it, found by one lookup per
+   * `@` / `!` in an index of all of them (NeedleIndex), and to those whose login is the block's;
+   * then each subject's records are made by the same code as in discover, with its own matcher.
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    const index = new NeedleIndex<number>();
+    let any = false;
+    subjects.forEach((s, i) => {
+      if (s.needles(['email', 'github']).length === 0) return; // as discover: nothing to look for
+      any = true;
+      for (const n of addressNeedles(s)) index.add(n, i);
+    });
+    if (!any) return;
+    const logins = new SubjectsByValue(subjects, ['github']);
+    const linked = subjects.map(() => new Set<string>());
+    const candidates = new CandidateSet(subjects.length);
+    for (const f of this.files) {
+      await this.stat(f);
+      ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
+      if (f.format === 'affiliations') {
+        for await (const item of readAffiliations(f.abs, ctx.signal)) {
+          if (item.kind !== 'block') continue;
+          candidates.reset();
+          index.scan(foldText(item.lines[0]!.text), candidates.add);
+          const login = normalizeGithub(item.login);
+          if (login !== null) logins.lookup('github', login, candidates.add);
+          for (const i of candidates.list) {
+            for (const x of this.blockRecords(f, item, subjects[i]!, linked[i]!)) yield { subject: i, item: x };
+          }
+        }
+      } else {
+        for await (const l of readLines(f.abs, ctx.signal)) {
+          candidates.reset();
+          index.scan(foldText(l.text), candidates.add);
+          for (const i of candidates.list) {
+            const r = this.emailMapRecord(f, l, subjects[i]!);
+            if (r) yield { subject: i, item: r };
+          }
+        }
+      }
     }
   }
 
@@ -129,96 +189,86 @@ export class GitdmAdapter implements SourceAdapter {
     return dir;
   }
 
-  private mightHold(text: string, needles: string[]): boolean {
-    let t = text.toLowerCase();
-    if (/[^\x00-\x7f]/.test(t)) t = t.normalize('NFC');
-    return needles.some((n) => t.includes(n));
-  }
-
-  private async *discoverAffiliations(f: FileSpec, subject: IdentityMatcher, needles: string[], linked: Set<string>, ctx: AdapterContext): AsyncGenerator<PersonalRecord | IdentityLink> {
-    for await (const item of readAffiliations(f.abs, ctx.signal)) {
-      if (item.kind !== 'block' || !this.mightHold(item.lines[0]!.text, needles)) continue;
-      const { matched, others } = matchBlock(item, subject);
-      if (matched.length === 0) continue;
-      const locator = `${f.path}:${item.line}`;
-      const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
-      const loginMatched = matched.some((m) => m.field === 'login');
-      // A block is one developer's, named by its login. Found only by an address while the login
-      // is not (yet) the subject's, it may be someone else's block that lists this address:
-      // their affiliation history is withheld, and a person decides what to edit.
-      const ownBlock = loginMatched || !item.login;
-      const categories = new Set(ownBlock ? ['affiliation'] : []);
-      if (loginMatched) categories.add('online.handle');
-      if (emails.length) categories.add('contact.email');
-      if (ownBlock) {
-        yield {
-          source: this.name,
-          type: 'affiliation',
-          locator,
-          matched,
-          categories: [...categories].sort(),
-          data: {
-            file: f.path,
-            line: item.line,
-            ...(loginMatched ? { login: item.login } : {}),
-            ...(emails.length ? { emails } : {}),
-            affiliations: item.affiliations,
-            // Identities in the block that are not confirmed as the subject's are withheld here
-            // and reported as candidate identities.
-            ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
-          },
-          disposition: 'erase',
-          action: 'remove-block',
-          erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
-        };
-      } else {
-        yield {
-          source: this.name,
-          type: 'affiliation',
-          locator,
-          matched,
-          categories: [...categories].sort(),
-          data: { file: f.path, line: item.line, emails },
-          disposition: 'manual',
-          manual: `${f.path} line ${item.line}: the block of another login lists this person's address; if the block is not theirs, remove only the address from that line (if it is, re-run with --include-identity github:<that login>)`,
-        };
-      }
-      for (const to of others) {
-        const key = `${matched[0]!.type}:${matched[0]!.value}>${to.type}:${to.value}`;
-        if (linked.has(key)) continue;
-        linked.add(key);
-        yield {
-          kind: 'identity-link',
-          from: { type: matched[0]!.type, value: matched[0]!.value },
-          to,
-          strength: 'candidate',
-          source: this.name,
-          locator,
-          reason: `a gitdm block (${f.path} line ${item.line}) lists both for one developer`,
-        };
-      }
-    }
-  }
-
-  private async *discoverEmailMap(f: FileSpec, subject: IdentityMatcher, needles: string[], ctx: AdapterContext): AsyncGenerator<PersonalRecord> {
-    for await (const l of readLines(f.abs, ctx.signal)) {
-      if (!this.mightHold(l.text, needles)) continue;
-      const entry = parseEmailMapLine(l.text);
-      if (!entry) continue;
-      const m = matchEmail(entry.email, 'email', subject);
-      if (!m.hit) continue;
+  /** The subject's record (and candidate links) in one block, exactly matched. */
+  private *blockRecords(f: FileSpec, item: Block, subject: IdentityMatcher, linked: Set<string>): Iterable<PersonalRecord | IdentityLink> {
+    const { matched, others } = matchBlock(item, subject);
+    if (matched.length === 0) return;
+    const locator = `${f.path}:${item.line}`;
+    const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
+    const loginMatched = matched.some((m) => m.field === 'login');
+    // A block is one developer's, named by its login. Found only by an address while the login
+    // is not (yet) the subject's, it may be someone else's block that lists this address:
+    // their affiliation history is withheld, and a person decides what to edit.
+    const ownBlock = loginMatched || !item.login;
+    const categories = new Set(ownBlock ? ['affiliation'] : []);
+    if (loginMatched) categories.add('online.handle');
+    if (emails.length) categories.add('contact.email');
+    if (ownBlock) {
       yield {
         source: this.name,
         type: 'affiliation',
-        locator: `${f.path}:${l.line}`,
-        matched: [m.hit],
-        categories: ['affiliation', 'contact.email'],
-        data: { file: f.path, line: l.line, email: entry.email, company: entry.company, ...(entry.until ? { until: entry.until } : {}) },
+        locator,
+        matched,
+        categories: [...categories].sort(),
+        data: {
+          file: f.path,
+          line: item.line,
+          ...(loginMatched ? { login: item.login } : {}),
+          ...(emails.length ? { emails } : {}),
+          affiliations: item.affiliations.map((a) => ({ ...a })), // a copy: in a batch, several subjects may get this block
+          // Identities in the block that are not confirmed as the subject's are withheld here
+          // and reported as candidate identities.
+          ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
+        },
         disposition: 'erase',
-        action: 'remove-line',
-        erasure: { file: f.path, line: l.line, digest: digestOf([l.bytes]), identities: [`${m.hit.type}:${m.hit.value}`] },
+        action: 'remove-block',
+        erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
+      };
+    } else {
+      yield {
+        source: this.name,
+        type: 'affiliation',
+        locator,
+        matched,
+        categories: [...categories].sort(),
+        data: { file: f.path, line: item.line, emails },
+        disposition: 'manual',
+        manual: `${f.path} line ${item.line}: the block of another login lists this person's address; if the block is not theirs, remove only the address from that line (if it is, re-run with --include-identity github:<that login>)`,
       };
     }
+    for (const to of others) {
+      const key = `${matched[0]!.type}:${matched[0]!.value}>${to.type}:${to.value}`;
+      if (linked.has(key)) continue;
+      linked.add(key);
+      yield {
+        kind: 'identity-link',
+        from: { type: matched[0]!.type, value: matched[0]!.value },
+        to,
+        strength: 'candidate',
+        source: this.name,
+        locator,
+        reason: `a gitdm block (${f.path} line ${item.line}) lists both for one developer`,
+      };
+    }
+  }
+
+  /** The subject's record for one email-map line, or null, exactly matched. */
+  private emailMapRecord(f: FileSpec, l: Line, subject: IdentityMatcher): PersonalRecord | null {
+    const entry = parseEmailMapLine(l.text);
+    if (!entry) return null;
+    const m = matchEmail(entry.email, 'email', subject);
+    if (!m.hit) return null;
+    return {
+      source: this.name,
+      type: 'affiliation',
+      locator: `${f.path}:${l.line}`,
+      matched: [m.hit],
+      categories: ['affiliation', 'contact.email'],
+      data: { file: f.path, line: l.line, email: entry.email, company: entry.company, ...(entry.until ? { until: entry.until } : {}) },
+      disposition: 'erase',
+      action: 'remove-line',
+      erasure: { file: f.path, line: l.line, digest: digestOf([l.bytes]), identities: [`${m.hit.type}:${m.hit.value}`] },
+    };
   }
 
   // ---- erasing ----
