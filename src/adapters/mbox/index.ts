@@ -2,19 +2,24 @@
 // byte pre-filter (the subject's addresses, case-insensitively, in a message's headers — or any
 // RFC 2047 encoded word there, which can hide an address from a raw search) picks the few
 // messages worth decoding; a second stage decodes only the address headers; mailparser then reads
-// the survivors, and the match is confirmed on the decoded addresses. Erasure (`erase: redact`)
-// rewrites each file atomically, copying every other message byte for byte.
+// the survivors, and the match is confirmed on the decoded addresses. discoverMany does the same
+// for many subjects in one pass (one lookup-based pre-filter for all of them: many.ts; each
+// candidate decoded once). Erasure (`erase: redact`) rewrites each file atomically, copying every
+// other message byte for byte.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import type { AddressObject, EmailAddress } from 'mailparser';
+import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { emailsInCell, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
-import { addressHeaderText, bytePatterns, decodeEncodedWords, longestAsciiRun, lowerAsciiInPlace } from './bytes.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
+import { addressHeaderText, decodeEncodedWords } from './bytes.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
+import { foldHeaders, messageAt } from './headers.js';
+import { ManyNeedles, manyCandidates } from './many.js';
+import { searchPatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from './splitter.js';
 
 const LF = 0x0a;
@@ -84,11 +89,46 @@ export class MboxAdapter implements SourceAdapter {
         ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
         for (const c of this.candidates(file, batch, subject)) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const rec = await this.toRecord(c, subject);
+          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
           if (!rec) continue;
           if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${batch.offset + c.start}`;
           seen.add(rec.locator);
           yield rec;
+        }
+        if (batch.final) this.reportTruncation(file, batch, ctx);
+      }
+    }
+  }
+
+  /**
+   * discover for many subjects in one pass over each file: one stage-1 search of the headers for
+   * all of them (see many.ts), each candidate message decoded once, and each subject's record
+   * built with that subject's matcher alone. Subject i gets exactly what discover(subjects[i])
+   * yields: the same candidates, records and locators (de-duplicated per subject).
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    const files = await this.files();
+    for (const f of files) await this.statFile(f);
+    ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
+    const needles = new ManyNeedles(subjects);
+    for (const file of files) {
+      const seen = new Map<number, Set<string>>();
+      for await (const batch of this.batches(file, ctx.signal, true)) {
+        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+        for (const m of manyCandidates(batch, needles)) {
+          const c: Candidate = { file, batch, index: m.index, start: m.start, end: m.end, headerEnd: m.headerEnd };
+          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+          const parsed = await this.parse(c);
+          const digest = lazyDigest(c);
+          for (const i of m.subjects) {
+            const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+            if (!rec) continue;
+            let s = seen.get(i);
+            if (!s) seen.set(i, (s = new Set()));
+            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${batch.offset + c.start}`;
+            s.add(rec.locator);
+            yield { subject: i, item: rec };
+          }
         }
         if (batch.final) this.reportTruncation(file, batch, ctx);
       }
@@ -197,20 +237,7 @@ export class MboxAdapter implements SourceAdapter {
     // Copy every message's header block into one scratch buffer, fold its case once, and search
     // that: bodies never count, and they are most of an archive's bytes.
     const { buf, starts } = batch;
-    const crlf = buf.indexOf(CR, starts[0]) !== -1;
-    const hEnds = new Array<number>(n);
-    const offs = new Array<number>(n);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const end = messageEnd(batch, i);
-      hEnds[i] = headerEndFast(buf, starts[i]!, end, crlf);
-      offs[i] = total;
-      total += hEnds[i]! - starts[i]!;
-    }
-    const heads = headerScratch(total);
-    for (let i = 0; i < n; i++) buf.copy(heads, offs[i]!, starts[i]!, hEnds[i]!);
-    lowerAsciiInPlace(heads, total);
-    const hay = heads.subarray(0, total);
+    const { hay, offs, hEnds } = foldHeaders(batch);
     const hits = new Set<number>();
     for (const p of patterns) {
       let at = hay.indexOf(p);
@@ -234,16 +261,23 @@ export class MboxAdapter implements SourceAdapter {
 
   // ---- records ----
 
-  private async toRecord(c: Candidate, subject: IdentityMatcher): Promise<PersonalRecord | null> {
+  /** A candidate message decoded by mailparser (once, whatever the number of subjects). */
+  private async parse(c: Candidate): Promise<ParsedMail> {
     const raw = c.batch.buf.subarray(c.start, c.end);
-    let parsed;
     try {
       // mailparser is loaded on the first candidate message, not by every run of the CLI
       const { simpleParser } = await import('mailparser');
-      parsed = await simpleParser(messageBytes(raw), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true });
+      return await simpleParser(messageBytes(raw), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true });
     } catch (err) {
       throw new SourceError(`${c.file.label}: cannot decode the message at byte ${c.batch.offset + c.start}: ${errorMessage(err)}`, 'fix or remove the damaged message; no file was changed');
     }
+  }
+
+  /**
+   * The subject's record of a decoded message, built with that subject's matcher alone; null when
+   * none of its addresses is in the message's address headers. `digest`: the message's sha256.
+   */
+  private toRecord(c: Candidate, parsed: ParsedMail, subject: IdentityMatcher, digest: () => string): PersonalRecord | null {
     const fields: Array<[string, AddressObject | AddressObject[] | undefined]> = [
       ['From', parsed.from],
       ['Sender', parsed.headers.get('sender') as AddressObject | undefined],
@@ -286,7 +320,7 @@ export class MboxAdapter implements SourceAdapter {
         ...(inReplyTo ? { inReplyTo } : {}),
         // the subject's own names and addresses in this message (never the other recipients')
         author: own,
-        body: (parsed.text ?? '').replace(/\s+$/, ''),
+        body: (parsed.text ?? '').trimEnd(), // = .replace(/\s+$/, ''), without a regex try at every whitespace run
         attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size })),
       };
       categories = ['communication.content', 'contact.email', ...(own.some((o) => o.name) ? ['name'] : [])];
@@ -294,7 +328,7 @@ export class MboxAdapter implements SourceAdapter {
       data = { ...common, received: true, as: [...new Set(matched.map((m) => m.field))] };
       categories = ['communication.metadata', 'contact.email'];
     }
-    const erasure = { file: c.file.label, digest: createHash('sha256').update(raw).digest('hex'), role };
+    const erasure = { file: c.file.label, digest: digest(), role };
     const base = { source: this.name, type: role === 'post' ? 'mail-post' : 'mail-received', locator, matched, categories: categories.sort(), data, erasure };
     if (this.cfg.erase === 'redact') return { ...base, disposition: 'erase', action: role === 'post' ? 'redact-message' : 'redact-recipient' };
     return { ...base, disposition: 'retain', retention: role === 'post' ? MAIL_POST_RETENTION : MAIL_RECEIVED_RETENTION };
@@ -339,23 +373,10 @@ export class MboxAdapter implements SourceAdapter {
 
 // ---- helpers ----
 
-const LFLF = Buffer.from('\n\n', 'latin1');
-const LFCRLF = Buffer.from('\n\r\n', 'latin1');
-
-/** headerEndOf for a whole batch: one search for the blank line (two in CRLF archives). */
-function headerEndFast(buf: Buffer, start: number, end: number, crlf: boolean): number {
-  let p = buf.indexOf(LFLF, start);
-  if (crlf) {
-    const q = buf.indexOf(LFCRLF, start);
-    if (q !== -1 && (p === -1 || q < p)) p = q;
-  }
-  return p === -1 || p + 1 >= end ? end : p + 1;
-}
-
-let scratch = Buffer.alloc(0);
-function headerScratch(len: number): Buffer {
-  if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len + 3, 1 << 20, scratch.length * 2));
-  return scratch;
+/** The sha256 of a candidate message's bytes, computed on first use (erasure steps name it). */
+function lazyDigest(c: Candidate): () => string {
+  let digest: string | undefined;
+  return () => (digest ??= createHash('sha256').update(c.batch.buf.subarray(c.start, c.end)).digest('hex'));
 }
 
 /** End of the header block of the message at [start, end): the offset of the blank line, or end. */
@@ -369,62 +390,11 @@ export function headerEndOf(buf: Buffer, start: number, end: number): number {
   return end;
 }
 
-function messageAt(starts: number[], pos: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** The message as mailparser reads it: without the envelope line, mboxrd `>From ` unescaped. */
 export function messageBytes(raw: Buffer): Buffer {
   const nl = raw.indexOf(LF);
   const rest = nl === -1 ? '' : raw.toString('latin1', nl + 1);
   return Buffer.from(rest.replace(/^>(>*From )/gm, '$1'), 'latin1');
-}
-
-/**
- * The subject's email needles, and each in pipermail's obfuscated form (`ann at example.org`),
- * which public Mailman 2 archives write in From headers and envelope lines.
- */
-function subjectNeedles(subject: IdentityMatcher): string[] {
-  const emails = subject.needles(['email']).filter((x) => x.includes('@'));
-  return [...emails, ...emails.map((x) => x.replace('@', ' at '))];
-}
-
-/**
- * Stage-1 byte patterns. An address and its pipermail form share their local part: one search
- * for it (when long enough to be rare) instead of two; stage 2 tells them apart.
- */
-function searchPatterns(needles: string[]): Buffer[] {
-  const out = new Map<string, Buffer>();
-  for (const x of needles) {
-    const sep = x.includes('@') ? x.indexOf('@') : x.indexOf(' at ');
-    const local = sep > 0 ? x.slice(0, sep) : '';
-    if (local.length >= 6 && /^[\x21-\x7e]+$/.test(local)) out.set(local, Buffer.from(local, 'latin1'));
-    else for (const p of bytePatterns([x])) out.set(p.toString('latin1'), p);
-  }
-  return [...out.values()];
-}
-
-/**
- * Stage-2 tests on decoded, lower-cased address headers: an ASCII needle as a whole address (not
- * inside a longer one: `xann@…`, `…org.evil`); a needle with other characters by its longest
- * ASCII run (whatever the charset did to the rest). Each is a superset of the exact match.
- */
-function stageTwoTests(needles: string[]): Array<(text: string) => boolean> {
-  return needles.map((x) => {
-    if (/^[\x00-\x7f]*$/.test(x)) {
-      const re = new RegExp(`(?<![a-z0-9._%+\\-])${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9\\-]|\\.[a-z0-9])`);
-      return (text: string) => text.includes(x) && re.test(text);
-    }
-    const run = longestAsciiRun(x);
-    return (text: string) => text.includes(run);
-  });
 }
 
 /**

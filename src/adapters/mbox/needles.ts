@@ -1,0 +1,44 @@
+// A subject's email needles and the two pre-filter stages built on them, shared by the
+// single-subject pass (discover, erase) and the many-subject pass (discoverMany).
+import type { IdentityMatcher } from '../../core/identity.js';
+import { bytePatterns, longestAsciiRun } from './bytes.js';
+
+/**
+ * The subject's email needles, and each in pipermail's obfuscated form (`ann at example.org`),
+ * which public Mailman 2 archives write in From headers and envelope lines.
+ */
+export function subjectNeedles(subject: IdentityMatcher): string[] {
+  const emails = subject.needles(['email']).filter((x) => x.includes('@'));
+  return [...emails, ...emails.map((x) => x.replace('@', ' at '))];
+}
+
+/**
+ * Stage-1 byte patterns. An address and its pipermail form share their local part: one search
+ * for it (when long enough to be rare) instead of two; stage 2 tells them apart.
+ */
+export function searchPatterns(needles: string[]): Buffer[] {
+  const out = new Map<string, Buffer>();
+  for (const x of needles) {
+    const sep = x.includes('@') ? x.indexOf('@') : x.indexOf(' at ');
+    const local = sep > 0 ? x.slice(0, sep) : '';
+    if (local.length >= 6 && /^[\x21-\x7e]+$/.test(local)) out.set(local, Buffer.from(local, 'latin1'));
+    else for (const p of bytePatterns([x])) out.set(p.toString('latin1'), p);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Stage-2 tests on decoded, lower-cased address headers: an ASCII needle as a whole address (not
+ * inside a longer one: `xann@…`, `…org.evil`); a needle with other characters by its longest
+ * ASCII run (whatever the charset did to the rest). Each is a superset of the exact match.
+ */
+export function stageTwoTests(needles: string[]): Array<(text: string) => boolean> {
+  return needles.map((x) => {
+    if (/^[\x00-\x7f]*$/.test(x)) {
+      const re = new RegExp(`(?<![a-z0-9._%+\\-])${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9\\-]|\\.[a-z0-9])`);
+      return (text: string) => text.includes(x) && re.test(text);
+    }
+    const run = longestAsciiRun(x);
+    return (text: string) => text.includes(run);
+  });
+}
