@@ -204,10 +204,14 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
     try {
       const many = taking.map((k) => matchers[k]!);
       for await (const t of adapter.discoverMany(many, ctx)) accept(taking[t.subject]!, t.item);
+      return done();
     } catch (err) {
       failed(taking, err);
+      if (opts.signal.aborted) return done();
+      // One subject's trouble (a damaged message, a log file only some subjects need) must not
+      // fail the others: each is asked again alone, and ends as it would have in its own run.
+      for (const k of taking) found[k]!.outcome = undefined;
     }
-    return done();
   }
   for (const k of taking) {
     try {
