@@ -43,7 +43,7 @@ function expandIPv6(s: string): number[] | null {
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
-function compressIPv6(groups: number[]): string {
+function compressIPv6(groups: number[], hexOf: (g: number) => string = (g) => g.toString(16)): string {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -59,9 +59,30 @@ function compressIPv6(groups: number[]): string {
     }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
+  const hex = groups.map(hexOf);
   if (best === -1) return hex.join(':');
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+const pad4 = (g: number) => g.toString(16).padStart(4, '0');
+
+/**
+ * The usual ways of writing an address (given in canonical form): an `ip` identity is kept as it
+ * was written (lower-cased), and discover matches every spelling with this canonical form, so
+ * `replay` hashes these. IPv4: dotted, IPv4-mapped IPv6 (`::ffff:a.b.c.d`, `::ffff:hhhh:hhhh`,
+ * `0:0:0:0:0:ffff:a.b.c.d`). IPv6: RFC 5952, all eight groups, zero-padded groups, and
+ * zero-padded groups with `::`. The first is the canonical form.
+ */
+export function ipSpellings(canonical: string): string[] {
+  if (isIPv4(canonical)) {
+    const p = canonical.split('.').map(Number);
+    const hi = ((p[0]! << 8) | p[1]!).toString(16);
+    const lo = ((p[2]! << 8) | p[3]!).toString(16);
+    return [canonical, `::ffff:${canonical}`, `::ffff:${hi}:${lo}`, `0:0:0:0:0:ffff:${canonical}`];
+  }
+  const g = expandIPv6(canonical);
+  if (!g) return [canonical];
+  return [...new Set([canonical, g.map((x) => x.toString(16)).join(':'), g.map(pad4).join(':'), compressIPv6(g, pad4)])];
 }
 
 /** The address with its host part removed: IPv4 /24 (a.b.c.0), IPv6 /48 (a:b:c::). */

@@ -2,14 +2,15 @@
 // `ga-client-id` identities) and the web access-log lines from the subject's `ip` identities.
 // Erasure sends a User Deletion request for each id (a manual step without a token) and
 // truncates the IP of each log line (IPv4 /24, IPv6 /48) in an atomic rewrite. discoverMany reads
-// the access logs once for a whole batch.
+// the access logs once for a whole batch; identities() lists the client IPs of the access logs
+// (for `replay`).
 import { promises as fsp } from 'node:fs';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { AuthError, ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import type { IdentityMatcher } from '../../core/identity.js';
+import { normalizeIdentity, type Identity, type IdentityMatcher } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
-import { canonicalIp, clientIp, expandLogPaths, lineDigest, parseLogLine, readLines, rewriteLog } from './access-log.js';
+import { canonicalIp, clientIp, expandLogPaths, ipSpellings, lineDigest, parseLogLine, readLines, rewriteLog } from './access-log.js';
 import { analyticsSourceSchema, type AnalyticsSourceConfig } from './config.js';
 import { gaApiId, readGaToken, requestDeletion } from './ga.js';
 
@@ -23,6 +24,13 @@ export class AnalyticsAdapter implements SourceAdapter {
   readonly kind = 'analytics';
   readonly name: string;
   readonly identityTypes: readonly string[];
+  /**
+   * Every identity the source holds (`replay`): only with access logs. The Google Analytics ids
+   * cannot be listed: Google holds them, the User Deletion API only takes ids, and discover
+   * reports any `ga-client-id` the subject has without reading anything. So a GA-only source has
+   * no identities() (replay reports it unchecked), and with access logs only the IPs are listed.
+   */
+  readonly identities?: (ctx: AdapterContext) => AsyncIterable<Identity>;
 
   constructor(
     private readonly cfg: AnalyticsSourceConfig,
@@ -30,6 +38,7 @@ export class AnalyticsAdapter implements SourceAdapter {
   ) {
     this.name = cfg.name;
     this.identityTypes = [...(cfg.ga ? ['ga-client-id'] : []), ...(cfg.accessLogs ? ['ip'] : [])];
+    if (cfg.accessLogs) this.identities = (ctx) => this.logIdentities(ctx);
   }
 
   private get property(): string {
@@ -192,6 +201,37 @@ export class AnalyticsAdapter implements SourceAdapter {
       (shown, line, ip) => {
         const value = ips.get(ip);
         if (value !== undefined) out.push(this.logRecord(shown, line, ip, value));
+      },
+      out,
+    );
+  }
+
+  /**
+   * The client IP of every access-log line, as `ip` identities: an `ip` identity keeps the
+   * spelling it was given in, and discover matches any spelling of the line's address, so each
+   * distinct address is yielded in its usual spellings (ipSpellings, canonical first) and as
+   * written in the log. Memory: one Set of the distinct addresses (canonical), and of the rare
+   * spellings in the log that are not among their usual ones.
+   */
+  private async *logIdentities(ctx: AdapterContext): AsyncIterable<Identity> {
+    if (this.cfg.ga) ctx.log.info(`${this.name}: Google Analytics ids cannot be listed; only the access logs were checked`);
+    const seen = new Set<string>();
+    const out: Identity[] = [];
+    yield* this.scanLogs(
+      ctx,
+      (_shown, line, ip) => {
+        const written = normalizeIdentity('ip', clientIp(line.content)!.text);
+        const first = !seen.has(ip);
+        if (!first && (written === null || written === ip || seen.has(written))) return;
+        const usual = ipSpellings(ip);
+        if (first) {
+          seen.add(ip);
+          for (const value of usual) out.push({ type: 'ip', value });
+        }
+        if (written !== null && !usual.includes(written) && !seen.has(written)) {
+          seen.add(written);
+          out.push({ type: 'ip', value: written });
+        }
       },
       out,
     );

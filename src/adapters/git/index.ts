@@ -2,13 +2,15 @@
 // (Signed-off-by, Co-authored-by, Reviewed-by, Acked-by, Tested-by, Reported-by), and people
 // files at the tip of the default branch. History is read by one streaming `git log --all`
 // per repository with NUL-separated fields, so memory does not grow with the history.
-// discoverMany reads each repository's history and people files once for a whole batch.
+// discoverMany reads each repository's history and people files once for a whole batch;
+// identities() lists, in the same one pass per repository, every address and login discover
+// could match (for `replay`).
 // Contributions are retained (DESIGN.md section 3); people-file entries are manual edits. The
 // adapter has no erase(): it never rewrites history.
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { impliedIdentities, normalizeEmail, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { identityKey, impliedIdentities, normalizeEmail, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
@@ -126,6 +128,56 @@ export class GitAdapter implements SourceAdapter {
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
       yield* this.scanHistoryMany(repo, dir, subjects, ctx, linked);
       if (this.cfg.peopleFiles) yield* this.scanPeopleFilesMany(repo, dir, subjects, ctx, linked);
+    }
+  }
+
+  /**
+   * Every identity by which discover could find a record here (`replay`): the canonical address
+   * of every author, committer and reported trailer (Signed-off-by, Co-authored-by, …) on all
+   * refs, with the login a GitHub noreply address names, and every address and login of the
+   * people files at the tip. One `git log` per repository, parsed as discover parses it; each
+   * distinct identity is yielded once (one Set for the source).
+   */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    const seen = new Set<string>();
+    for (const repo of this.repos) {
+      const dir = await this.open(repo, ctx.signal);
+      ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const out: Identity[] = [];
+      const add = (id: Identity) => {
+        const key = identityKey(id);
+        if (seen.has(key)) return;
+        seen.add(key);
+        out.push(id);
+      };
+      // As matchIdent reads an address: the canonical address, and the login of a noreply one.
+      const address = (raw: string) => {
+        const value = normalizeEmail(raw);
+        if (value === null) return;
+        add({ type: 'email', value });
+        for (const implied of impliedIdentities({ type: 'email', value })) add(implied.identity);
+      };
+      yield* this.streamLog(
+        repo,
+        dir,
+        ctx,
+        (f) => {
+          address(f[2]!.toString('utf8'));
+          address(f[5]!.toString('utf8'));
+          // No `@` and no `!` in the message: no trailer in it can hold an address.
+          if (!f[7]!.includes(0x40) && !f[7]!.includes(0x21)) return;
+          for (const t of parseTrailers(f[7]!.toString('utf8'))) {
+            if (TRAILER_TYPES.has(t.key.toLowerCase())) address(splitIdent(t.value).email);
+          }
+        },
+        out,
+      );
+      if (!this.cfg.peopleFiles) continue;
+      const people = await this.readPeopleFiles(repo, dir, ctx);
+      if (!people) continue;
+      // peopleLine matches each entry by its own type and canonical value (no noreply login).
+      for (const file of people.files) for (const entries of file.lines.values()) for (const e of entries) add({ type: e.type, value: e.value });
+      yield* out.splice(0);
     }
   }
 

@@ -3,13 +3,14 @@
 // erasure removes those blocks and lines in one atomic rewrite per file that copies every other
 // byte as it was, and with `erase: forbidden-hashes` also appends the SHA-1 / SHA-256 of the
 // person's identities to forbidden-sha1.csv / forbidden-sha256.csv. discoverMany reads each file
-// once for a whole batch.
+// once for a whole batch; identities() lists every address and login the files hold (for
+// `replay`).
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { identityKey, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
@@ -164,6 +165,49 @@ export class GitdmAdapter implements SourceAdapter {
             const r = this.emailMapRecord(f, l, subjects[i]!);
             if (r) yield { subject: i, item: r };
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * Every identity by which discover could find a block or line (`replay`): each block's login,
+   * and every address of the blocks and the email-map lines — written `user!domain` or
+   * `user@domain`, canonicalised to `user@domain` — with the login a GitHub noreply address names
+   * (discover matches that against the subject's login). Each distinct identity once.
+   */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    const seen = new Set<string>();
+    const out: Identity[] = [];
+    const add = (id: Identity) => {
+      const key = identityKey(id);
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(id);
+    };
+    // As matchEmail reads an address.
+    const address = (raw: string) => {
+      const value = normalizeEmail(raw);
+      if (value === null) return;
+      add({ type: 'email', value });
+      for (const implied of impliedIdentities({ type: 'email', value })) add(implied.identity);
+    };
+    for (const f of this.files) {
+      await this.stat(f);
+      ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
+      if (f.format === 'affiliations') {
+        for await (const item of readAffiliations(f.abs, ctx.signal)) {
+          if (item.kind !== 'block') continue;
+          const login = normalizeGithub(item.login);
+          if (login !== null) add({ type: 'github', value: login });
+          for (const raw of item.emails) address(raw);
+          if (out.length > 0) yield* out.splice(0);
+        }
+      } else {
+        for await (const l of readLines(f.abs, ctx.signal)) {
+          const entry = parseEmailMapLine(l.text);
+          if (entry) address(entry.email);
+          if (out.length > 0) yield* out.splice(0);
         }
       }
     }

@@ -1,0 +1,317 @@
+// The git adapter's identities(): every address and login by which discover could find a record
+// (authors, committers, reported trailers on all refs, noreply logins, people files), canonical,
+// so that `replay` recognises an erased person a restore brought back.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { gitSourceSchema } from '../../src/adapters/git/config.js';
+import { gitFactory } from '../../src/adapters/git/index.js';
+import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
+import { loadConfig } from '../../src/core/config.js';
+import { IdentityMatcher, identityKey, normalizeEmail, normalizeGithub, normalizeIdentity, type Identity } from '../../src/core/identity.js';
+import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
+import { StateDir } from '../../src/state/state-dir.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const email = (value: string): Identity => ({ type: 'email', value });
+const github = (value: string): Identity => ({ type: 'github', value });
+const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'privacyctl-git-ids-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter {
+  const cfg = gitSourceSchema.parse({ name: 'repos', kind: 'git', repos, ...extra });
+  return gitFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
+}
+
+/** The git source of the demo config (privacyctl.yaml), the bundle's clone kept in the test's directory. */
+function demoAdapter(): SourceAdapter {
+  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
+  const cfg = gitSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'git'));
+  return gitFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
+}
+
+function git(cwd: string, args: string[], input?: string): string {
+  const r = spawnSync('git', args, {
+    cwd,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: undefined, GIT_WORK_TREE: undefined } as NodeJS.ProcessEnv,
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface FakeCommit {
+  author: string;
+  committer?: string;
+  message: string;
+  branch?: string;
+}
+
+/** A repository built with git fast-import: commits on `branch`, and files added by the last commit on main. */
+function fastImport(repo: string, commits: FakeCommit[], files: Record<string, string> = {}): string {
+  fs.mkdirSync(repo, { recursive: true });
+  git(repo, ['init', '-q', '-b', 'main']);
+  const parts: Buffer[] = [];
+  let mark = 0;
+  const last = new Map<string, number>();
+  const lastMain = commits.map((c) => c.branch ?? 'main').lastIndexOf('main');
+  commits.forEach((c, i) => {
+    const branch = c.branch ?? 'main';
+    const msg = Buffer.from(c.message, 'utf8');
+    parts.push(Buffer.from(`commit refs/heads/${branch}\nmark :${++mark}\nauthor ${c.author} ${1700000000 + i} +0000\ncommitter ${c.committer ?? c.author} ${1700000000 + i} +0000\ndata ${msg.length}\n`, 'utf8'), msg, Buffer.from('\n'));
+    const parent = last.get(branch) ?? last.get('main');
+    let s = parent ? `from :${parent}\n` : '';
+    s += `M 644 inline f${i}.txt\ndata 2\n${i % 10}\n`;
+    if (i === lastMain) {
+      for (const [file, text] of Object.entries(files)) {
+        const b = Buffer.from(text, 'utf8');
+        parts.push(Buffer.from(`${s}M 644 inline ${file}\ndata ${b.length}\n`, 'utf8'), b, Buffer.from('\n'));
+        s = '';
+      }
+    }
+    parts.push(Buffer.from(`${s}\n`, 'utf8'));
+    last.set(branch, mark);
+  });
+  git(repo, ['fast-import', '--quiet'], Buffer.concat(parts).toString('utf8'));
+  return repo;
+}
+
+async function listIdentities(a: SourceAdapter): Promise<Identity[]> {
+  const out: Identity[] = [];
+  for await (const id of a.identities!(ctx())) out.push(id);
+  return out;
+}
+
+async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
+  const records: PersonalRecord[] = [];
+  const links: IdentityLink[] = [];
+  for await (const item of a.discover(new IdentityMatcher(ids), ctx())) {
+    if (isIdentityLink(item)) links.push(item);
+    else records.push(item);
+  }
+  return { records, links };
+}
+
+const keys = (ids: Identity[]) => new Set(ids.map(identityKey));
+
+/** Every identity yielded is canonical, and each is yielded once. */
+function expectCanonical(ids: Identity[]): void {
+  for (const id of ids) expect(normalizeIdentity(id.type, id.value)).toBe(id.value);
+  expect(keys(ids).size).toBe(ids.length);
+}
+
+/** Every identity in a record's `matched` list of discover over `subjects` is listed. */
+async function expectMatchedListed(a: SourceAdapter, listed: Set<string>, subjects: Identity[][]): Promise<number> {
+  let n = 0;
+  for (const s of subjects) {
+    for (const r of (await discoverAll(a, s)).records) {
+      for (const m of r.matched) {
+        n++;
+        expect({ locator: r.locator, listed: listed.has(identityKey(m)) }).toEqual({ locator: r.locator, listed: true });
+      }
+    }
+  }
+  return n;
+}
+
+/** Discover with each listed identity alone finds something (the values are the ones discover matches). */
+async function expectEachFinds(a: SourceAdapter, ids: Identity[]): Promise<void> {
+  for (const id of ids) {
+    const { records, links } = await discoverAll(a, [id]);
+    expect({ id, found: records.length + links.length > 0 }).toEqual({ id, found: true });
+  }
+}
+
+/**
+ * Candidate identities read straight from a repository with git itself, not the adapter's
+ * parsers: every `@`/`!` address-like token and every word that could be a login in the history
+ * (all refs) and in the files at the tip.
+ */
+function candidates(repo: string): Identity[] {
+  const text = git(repo, ['log', '--all', '--format=%ae%n%ce%n%B']) + git(repo, ['grep', '-h', '-I', '-e', '.', 'HEAD', '--']).replace(/^HEAD:/gm, '');
+  const out = new Map<string, Identity>();
+  for (const tok of text.split(/[\s<>()[\],;:"'`|*]+/)) {
+    const e = normalizeEmail(tok.replace(/\.$/, ''));
+    if (e) out.set(`email:${e}`, email(e));
+    for (const part of tok.split(/[@/]/)) {
+      const g = normalizeGithub(part);
+      if (g) out.set(`github:${g}`, github(g));
+    }
+  }
+  return [...out.values()];
+}
+
+describe('git identities() on the demo bundle (privacyctl.yaml)', () => {
+  it("lists every identity in the records discover finds for the demo people, canonical and once each", async () => {
+    const a = demoAdapter();
+    const ids = await listIdentities(a);
+    expectCanonical(ids);
+    const listed = keys(ids);
+    const people: Identity[][] = [
+      [email('ann@example.org'), github('ann-example')],
+      [email('ann@lanternfish.example')],
+      [email('1234567+ann-example@users.noreply.github.com')],
+      [email('joann@example.org'), github('joann-d')],
+      [email('jdoe@example.org')],
+      [email('bo@lanternfish.example'), email('bo.tr@example.com'), github('botr')],
+      [email('zoë.lindqvist@example.net'), email('zoe@old-mail.example'), github('zoe-lq')],
+      [github('dana-r')],
+    ];
+    expect(await expectMatchedListed(a, listed, people)).toBeGreaterThan(30);
+    // the demo's people, as the history and the people files write them
+    for (const k of [
+      'email:ann@example.org',
+      'email:ann@lanternfish.example',
+      'email:1234567+ann-example@users.noreply.github.com',
+      'github:ann-example',
+      'email:4242+dana-r@users.noreply.github.com',
+      'github:dana-r', // from the noreply address in the history, and @dana-r in MAINTAINERS.md
+      'email:zoë.lindqvist@example.net',
+      'email:zoe@old-mail.example', // .mailmap only
+      'email:jdoe@example.org', // .mailmap only
+      'github:zoe-lq', // OWNERS only
+      'github:joann-d',
+      'github:botr',
+    ]) {
+      expect(listed.has(k)).toBe(true);
+    }
+  });
+
+  it('misses nothing discover could match: every address or login-like token of the repository, as a subject, finds only listed identities', async () => {
+    const a = demoAdapter();
+    const listed = keys(await listIdentities(a));
+    const mirror = path.join(dir, '.privacyctl/cache/git', fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).find((n) => n.endsWith('.git'))!);
+    const cands = candidates(mirror);
+    expect(cands.length).toBeGreaterThan(50);
+    // One subject holding every candidate: discover matches each record's identities out of them.
+    expect(await expectMatchedListed(a, listed, [cands])).toBeGreaterThan(30);
+  });
+
+  it('each identity listed, given to discover alone, finds a record', async () => {
+    const a = demoAdapter();
+    await expectEachFinds(a, await listIdentities(a));
+  });
+
+  it('reads one git log per repository', async () => {
+    const c = ctx();
+    for await (const _ of demoAdapter().identities!(c)) void _;
+    expect(c.stats).toMatchObject({ repositories: 1, commits: 9, peopleFiles: 7 });
+  });
+});
+
+describe('git identities() on generated repositories', () => {
+  const COMMITS: FakeCommit[] = [
+    { author: 'Ann Example <Ann@Example.ORG>', message: 'Upper-case author\n\nSigned-off-by: "Ann Example" <ANN@EXAMPLE.ORG>\n' },
+    { author: 'Joann Doe <joann@example.org>', committer: 'Bo <12+BoTR@users.noreply.github.com>', message: 'Noreply committer\n\nReviewed-by: Quinn <Quinn@Quayside.example>\nCo-Authored-By: Zoe <Zoe\u0308@Example.NET>\nTested-by: Dana <dana!example.com>\nSigned-off-by: Joann Doe <joann@example.org>\n' },
+    { author: 'Side <side@example.org>', message: 'On a side branch only\n\nAcked-by: Side Kick <sidekick@example.org>\nReported-by: 77+Reporter-X@users.noreply.github.com\n', branch: 'feature' },
+    { author: 'Ann Example <ann@example.org>', message: 'Signed-off-by: title@example.org is the title, not a trailer\n\nCc: carbon@example.org\nSee-also: other@example.org\n' },
+    { author: 'Nobody <not-an-address>', message: 'no address at all\n' },
+  ];
+  const FILES = {
+    '.mailmap': '# comment\nProper Name <PROPER@Example.org> Commit Name <Commit@Example.ORG>\n<only@example.org>\n',
+    '.github/CODEOWNERS': '*.md @Docs-Owner @some-org/some-team\n/pkg/ pkg.owner@Example.com\n',
+    OWNERS: 'approvers:\n  - Approver-One\nreviewers: [Reviewer-Two, reviewer@example.org]\nlabels:\n  - not-a-person\n',
+    'MAINTAINERS.md': '| Name | GitHub | Email |\n|---|---|---|\n| Mae | [Mae-Tainer](https://github.com/Mae-Tainer) | <MAE@Example.org> |\n\nEmeritus: @Old-Hand, see github.com/Linked-Login.\n',
+    SECURITY_CONTACTS: '# contacts\nSec-Contact\nsec@example.org\n',
+  };
+
+  it('gives every spelling in canonical form: upper case, Name <addr>, user!domain, decomposed Unicode, noreply logins, people files', async () => {
+    const repo = fastImport(path.join(dir, 'repo'), COMMITS, FILES);
+    const ids = await listIdentities(adapter([repo]));
+    expectCanonical(ids);
+    const listed = keys(ids);
+    for (const k of [
+      'email:ann@example.org', // Ann@Example.ORG, "Ann Example" <ANN@EXAMPLE.ORG>
+      'email:12+botr@users.noreply.github.com',
+      'github:botr', // the login the noreply committer names
+      'email:quinn@quayside.example',
+      'email:zo\u00eb@example.net', // NFC
+      'email:dana@example.com', // written dana!example.com
+      'email:side@example.org', // a branch other than main
+      'email:sidekick@example.org',
+      'email:77+reporter-x@users.noreply.github.com',
+      'github:reporter-x',
+      'email:joann@example.org',
+      'email:proper@example.org',
+      'email:commit@example.org',
+      'email:only@example.org',
+      'github:docs-owner',
+      'email:pkg.owner@example.com',
+      'github:approver-one',
+      'github:reviewer-two',
+      'email:reviewer@example.org',
+      'github:mae-tainer',
+      'email:mae@example.org',
+      'github:old-hand',
+      'github:linked-login',
+      'github:sec-contact',
+      'email:sec@example.org',
+    ]) {
+      expect({ k, listed: listed.has(k) }).toEqual({ k, listed: true });
+    }
+    expect(ids.some((id) => /[A-Z]/.test(id.value) || id.value.includes('!') || id.value.includes('<'))).toBe(false);
+    // discover reports none of these, so they are not identities of this source
+    for (const k of ['email:title@example.org', 'email:carbon@example.org', 'github:some-org', 'github:not-a-person', 'email:not-an-address']) expect(listed.has(k)).toBe(false);
+  });
+
+  it('lists every identity discover matches, and each identity listed finds a record on its own', async () => {
+    const repo = fastImport(path.join(dir, 'repo'), COMMITS, FILES);
+    const a = adapter([repo]);
+    const ids = await listIdentities(a);
+    const listed = keys(ids);
+    expect(await expectMatchedListed(a, listed, [candidates(repo)])).toBeGreaterThan(20);
+    await expectEachFinds(a, ids);
+  });
+
+  it('peopleFiles: false lists the history only; two repositories, one Set: each identity once', async () => {
+    const one = fastImport(path.join(dir, 'one'), COMMITS, FILES);
+    const two = fastImport(path.join(dir, 'two'), [{ author: 'Ann <ann@example.org>', message: 'again\n\nSigned-off-by: New Person <new@example.org>\n' }], { '.mailmap': 'Ann <ann@example.org> <only@example.org>\n' });
+    const noPeople = keys(await listIdentities(adapter([one], { peopleFiles: false })));
+    expect(noPeople.has('email:ann@example.org')).toBe(true);
+    expect(noPeople.has('github:docs-owner')).toBe(false);
+    expect(noPeople.has('email:only@example.org')).toBe(false);
+    const both = await listIdentities(adapter([one, two]));
+    expectCanonical(both);
+    expect(keys(both).has('email:new@example.org')).toBe(true);
+  });
+
+  it('an empty repository lists nothing and is not an error', async () => {
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    git(empty, ['init', '-q', '-b', 'main']);
+    expect(await listIdentities(adapter([empty]))).toEqual([]);
+  });
+});
+
+describe('replay over the git source', () => {
+  const COMMITS_FOR_REPLAY: FakeCommit[] = [
+    { author: 'Ann <1234567+Ann-Example@users.noreply.github.com>', message: 'From the web editor\n' },
+    { author: 'Bo <bo@example.org>', message: 'Another\n' },
+  ];
+
+  it('recognises a person erased by their login alone from a noreply commit the restore brought back', async () => {
+    const repo = fastImport(path.join(dir, 'repo'), COMMITS_FOR_REPLAY);
+    const file = path.join(dir, 'privacyctl.yaml');
+    fs.writeFileSync(file, `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: repo\n    kind: git\n    repos: [${JSON.stringify(repo)}]\n`);
+    const config = loadConfig(file);
+    const state = new StateDir(config.stateDir);
+    const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(github('ann-example'))]), planIds: ['p1'], lastErasedAt: '' };
+    const other: ErasedSubject = { ref: 'r2', hashes: new Set([state.hashIdentity(email('never@example.org'))]), planIds: ['p2'], lastErasedAt: '' };
+    const { restored, sources } = await findRestored(config, state, [erased, other], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
+    expect(sources).toEqual([{ name: 'repo', status: 'ok', identities: expect.any(Number) }]);
+    expect(restored.map((r) => [r.subject.ref, r.identities.map((i) => `${i.type}:${i.value}`)])).toEqual([['r1', ['github:ann-example']]]);
+  });
+});
