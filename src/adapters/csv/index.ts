@@ -11,11 +11,12 @@ import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
+// KELVIN SIGN and GREEK VARIA NFC-normalise to "K" and "`": they defeat the byte pre-filter
+import { KELVIN, ManySearch, VARIA, recordAt } from './many.js';
 import { scanCsv, type Block } from './scanner.js';
 
-const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": defeats the byte pre-filter
 const IDENTITY_TYPES = ['email', 'github'] as const;
 
 interface Header {
@@ -70,6 +71,64 @@ export class CsvAdapter implements SourceAdapter {
     for await (const c of this.candidates(subject, ctx.signal)) {
       yield* this.toRecords(c.candidate, c.header, subject);
     }
+  }
+
+  /**
+   * One pass over the file for a batch. The pre-filter (ManySearch) passes every row that
+   * discover's would pass for any of the subjects; each such row is parsed once, the canonical
+   * values of its mapped cells are looked up among all the subjects' identities, and each
+   * subject found there gets the records discover would give it, built with its own matcher
+   * (a cell that holds the addresses of two subjects is "shared" for both).
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    await this.stat();
+    const types: string[] = [...this.identityTypes];
+    const needles = subjects.map((s) => ({
+      emails: types.includes('email') ? s.needles(['email']).filter((x) => x.includes('@')) : [],
+      handles: types.includes('github') ? s.needles(['github']) : [],
+    }));
+    const search = new ManySearch(needles);
+    if (search.empty) return; // as discover: nothing to look for, the file is not read
+    // canonical value → the subjects that have it
+    const owners = new Map<string, number[]>();
+    needles.forEach((n, k) => {
+      for (const [type, values] of [['email', n.emails], ['github', n.handles]] as const) {
+        for (const v of values) {
+          const key = `${type}\0${v}`;
+          const list = owners.get(key);
+          if (!list) owners.set(key, [k]);
+          else if (list[list.length - 1] !== k) list.push(k);
+        }
+      }
+    });
+    let header: Header | undefined;
+    for await (const block of this.blocks(ctx.signal)) {
+      let first = 0;
+      if (!header) {
+        if (block.starts.length === 0) continue;
+        header = this.readHeader(block);
+        first = 1;
+      }
+      for (const i of search.candidates(block, first, lowerAscii)) {
+        const { line, bytes, fields } = this.row(block, i, header);
+        const whose = new Set<number>();
+        for (const m of header.mapped) {
+          const cell = fields[m.index]!;
+          const values = m.type === 'email' ? emailsInCell(cell) : [normalizeIdentity(m.type, cell)];
+          for (const v of values) if (v !== null) for (const k of owners.get(`${m.type}\0${v}`) ?? []) whose.add(k);
+        }
+        if (whose.size === 0) continue;
+        const digest = createHash('sha256').update(bytes).digest('hex');
+        const candidate: Candidate = { line, start: block.starts[i]!, end: block.ends[i]!, next: block.nexts[i]!, fields, digest };
+        for (const k of [...whose].sort((a, b) => a - b)) {
+          const subject = subjects[k]!;
+          // the subject's own test, as in candidates()
+          if (!header.mapped.some((m) => subject.matchCell(m.type, fields[m.index]!) !== null)) continue;
+          for (const item of this.toRecords(candidate, header, subject)) yield { subject: k, item };
+        }
+      }
+    }
+    if (!header) throw new SourceError(`${this.cfg.path}: the file is empty (no header row)`, 'point the source at a CSV export with a header row');
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
@@ -141,11 +200,26 @@ export class CsvAdapter implements SourceAdapter {
     return { names, mapped, redact };
   }
 
+  /** Record `i` of the block, parsed; a record whose field count is not the header's is an error. */
+  private row(block: Block, i: number, header: Header): { line: number; bytes: Buffer; fields: string[] } {
+    const line = block.lines[i]!;
+    const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
+    const fields = this.parseRecord(bytes, line);
+    if (fields.length !== header.names.length) {
+      throw new SourceError(
+        `${this.cfg.path}: malformed CSV at line ${line}: ${fields.length} fields where the header has ${header.names.length}`,
+        'fix the file and re-run; no file was changed',
+      );
+    }
+    return { line, bytes, fields };
+  }
+
   /** Rows that hold one of the subject's identities in a mapped column, with the header. */
   private async *candidates(subject: IdentityMatcher, signal: AbortSignal): AsyncGenerator<{ candidate: Candidate; header: Header; block: Block; index: number }> {
     const needles = subject.needles([...this.identityTypes]);
     if (needles.length === 0) return;
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
+    const varia = needles.some((n) => n.includes('`'));
     const plans = searchPlans(needles);
     let header: Header | undefined;
     for await (const block of this.blocks(signal)) {
@@ -155,16 +229,8 @@ export class CsvAdapter implements SourceAdapter {
         header = this.readHeader(block);
         first = 1;
       }
-      for (const i of candidateIndexes(block, first, needles, ascii, plans)) {
-        const line = block.lines[i]!;
-        const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
-        const fields = this.parseRecord(bytes, line);
-        if (fields.length !== header.names.length) {
-          throw new SourceError(
-            `${this.cfg.path}: malformed CSV at line ${line}: ${fields.length} fields where the header has ${header.names.length}`,
-            'fix the file and re-run; no file was changed',
-          );
-        }
+      for (const i of candidateIndexes(block, first, needles, ascii, varia, plans)) {
+        const { line, bytes, fields } = this.row(block, i, header);
         if (!header.mapped.some((m) => subject.matchCell(m.type, fields[m.index]!) !== null)) continue;
         const digest = createHash('sha256').update(bytes).digest('hex');
         yield { candidate: { line, start: block.starts[i]!, end: block.ends[i]!, next: block.nexts[i]!, fields, digest }, header, block, index: i };
@@ -257,6 +323,7 @@ export class CsvAdapter implements SourceAdapter {
     let changed = false;
     const needles = subject.needles([...this.identityTypes]);
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
+    const varia = needles.some((n) => n.includes('`'));
     const plans = searchPlans(needles);
     for await (const block of this.blocks(signal)) {
       let first = 0;
@@ -266,7 +333,7 @@ export class CsvAdapter implements SourceAdapter {
       }
       let copied = 0; // bytes of block.buf already written
       if (header && needles.length > 0) {
-        for (const i of candidateIndexes(block, first, needles, ascii, plans)) {
+        for (const i of candidateIndexes(block, first, needles, ascii, varia, plans)) {
           const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
           const digest = createHash('sha256').update(bytes).digest('hex');
           if (!wanted.has(digest)) continue;
@@ -334,13 +401,15 @@ export function searchPlans(needles: string[]): SearchPlan[] {
   return plans;
 }
 
-function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean, plans: SearchPlan[]): number[] {
+/** `varia`: some needle has a backtick, which a GREEK VARIA becomes under NFC. */
+function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean, varia: boolean, plans: SearchPlan[]): number[] {
   const n = block.starts.length;
   if (n <= first) return [];
   const from = block.starts[first]!;
   const to = block.ends[n - 1]!;
   const all = () => Array.from({ length: n - first }, (_, k) => k + first);
-  if (!ascii || block.buf.subarray(from, to).includes(KELVIN)) {
+  const raw = block.buf.subarray(from, to);
+  if (!ascii || raw.includes(KELVIN) || (varia && raw.includes(VARIA))) {
     const text = block.buf.toString('utf8', from, to).normalize('NFC').toLowerCase();
     return needles.some((nd) => text.includes(nd)) ? all() : [];
   }
@@ -354,18 +423,6 @@ function candidateIndexes(block: Block, first: number, needles: string[], ascii:
     }
   }
   return [...hits].sort((a, b) => a - b);
-}
-
-/** Index of the record that contains byte `pos` (binary search over record starts). */
-function recordAt(starts: number[], first: number, pos: number): number {
-  let lo = first;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 export const csvFactory: AdapterFactory<CsvSourceConfig> = {

@@ -10,16 +10,20 @@ import { closeSync, fstatSync, openSync, promises as fsp, readFileSync, readSync
 import { isAbsolute, join, resolve } from 'node:path';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import type { IdentityMatcher, MatchedIdentity } from '../../core/identity.js';
+import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
-import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
+import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { bytePatterns, lowerAscii } from '../mbox/bytes.js';
 import { slackSourceSchema, type SlackSourceConfig } from './config.js';
-import { arrayElements, serializeLike, type ElementRange } from './json-array.js';
+import { IdSearch, escapeRegExp } from './ids.js';
+import { arrayElements, elementsAround, serializeLike, type ElementRange } from './json-array.js';
 
 const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.json$/;
 const REDACTED_NAME = 'redacted-user';
 const JSON_ESCAPE = Buffer.from('\\u', 'latin1');
+// NFC turns these into "K" and "`": a profile email or id spelt with them holds no ASCII needle
+const KELVIN = Buffer.from('\u212a', 'utf8');
+const VARIA = Buffer.from('\u1fef', 'utf8');
 
 type ChannelType = 'channel' | 'private-channel' | 'dm' | 'group-dm';
 
@@ -77,6 +81,11 @@ interface SlackMessage {
 
 /** The last message search per export (see discover). */
 const MEMO = new Map<string, { key: string; stamp: string; records: PersonalRecord[] }>();
+/**
+ * The last batch's message search per export (see discoverMany): the records of each set of ids,
+ * as JSON text (a copy the caller cannot change, and much cheaper to make than structuredClone).
+ */
+const MANY_MEMO = new Map<string, { stamp: string; byIds: Map<string, string[]> }>();
 
 interface Folder {
   name: string;
@@ -113,39 +122,25 @@ export class SlackExportAdapter implements SourceAdapter {
     for (const u of this.matchingUsers(users.buf, users.elements, subject)) {
       ids.add(u.user.id);
       yield this.profileRecord(u.user, u.matched);
-      const email = u.matched.find((m) => m.type === 'email');
-      if (email) {
-        yield {
-          kind: 'identity-link',
-          from: { type: 'email', value: email.value },
-          to: { type: 'slack-id', value: u.user.id.toLowerCase() },
-          strength: 'strong',
-          source: this.name,
-          locator: `users.json#${u.user.id}`,
-          reason: 'the Slack export gives this address as the profile email of the account',
-        };
-      }
+      const link = this.profileLink(u.user, u.matched);
+      if (link) yield link;
     }
-    // a known id whose account is no longer in users.json still finds its messages
-    for (const v of subject.needles(['slack-id'])) if (![...ids].some((id) => id.toLowerCase() === v)) ids.add(v.toUpperCase());
+    addKnownIds(ids, subject);
     ctx.stats['users'] = users.elements.length;
     if (ids.size === 0) return;
     // The engine's expansion round asks again for the slack-id this round revealed: the answer
     // is the same while no file has changed, so it is remembered (per export, per set of ids)
     // with a stamp of every day file's size and mtime, instead of reading the export twice.
-    const files: Array<{ folder: Folder; rel: string }> = [];
-    for (const folder of await this.folders()) for (const day of await this.dayFiles(folder)) files.push({ folder, rel: `${folder.name}/${day}` });
-    const stamp = createHash('sha256');
-    for (const f of files) {
-      const st = statSync(join(this.root, f.rel), { throwIfNoEntry: false });
-      stamp.update(`${f.rel}\0${st?.size ?? -1}\0${st?.mtimeMs ?? -1}\n`);
-    }
-    const key = `${this.root}\0${[...ids].sort().join(',')}\0${this.cfg.erase.messages}`;
-    const digest = stamp.digest('hex');
+    const { files, digest } = await this.dayFilesStamped();
+    const key = this.searchKey(ids);
     const memo = MEMO.get(this.root);
-    if (memo && memo.key === key && memo.stamp === digest) {
+    const batch = MANY_MEMO.get(this.root);
+    const known = memo && memo.key === key && memo.stamp === digest ? memo.records : undefined;
+    const fromBatch = batch && batch.stamp === digest ? batch.byIds.get(key) : undefined;
+    if (known || fromBatch) {
       ctx.stats['filesUnchanged'] = files.length;
-      for (const r of memo.records) yield structuredClone(r);
+      if (known) for (const r of known) yield structuredClone(r);
+      else for (const r of fromBatch!) yield JSON.parse(r) as PersonalRecord;
       return;
     }
     const found: PersonalRecord[] = [];
@@ -165,6 +160,79 @@ export class SlackExportAdapter implements SourceAdapter {
       }
     }
     MEMO.set(this.root, { key, stamp: digest, records: found });
+  }
+
+  /**
+   * One pass for a batch: users.json is searched once for every subject (their profiles, and so
+   * their ids), then every day file is read once and searched for all their ids at once. Each
+   * subject gets what discover gives it: a message counts for a subject only when discover would
+   * have looked at it (a byte search for one of that subject's ids hits it) and it names the
+   * subject's ids (messageRecord, with that subject's ids).
+   */
+  async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
+    const users = await this.readUsers();
+    const ids = subjects.map(() => new Set<string>());
+    for (const { subject: k, user, matched } of this.matchingUsersMany(users.buf, users.elements, subjects)) {
+      ids[k]!.add(user.id);
+      yield { subject: k, item: this.profileRecord(user, matched) };
+      const link = this.profileLink(user, matched);
+      if (link) yield { subject: k, item: link };
+    }
+    subjects.forEach((s, k) => addKnownIds(ids[k]!, s));
+    ctx.stats['users'] = users.elements.length;
+    const active = subjects.map((_, k) => k).filter((k) => ids[k]!.size > 0);
+    if (active.length === 0) return;
+    const { files, digest } = await this.dayFilesStamped();
+    // The expansion round asks again for the subjects whose slack-id the first round revealed:
+    // while no file has changed, the same ids give the same messages (as in discover).
+    const keys = subjects.map((_, k) => this.searchKey(ids[k]!));
+    const memo = MANY_MEMO.get(this.root);
+    if (memo && memo.stamp === digest && active.every((k) => memo.byIds.has(keys[k]!))) {
+      ctx.stats['filesUnchanged'] = files.length;
+      for (const k of active) for (const r of memo.byIds.get(keys[k]!)!) yield { subject: k, item: JSON.parse(r) as PersonalRecord };
+      return;
+    }
+    // id → the subjects that have it; each subject's ids as discover searches for them
+    const owners = new Map<string, number[]>();
+    const needles: Buffer[][] = subjects.map(() => []);
+    const special: number[] = []; // an id with ">" or "|" is not read out of a mention: try them always
+    for (const k of active) {
+      for (const id of ids[k]!) {
+        owners.set(id, [...(owners.get(id) ?? []), k]);
+        needles[k]!.push(Buffer.from(id, 'latin1'));
+        if ((id.includes('>') || id.includes('|')) && !special.includes(k)) special.push(k);
+      }
+    }
+    const search = new IdSearch(needles.flat());
+    const found = subjects.map((): string[] => []);
+    const reader = new FileReader();
+    for (const { folder, rel } of files) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const buf = this.readInto(reader, rel);
+      ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
+      const hits = search.positions(buf);
+      if (hits.length === 0) continue;
+      const out: TaggedItem[] = [];
+      for (const { range, from, to } of this.elementsWith(buf, rel, hits)) {
+        const msg = this.parse<SlackMessage>(buf, range, rel);
+        if (!msg || typeof msg !== 'object') continue;
+        const named = new Set<number>(special);
+        for (const id of namedIds(msg)) for (const k of owners.get(id) ?? []) named.add(k);
+        for (const k of [...named].sort((a, b) => a - b)) {
+          // discover looks at a message only where a byte search for one of the subject's ids hits
+          if (!needles[k]!.some((n) => {
+            const at = buf.indexOf(n, from);
+            return at !== -1 && at < to;
+          })) continue;
+          const rec = this.messageRecord(msg, folder, rel, buf.subarray(range.start, range.end), ids[k]!);
+          if (!rec) continue;
+          found[k]!.push(JSON.stringify(rec));
+          out.push({ subject: k, item: rec });
+        }
+      }
+      yield* out;
+    }
+    MANY_MEMO.set(this.root, { stamp: digest, byIds: new Map(active.map((k) => [keys[k]!, found[k]!])) });
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
@@ -231,6 +299,41 @@ export class SlackExportAdapter implements SourceAdapter {
     }
   }
 
+  /** Every day file, and a stamp of their names, sizes and mtimes (for the memos of message searches). */
+  private async dayFilesStamped(): Promise<{ files: Array<{ folder: Folder; rel: string }>; digest: string }> {
+    const files: Array<{ folder: Folder; rel: string }> = [];
+    for (const folder of await this.folders()) for (const day of await this.dayFiles(folder)) files.push({ folder, rel: `${folder.name}/${day}` });
+    const stamp = createHash('sha256');
+    for (const f of files) {
+      const st = statSync(join(this.root, f.rel), { throwIfNoEntry: false });
+      stamp.update(`${f.rel}\0${st?.size ?? -1}\0${st?.mtimeMs ?? -1}\n`);
+    }
+    return { files, digest: stamp.digest('hex') };
+  }
+
+  /** What a message search depends on: the export, the ids, the erase mode. */
+  private searchKey(ids: Set<string>): string {
+    return `${this.root}\0${[...ids].sort().join(',')}\0${this.cfg.erase.messages}`;
+  }
+
+  /**
+   * The elements of a day file that hold the byte positions `hits`, each with the positions a
+   * hit is counted in for it (see elementsAround): around the hits when the file is laid out as
+   * an export is, else from arrayElements over the whole file.
+   */
+  private elementsWith(buf: Buffer, rel: string, hits: number[]): Array<{ range: ElementRange; from: number; to: number }> {
+    const near = elementsAround(buf, hits);
+    if (near) return near;
+    const elements = this.elements(buf, rel);
+    if (elements.length === 0) return [];
+    const out = new Map<number, { range: ElementRange; from: number; to: number }>();
+    for (const at of hits) {
+      const k = elementAt(elements, at);
+      if (!out.has(k)) out.set(k, { range: elements[k]!, from: k === 0 ? 0 : elements[k]!.start, to: k + 1 < elements.length ? elements[k + 1]!.start : buf.length });
+    }
+    return [...out.values()];
+  }
+
   private elements(buf: Buffer, rel: string): ElementRange[] {
     try {
       return arrayElements(buf);
@@ -262,9 +365,8 @@ export class SlackExportAdapter implements SourceAdapter {
    * needle, or a JSON \u escape (which could spell one); then exact matching on parsed fields.
    */
   private *matchingUsers(buf: Buffer, elements: ElementRange[], subject: IdentityMatcher): Iterable<{ user: SlackUser; matched: MatchedIdentity[] }> {
-    const needles = subject.needles(['email', 'slack-id']).filter((x) => !x.includes('!'));
-    if (needles.length === 0 || elements.length === 0) return;
-    const patterns = [...bytePatterns(needles), JSON_ESCAPE];
+    const patterns = userPatterns(subject);
+    if (patterns.length === 0 || elements.length === 0) return;
     const base = elements[0]!.start;
     const lower = lowerAscii(buf, base, elements[elements.length - 1]!.end);
     const hits = new Set<number>();
@@ -275,14 +377,59 @@ export class SlackExportAdapter implements SourceAdapter {
       const user = this.parse<SlackUser>(buf, elements[k]!, 'users.json');
       if (!user || typeof user.id !== 'string') continue;
       if (isRedacted(user)) continue; // erased earlier: nothing personal left in it
-      const matched: MatchedIdentity[] = [];
-      const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email'] as string) : '';
-      const e = email ? subject.matchCell('email', email) : null;
-      if (e !== null) matched.push({ type: 'email', value: e, field: 'profile.email' });
-      const id = subject.matchCell('slack-id', user.id);
-      if (id !== null) matched.push({ type: 'slack-id', value: id, field: 'id' });
+      const matched = matchUser(user, subject);
       if (matched.length > 0) yield { user, matched };
     }
+  }
+
+  /**
+   * matchingUsers for every subject of a batch, in one search of users.json. An account counts
+   * for a subject when matchingUsers would give it: its element holds one of that subject's
+   * patterns (checked per subject, in the folded bytes, before anything is yielded: the folded
+   * view is shared) and its profile email or id is the subject's.
+   */
+  private matchingUsersMany(buf: Buffer, elements: ElementRange[], subjects: readonly IdentityMatcher[]): Array<{ subject: number; user: SlackUser; matched: MatchedIdentity[] }> {
+    const patterns = subjects.map(userPatterns);
+    const all = [...new Set(patterns.flat().map((p) => p.toString('latin1')))];
+    if (all.length === 0 || elements.length === 0) return [];
+    // canonical email / id → the subjects that have it
+    const owners = new Map<string, number[]>();
+    subjects.forEach((s, k) => {
+      for (const v of s.needles(['email']).filter((x) => x.includes('@'))) owners.set(`email\0${v}`, [...(owners.get(`email\0${v}`) ?? []), k]);
+      for (const v of s.needles(['slack-id'])) owners.set(`slack-id\0${v}`, [...(owners.get(`slack-id\0${v}`) ?? []), k]);
+    });
+    const base = elements[0]!.start;
+    const lower = lowerAscii(buf, base, elements[elements.length - 1]!.end);
+    const text = lower.toString('latin1');
+    const search = new RegExp(all.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    const hits = new Set<number>();
+    for (let m = search.exec(text); m !== null; m = search.exec(text)) {
+      hits.add(elementAt(elements, base + m.index));
+      search.lastIndex = m.index + 1;
+    }
+    const out: Array<{ subject: number; user: SlackUser; matched: MatchedIdentity[] }> = [];
+    for (const k of [...hits].sort((a, b) => a - b)) {
+      const user = this.parse<SlackUser>(buf, elements[k]!, 'users.json');
+      if (!user || typeof user.id !== 'string') continue;
+      if (isRedacted(user)) continue;
+      const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email'] as string) : '';
+      const whose = new Set<number>();
+      for (const e of email ? emailsInCell(email) : []) for (const s of owners.get(`email\0${e}`) ?? []) whose.add(s);
+      const id = normalizeIdentity('slack-id', user.id);
+      if (id !== null) for (const s of owners.get(`slack-id\0${id}`) ?? []) whose.add(s);
+      // where matchingUsers would have looked for subject s: its patterns' hits in this element
+      const from = elements[k]!.start - base;
+      const to = k + 1 < elements.length ? elements[k + 1]!.start - base : Infinity;
+      for (const s of [...whose].sort((a, b) => a - b)) {
+        if (!patterns[s]!.some((p) => {
+          const at = lower.indexOf(p, from);
+          return at !== -1 && at < to;
+        })) continue;
+        const matched = matchUser(user, subjects[s]!);
+        if (matched.length > 0) out.push({ subject: s, user, matched });
+      }
+    }
+    return out;
   }
 
   private async folders(): Promise<Folder[]> {
@@ -336,6 +483,21 @@ export class SlackExportAdapter implements SourceAdapter {
   }
 
   // ---- records ----
+
+  /** The account's id, linked (strongly) to the subject's address that is its profile email. */
+  private profileLink(user: SlackUser, matched: MatchedIdentity[]): IdentityLink | null {
+    const email = matched.find((m) => m.type === 'email');
+    if (!email) return null;
+    return {
+      kind: 'identity-link',
+      from: { type: 'email', value: email.value },
+      to: { type: 'slack-id', value: user.id.toLowerCase() },
+      strength: 'strong',
+      source: this.name,
+      locator: `users.json#${user.id}`,
+      reason: 'the Slack export gives this address as the profile email of the account',
+    };
+  }
 
   private profileRecord(user: SlackUser, matched: MatchedIdentity[]): PersonalRecord {
     const p = user.profile ?? {};
@@ -504,6 +666,63 @@ class FileReader {
       closeSync(fd);
     }
   }
+}
+
+/**
+ * What matchingUsers searches users.json for: the subject's addresses and ids (an address's
+ * longest ASCII run when it has other characters), a JSON \\u escape, which could spell one, and
+ * a KELVIN SIGN or GREEK VARIA, which NFC makes a "k" or "`" of.
+ */
+function userPatterns(subject: IdentityMatcher): Buffer[] {
+  const needles = subject.needles(['email', 'slack-id']).filter((x) => !x.includes('!'));
+  if (needles.length === 0) return [];
+  const out = [...bytePatterns(needles), JSON_ESCAPE];
+  if (needles.some((n) => n.includes('k'))) out.push(KELVIN);
+  if (needles.some((n) => n.includes('`'))) out.push(VARIA);
+  return out;
+}
+
+/** A known id whose account is no longer in users.json still finds its messages. */
+function addKnownIds(ids: Set<string>, subject: IdentityMatcher): void {
+  for (const v of subject.needles(['slack-id'])) if (![...ids].some((id) => id.toLowerCase() === v)) ids.add(v.toUpperCase());
+}
+
+/** The subject's identities in an account: its profile email, its id. */
+function matchUser(user: SlackUser, subject: IdentityMatcher): MatchedIdentity[] {
+  const matched: MatchedIdentity[] = [];
+  const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email'] as string) : '';
+  const e = email ? subject.matchCell('email', email) : null;
+  if (e !== null) matched.push({ type: 'email', value: e, field: 'profile.email' });
+  const id = subject.matchCell('slack-id', user.id);
+  if (id !== null) matched.push({ type: 'slack-id', value: id, field: 'id' });
+  return matched;
+}
+
+/**
+ * Every id a message could name for messageRecord: its author, the ids of its `<@…>` mentions
+ * (what follows `<@` up to `>` or `|`), and the user elements of its blocks.
+ */
+function namedIds(msg: SlackMessage): Set<string> {
+  const out = new Set<string>();
+  if (typeof msg.user === 'string') out.add(msg.user);
+  const text = msg.text;
+  if (typeof text === 'string') {
+    for (let q = text.indexOf('<@'); q !== -1; q = text.indexOf('<@', q + 1)) {
+      let e = q + 2;
+      while (e < text.length && text[e] !== '>' && text[e] !== '|') e++;
+      if (e < text.length) out.add(text.slice(q + 2, e));
+    }
+  }
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o['type'] === 'user' && typeof o['user_id'] === 'string') out.add(o['user_id']);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(msg.blocks);
+  return out;
 }
 
 function isRedacted(user: SlackUser): boolean {
