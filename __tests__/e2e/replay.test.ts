@@ -36,10 +36,11 @@ describe('replay after a backup restore', () => {
     expect(erased.code).toBe(0);
     const erasedCsv = CSV_FILES.map((f) => read(ws, f));
 
-    // nothing restored yet: the person on record is clean
+    // nothing restored yet: the person on record is clean (found only in retained contribution
+    // records, such as commits, which hold nothing to erase)
     const clean = run(ws, ['replay'], { timeout: 60_000 });
     expect(clean.code).toBe(0);
-    expect(lines(clean.stdout)).toEqual([expect.objectContaining({ status: 'clean', identities_found: 0 })]);
+    expect(lines(clean.stdout)).toEqual([expect.objectContaining({ status: 'clean', erase: 0 })]);
 
     restore(ws, saved);
     const before = snapshot(ws);
