@@ -12,6 +12,7 @@ import { SourceError } from '../../src/core/errors.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 import { expectManyMatchesSingle, testContext } from '../helpers/many.js';
+import { prng } from '../helpers/prng.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -184,17 +185,6 @@ describe('CsvAdapter.discoverMany on the adapter test fixtures', () => {
 
 // ---- a generated file: ~100 subjects, several read chunks ----
 
-/** A small seeded PRNG (mulberry32), so that the file is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('CsvAdapter.discoverMany: 100 generated subjects over a generated file', () => {
   it('gives each subject what a run for that subject alone gives', async () => {
