@@ -170,3 +170,34 @@ export class IdentityMatcher {
     return v !== null && set.has(v) ? v : null;
   }
 }
+
+/**
+ * The distinct identities a source holds, for `SourceAdapter.identities` (replay): each once,
+ * collected as adapters read them and taken in batches, so a listing streams.
+ */
+export class IdentityCollector {
+  private readonly seen = new Set<string>();
+  private pending: Identity[] = [];
+
+  add(id: Identity): void {
+    const key = identityKey(id);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.pending.push(id);
+  }
+
+  /** An address as the matchers read one: its canonical form, and the login a noreply address names. */
+  email(raw: string): void {
+    const value = normalizeEmail(raw);
+    if (value === null) return;
+    this.add({ type: 'email', value });
+    for (const implied of impliedIdentities({ type: 'email', value })) this.add(implied.identity);
+  }
+
+  /** The identities added since the last call. */
+  take(): Identity[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+}

@@ -10,7 +10,7 @@
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { identityKey, impliedIdentities, normalizeEmail, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, impliedIdentities, normalizeEmail, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
@@ -139,36 +139,26 @@ export class GitAdapter implements SourceAdapter {
    * distinct identity is yielded once (one Set for the source).
    */
   async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
-    const seen = new Set<string>();
+    const ids = new IdentityCollector();
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
       const out: Identity[] = [];
-      const add = (id: Identity) => {
-        const key = identityKey(id);
-        if (seen.has(key)) return;
-        seen.add(key);
-        out.push(id);
-      };
-      // As matchIdent reads an address: the canonical address, and the login of a noreply one.
-      const address = (raw: string) => {
-        const value = normalizeEmail(raw);
-        if (value === null) return;
-        add({ type: 'email', value });
-        for (const implied of impliedIdentities({ type: 'email', value })) add(implied.identity);
-      };
       yield* this.streamLog(
         repo,
         dir,
         ctx,
         (f) => {
-          address(f[2]!.toString('utf8'));
-          address(f[5]!.toString('utf8'));
+          // As matchIdent reads an address: the canonical address, and the login of a noreply one.
+          ids.email(f[2]!.toString('utf8'));
+          ids.email(f[5]!.toString('utf8'));
           // No `@` and no `!` in the message: no trailer in it can hold an address.
-          if (!f[7]!.includes(0x40) && !f[7]!.includes(0x21)) return;
-          for (const t of parseTrailers(f[7]!.toString('utf8'))) {
-            if (TRAILER_TYPES.has(t.key.toLowerCase())) address(splitIdent(t.value).email);
+          if (f[7]!.includes(0x40) || f[7]!.includes(0x21)) {
+            for (const t of parseTrailers(f[7]!.toString('utf8'))) {
+              if (TRAILER_TYPES.has(t.key.toLowerCase())) ids.email(splitIdent(t.value).email);
+            }
           }
+          out.push(...ids.take());
         },
         out,
       );
@@ -176,8 +166,8 @@ export class GitAdapter implements SourceAdapter {
       const people = await this.readPeopleFiles(repo, dir, ctx);
       if (!people) continue;
       // peopleLine matches each entry by its own type and canonical value (no noreply login).
-      for (const file of people.files) for (const entries of file.lines.values()) for (const e of entries) add({ type: e.type, value: e.value });
-      yield* out.splice(0);
+      for (const file of people.files) for (const entries of file.lines.values()) for (const e of entries) ids.add({ type: e.type, value: e.value });
+      yield* ids.take();
     }
   }
 

@@ -10,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { identityKey, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
@@ -177,21 +177,7 @@ export class GitdmAdapter implements SourceAdapter {
    * (discover matches that against the subject's login). Each distinct identity once.
    */
   async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
-    const seen = new Set<string>();
-    const out: Identity[] = [];
-    const add = (id: Identity) => {
-      const key = identityKey(id);
-      if (seen.has(key)) return;
-      seen.add(key);
-      out.push(id);
-    };
-    // As matchEmail reads an address.
-    const address = (raw: string) => {
-      const value = normalizeEmail(raw);
-      if (value === null) return;
-      add({ type: 'email', value });
-      for (const implied of impliedIdentities({ type: 'email', value })) add(implied.identity);
-    };
+    const ids = new IdentityCollector();
     for (const f of this.files) {
       await this.stat(f);
       ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
@@ -199,15 +185,15 @@ export class GitdmAdapter implements SourceAdapter {
         for await (const item of readAffiliations(f.abs, ctx.signal)) {
           if (item.kind !== 'block') continue;
           const login = normalizeGithub(item.login);
-          if (login !== null) add({ type: 'github', value: login });
-          for (const raw of item.emails) address(raw);
-          if (out.length > 0) yield* out.splice(0);
+          if (login !== null) ids.add({ type: 'github', value: login });
+          for (const raw of item.emails) ids.email(raw); // as matchEmail reads an address
+          yield* ids.take();
         }
       } else {
         for await (const l of readLines(f.abs, ctx.signal)) {
           const entry = parseEmailMapLine(l.text);
-          if (entry) address(entry.email);
-          if (out.length > 0) yield* out.splice(0);
+          if (entry) ids.email(entry.email);
+          yield* ids.take();
         }
       }
     }
