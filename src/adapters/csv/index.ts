@@ -1,6 +1,7 @@
 // The CSV adapter: finds the rows whose mapped columns hold one of the subject's identities;
 // erases by deleting the row or redacting columns, in one atomic rewrite per file that copies
-// every other row byte for byte.
+// every other row byte for byte. identities() lists the canonical value of every mapped cell of
+// every row (for `replay`).
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { asciiFolder } from '../../core/ascii-fold.js';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, emailsInCell, normalizeEmail, normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
@@ -18,6 +19,7 @@ import { KELVIN, ManySearch, VARIA, recordAt } from './many.js';
 import { scanCsv, type Block } from './scanner.js';
 
 const IDENTITY_TYPES = ['email', 'github'] as const;
+const QUOTE = 0x22;
 
 interface Header {
   names: string[];
@@ -131,6 +133,50 @@ export class CsvAdapter implements SourceAdapter {
     if (!header) throw new SourceError(`${this.cfg.path}: the file is empty (no header row)`, 'point the source at a CSV export with a header row');
   }
 
+  /**
+   * Every identity by which discover could find a row (`replay`): the canonical value of every
+   * mapped cell of every row, read as matchCell reads it — each address of an email cell
+   * (`a@x; b@y`, `Name <addr>`, `user!domain`), and the whole cell of any other column (a handle
+   * with `@` or as a profile URL). Each row is parsed as discover parses a candidate row, so a
+   * malformed file fails here as it fails there. Each distinct identity is yielded once (one Set
+   * for the source); the file is streamed block by block.
+   */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    await this.stat();
+    const ids = new IdentityCollector();
+    const add = (type: string, value: string | null) => {
+      if (value !== null) ids.add({ type, value });
+    };
+    let header: Header | undefined;
+    let rows = 0;
+    for await (const block of this.blocks(ctx.signal)) {
+      let first = 0;
+      if (!header) {
+        if (block.starts.length === 0) continue;
+        header = this.readHeader(block);
+        first = 1;
+      }
+      for (const fields of this.rowsOf(block, first, header)) {
+        rows++;
+        for (const m of header.mapped) {
+          const cell = fields[m.index]!;
+          if (cell.trim() === '') continue;
+          if (m.type === 'email') {
+            // each address of the cell, as matchCell reads it; when it has none, the whole cell
+            // as one address (what a row's links read; it is one of the tokens whenever it is one)
+            const found = emailsInCell(cell);
+            for (const e of found) add('email', e);
+            if (found.length === 0) add('email', normalizeEmail(cell));
+          } else add(m.type, normalizeIdentity(m.type, cell));
+        }
+      }
+      ctx.stats['rows'] = rows;
+      yield* ids.take();
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+    }
+    if (!header) throw new SourceError(`${this.cfg.path}: the file is empty (no header row)`, 'point the source at a CSV export with a header row');
+  }
+
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
     const wanted = new Map<string, ErasureStep[]>();
     for (const s of steps) {
@@ -212,6 +258,44 @@ export class CsvAdapter implements SourceAdapter {
       );
     }
     return { line, bytes, fields };
+  }
+
+  /**
+   * The fields of records `first`… of the block, for identities(): split at the delimiter when
+   * the block has no quote, else parsed in one csv-parse call when that gives the scanner's
+   * records, each with the header's field count. Anything else is parsed row by row with row(),
+   * which reports a malformed record as discover does, at its line.
+   */
+  private rowsOf(block: Block, first: number, header: Header): string[][] {
+    const n = block.starts.length;
+    if (n <= first) return [];
+    const from = block.starts[first]!;
+    const to = block.ends[n - 1]!;
+    const quote = block.buf.indexOf(QUOTE, from);
+    if (quote === -1 || quote >= to) {
+      // No quote: every field is the bytes between delimiters, as csv-parse reads them.
+      const out: string[][] = [];
+      for (let i = first; i < n; i++) {
+        const fields = block.buf.toString('utf8', block.starts[i], block.ends[i]).split(this.cfg.delimiter);
+        out.push(fields.length === header.names.length ? fields : this.row(block, i, header).fields);
+      }
+      return out;
+    }
+    try {
+      const rows = parse(block.buf.subarray(from, to), {
+        delimiter: this.cfg.delimiter,
+        relax_column_count: true,
+        bom: false,
+        skip_empty_lines: true,
+        record_delimiter: ['\r\n', '\n'],
+      }) as string[][];
+      if (rows.length === n - first && rows.every((r) => r.length === header.names.length)) return rows;
+    } catch {
+      // row by row below: the error, if any, as discover reports it
+    }
+    const out: string[][] = [];
+    for (let i = first; i < n; i++) out.push(this.row(block, i, header).fields);
+    return out;
   }
 
   /** Rows that hold one of the subject's identities in a mapped column, with the header. */

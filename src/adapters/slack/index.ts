@@ -5,12 +5,13 @@
 // person's text). A raw byte search for the id skips every day file that does not name it, and
 // within a file only the elements that contain it are parsed. File URLs carry access tokens and
 // are never exported. Erasure rewrites each file atomically, replacing only the affected elements.
+// identities() lists every profile email and id, and every id a message names (for `replay`).
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, promises as fsp, readFileSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, emailsInCell, normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { bytePatterns, lowerAscii } from '../mbox/bytes.js';
@@ -233,6 +234,47 @@ export class SlackExportAdapter implements SourceAdapter {
       yield* out;
     }
     MANY_MEMO.set(this.root, { stamp: digest, byIds: new Map(active.map((k) => [keys[k]!, found[k]!])) });
+  }
+
+  /**
+   * Every identity by which discover could find a record (`replay`): the profile email (each
+   * address in it, canonical) and the id (`slack-id`, lower-cased as discover links it) of every
+   * account in users.json that is not a redacted one, and every id a message names in any day
+   * file of the export — its author, its `<@U…>` mentions and the user elements of its blocks
+   * (namedIds, what messageRecord matches): an account deleted from users.json is still found by
+   * its messages. One day file in memory at a time; each distinct identity yielded once.
+   */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    const users = await this.readUsers();
+    const ids = new IdentityCollector();
+    const add = (type: string, raw: string) => {
+      const value = normalizeIdentity(type, raw);
+      if (value !== null) ids.add({ type, value });
+    };
+    for (const el of users.elements) {
+      const user = this.parse<SlackUser>(users.buf, el, 'users.json');
+      if (!user || typeof user.id !== 'string') continue;
+      if (isRedacted(user)) continue; // erased: discover no longer matches the profile (its messages name the id)
+      add('slack-id', user.id);
+      const email = user.profile?.['email'];
+      if (typeof email === 'string') for (const e of emailsInCell(email)) add('email', e);
+    }
+    ctx.stats['users'] = users.elements.length;
+    yield* ids.take();
+    const reader = new FileReader();
+    for (const folder of await this.folders()) {
+      for (const day of await this.dayFiles(folder)) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        const rel = `${folder.name}/${day}`;
+        const buf = this.readInto(reader, rel);
+        ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
+        for (const msg of this.messagesOf(buf, rel)) {
+          if (!msg || typeof msg !== 'object') continue;
+          for (const id of namedIds(msg)) add('slack-id', id);
+        }
+        yield* ids.take();
+      }
+    }
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
@@ -467,6 +509,21 @@ export class SlackExportAdapter implements SourceAdapter {
   private async dayFiles(folder: Folder): Promise<string[]> {
     const names = await fsp.readdir(join(this.root, folder.name));
     return names.filter((n) => DAY_FILE.test(n)).sort();
+  }
+
+  /**
+   * Every element of a day file, parsed: the whole array at once when it is valid JSON, else
+   * element by element, so that a malformed file fails with the error discover gives.
+   */
+  private messagesOf(buf: Buffer, rel: string): SlackMessage[] {
+    const hasBom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+    try {
+      const all = JSON.parse(buf.toString('utf8', hasBom ? 3 : 0)) as unknown;
+      if (Array.isArray(all)) return all as SlackMessage[];
+    } catch {
+      // element by element below
+    }
+    return this.elements(buf, rel).map((range) => this.parse<SlackMessage>(buf, range, rel));
   }
 
   private *candidateMessages(buf: Buffer, rel: string, needles: Buffer[]): Iterable<{ msg: SlackMessage; range: ElementRange }> {
