@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANN, BOOTH, CSV_FILES, cleanupWorkspaces, expectSameFiles, makeWorkspace, read, run, runJson, snapshot } from './helpers.js';
+import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, expectSameFiles, makeWorkspace, read, run, runJson, runPty, snapshot } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
@@ -97,6 +97,24 @@ describe('batch: validation first', () => {
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^error: /);
     }
     expect(existsSync(join(ws, 'out'))).toBe(false);
+  });
+});
+
+describe('batch on a terminal', () => {
+  it('status lines stay plain JSON on stdout; progress, with colour, goes to the terminal on stderr', () => {
+    const ws = makeWorkspace();
+    writeFileSync(join(ws, 'reqs.csv'), `type,email\naccess,${ANN}\nerasure,${BO}\n`);
+    const r = runPty(ws, ['batch', 'reqs.csv', '-o', 'out/'], { cols: 100, redirect: '>status.ndjson' });
+    expect(r.flooded || r.timedOut).toBe(false);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(ANSI); // the terminal saw only stderr
+    expect(r.stdout).toContain('2 requests (csv)');
+    const lines = statusLines(readFileSync(join(ws, 'status.ndjson'), 'utf8'));
+    expect(lines.map((l) => [l.line, l.outcome])).toEqual([
+      [2, 'ok'],
+      [3, 'planned'],
+    ]);
+    expect(readFileSync(join(ws, 'status.ndjson'), 'utf8')).not.toMatch(ANSI);
   });
 });
 
