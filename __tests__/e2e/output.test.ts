@@ -124,6 +124,15 @@ describe('on a terminal (pty via script)', () => {
 });
 
 describe('a closed pipe ends quietly', () => {
+  it('--help | head -c 5, for the program and a command (help is written before any command runs)', () => {
+    for (const args of [['--help'], ['batch', '--help'], ['replay', '--help']]) {
+      // help is written in several pieces: head is gone before the later ones
+      const r = runShell(ws, `set -o pipefail; ${cliCommand(args)} | head -c 5`);
+      expect({ args, code: r.code }).toEqual({ args, code: 0 });
+      expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    }
+  });
+
   it('export --format ndjson | head -c 10', () => {
     const r = runShell(ws, `set -o pipefail; ${cliCommand(['export', '--email', ANN, '--format', 'ndjson'])} | head -c 10`);
     expect(r.code).toBe(0);
