@@ -83,19 +83,78 @@ export function decodeEncodedWords(value: string): string | null {
 }
 
 const ADDRESS_HEADERS = new Set(['from', 'sender', 'reply-to', 'to', 'cc']);
+const ADDRESS_NAMES = [...ADDRESS_HEADERS].map((n) => Buffer.from(n, 'latin1'));
+const FOLD = /\r?\n[ \t]+/g;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** ASCII whitespace as String#trim sees it. */
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/**
+ * Whether the header name t[from, to) (ASCII, no line break) is an address header's, as
+ * `name.trim().toLowerCase()` would tell, without making another string of it.
+ */
+function isAddressName(t: string, from: number, to: number): boolean {
+  while (from < to && isSpace(t.charCodeAt(from))) from++;
+  while (to > from && isSpace(t.charCodeAt(to - 1))) to--;
+  const len = to - from;
+  next: for (const name of ADDRESS_NAMES) {
+    if (name.length !== len) continue;
+    for (let i = 0; i < len; i++) {
+      const c = t.charCodeAt(from + i);
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name[i]) continue next;
+    }
+    return true;
+  }
+  return false;
+}
 
 /**
  * The address headers (From, Sender, Reply-To, To, Cc) of a raw header block, unfolded, decoded
  * and lower-cased (NFC) — or null when some encoded word would not decode.
+ *
+ * The same text as decoding the whole block (UTF-8), unfolding (`\r?\n[ \t]+` → space),
+ * splitting it into lines at `\r?\n` and keeping the lines whose name (before the first colon,
+ * trimmed, lower-cased) is an address header's; but only those lines are ever decoded. (A line
+ * break and a colon are ASCII, and no UTF-8 sequence spans one, so a line decodes alone as it
+ * does in the whole block.)
  */
 export function addressHeaderText(headerBlock: Buffer): string | null {
-  const text = headerBlock.toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const b = headerBlock;
+  const n = b.length;
+  // one byte a character: offsets in t are offsets in b (found with string searches, which cost
+  // less than Buffer ones for short distances, and less than a loop over the bytes)
+  const t = b.toString('latin1');
   const parts: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    if (!ADDRESS_HEADERS.has(line.slice(0, colon).trim().toLowerCase())) continue;
-    let value = line.slice(colon + 1);
+  for (let s = 0; s < n; ) {
+    // the logical line at s: up to a line feed that no space or tab follows
+    let e = t.indexOf('\n', s);
+    while (e !== -1 && e + 1 < n && (t.charCodeAt(e + 1) === 0x20 || t.charCodeAt(e + 1) === 0x09)) e = t.indexOf('\n', e + 1);
+    let stop = e === -1 ? n : e;
+    if (e !== -1 && stop > s && t.charCodeAt(stop - 1) === CR) stop--;
+    const line = s;
+    s = e === -1 ? n : e + 1;
+    const colon = t.indexOf(':', line);
+    if (colon === -1 || colon >= stop) continue;
+    let value: string;
+    let plain = true; // an ASCII name without a line break
+    for (let i = line; i < colon; i++) {
+      const c = t.charCodeAt(i);
+      if (c >= 0x80 || c === LF) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      if (colon === line || !isAddressName(t, line, colon)) continue;
+      value = b.toString('utf8', colon + 1, stop).replace(FOLD, ' ');
+    } else {
+      const text = b.toString('utf8', line, stop).replace(FOLD, ' ');
+      const c = text.indexOf(':');
+      if (c <= 0 || !ADDRESS_HEADERS.has(text.slice(0, c).trim().toLowerCase())) continue;
+      value = text.slice(c + 1);
+    }
     if (value.includes('=?')) {
       const d = decodeEncodedWords(value);
       if (d === null) return null;

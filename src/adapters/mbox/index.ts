@@ -1,31 +1,33 @@
-// The mbox adapter: mailing-list archives. A streaming splitter cuts each file into messages; a
-// byte pre-filter (the subject's addresses, case-insensitively, in a message's headers — or any
-// RFC 2047 encoded word there, which can hide an address from a raw search) picks the few
-// messages worth decoding; a second stage decodes only the address headers; mailparser then reads
-// the survivors, and the match is confirmed on the decoded addresses. discoverMany does the same
-// for many subjects in one pass (one lookup-based pre-filter for all of them: many.ts; each
-// candidate decoded once). Erasure (`erase: redact`) rewrites each file atomically, copying every
-// other message byte for byte.
+// The mbox adapter: mailing-list archives. A scan cuts each file into messages and, in the same
+// pass, runs a byte pre-filter (the subject's addresses, case-insensitively, in a message's
+// headers — or any RFC 2047 encoded word there, which can hide an address from a raw search) that
+// picks the few messages worth decoding (scanner.ts, kernel.ts); a second stage decodes only the
+// address headers; mailparser then reads the survivors, and the match is confirmed on the decoded
+// addresses. Large archives are scanned on worker threads, the main thread decoding the
+// candidates in file order (parallel.ts). discoverMany does the same for many subjects in one
+// pass (one lookup-based pre-filter for all of them: many.ts; each candidate decoded once).
+// Erasure (`erase: redact`) rewrites each file atomically, copying every other message byte for byte.
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
+import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
+import type { AddressObject, EmailAddress } from 'mailparser';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { emailsInCell, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
-import { addressHeaderText, decodeEncodedWords } from './bytes.js';
+import { decodeEncodedWords } from './bytes.js';
+import { messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
-import { foldHeaders, messageAt } from './headers.js';
+import { createKernel } from './kernel.js';
 import { ManyNeedles, manyCandidates } from './many.js';
-import { searchPatterns, stageTwoTests, subjectNeedles } from './needles.js';
-import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from './splitter.js';
+import { passesStageTwo, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
+import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
+import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
+import { isEnvelopeLine, messageEnd } from './splitter.js';
 
-const LF = 0x0a;
-const CR = 0x0d;
-const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
-const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it
+export { headerEndOf, messageBytes, withoutUnusedHeaders };
+
 const REDACTED_ADDRESS = 'redacted@redacted.invalid';
 
 export const MAIL_POST_RETENTION: Retention = {
@@ -43,10 +45,11 @@ export const MAIL_RECEIVED_RETENTION: Retention = {
 /** Which identities a message's decoded address headers hold, by header. */
 type Role = 'post' | 'received';
 
+/** A message to decode: buf[start, end), its header block ending at headerEnd; buf[0] is at `offset` in the file. */
 interface Candidate {
   file: ResolvedFile;
-  batch: MessageBatch;
-  index: number;
+  buf: Buffer;
+  offset: number;
   start: number;
   end: number;
   headerEnd: number;
@@ -81,22 +84,77 @@ export class MboxAdapter implements SourceAdapter {
 
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
     const files = await this.files();
-    for (const f of files) await this.statFile(f);
+    const sizes: number[] = [];
+    for (const f of files) sizes.push((await this.statFile(f)).size);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
+    const needles = subjectNeedles(subject);
+    const patterns = stageOnePatterns(needles);
+    const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
+    const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
+    if (workers > 0) {
+      // Large archives: worker threads scan, this thread decodes (in file order).
+      yield* this.discoverParallel(files, jobs, { patterns: patterns.map((p) => p.toString('latin1')), needles }, workers, subject, ctx);
+      return;
+    }
+    const kernel = createKernel(patterns);
+    const lengths = patterns.map((p) => p.length);
+    const tests = stageTwoTests(needles);
     for (const file of files) {
       const seen = new Set<string>();
-      for await (const batch of this.batches(file, ctx.signal, true)) {
+      for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true })) {
         ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const c of this.candidates(file, batch, subject)) {
+        for (const c of this.candidates(file, batch, tests)) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
           if (!rec) continue;
-          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${batch.offset + c.start}`;
+          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
           seen.add(rec.locator);
           yield rec;
         }
-        if (batch.final) this.reportTruncation(file, batch, ctx);
+        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
       }
+    }
+  }
+
+  private async *discoverParallel(
+    files: ResolvedFile[],
+    jobs: ReturnType<typeof planJobs>,
+    setup: { patterns: string[]; needles: string[] },
+    workers: number,
+    subject: IdentityMatcher,
+    ctx: AdapterContext,
+  ): AsyncIterable<PersonalRecord | IdentityLink> {
+    let current = -1;
+    let fd = -1;
+    let seen = new Set<string>();
+    // Load mailparser now, while the workers start: it is on this thread's critical path (a
+    // subject that is in such an archive at all is almost always in some message).
+    import('mailparser').catch(() => undefined);
+    try {
+      for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal)) {
+        const file = files[job.file]!;
+        if (job.file !== current) {
+          if (fd !== -1) closeSync(fd);
+          fd = openSync(file.file, 'r');
+          current = job.file;
+          seen = new Set();
+        }
+        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.messages;
+        const cs = batch.candidates;
+        for (let k = 0; k < cs.length; k += 3) {
+          const start = cs[k]!;
+          const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]!);
+          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
+          if (!rec) continue;
+          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${start}`;
+          seen.add(rec.locator);
+          yield rec;
+        }
+        if (batch.final) this.reportTruncation(file, batch.truncation, ctx);
+      }
+    } finally {
+      if (fd !== -1) closeSync(fd);
     }
   }
 
@@ -108,15 +166,24 @@ export class MboxAdapter implements SourceAdapter {
    */
   async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
     const files = await this.files();
-    for (const f of files) await this.statFile(f);
+    const sizes: number[] = [];
+    for (const f of files) sizes.push((await this.statFile(f)).size);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
+    const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
+    const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
+    if (workers > 0) {
+      // Large archives: worker threads scan, this thread decodes (in file order).
+      yield* this.discoverManyParallel(files, jobs, subjects, workers, ctx);
+      return;
+    }
     const needles = new ManyNeedles(subjects);
+    const kernel = createKernel([]);
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
-      for await (const batch of this.batches(file, ctx.signal, true)) {
+      for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
         ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
         for (const m of manyCandidates(batch, needles)) {
-          const c: Candidate = { file, batch, index: m.index, start: m.start, end: m.end, headerEnd: m.headerEnd };
+          const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const parsed = await this.parse(c);
           const digest = lazyDigest(c);
@@ -125,13 +192,56 @@ export class MboxAdapter implements SourceAdapter {
             if (!rec) continue;
             let s = seen.get(i);
             if (!s) seen.set(i, (s = new Set()));
-            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${batch.offset + c.start}`;
+            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
             s.add(rec.locator);
             yield { subject: i, item: rec };
           }
         }
-        if (batch.final) this.reportTruncation(file, batch, ctx);
+        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
       }
+    }
+  }
+
+  private async *discoverManyParallel(
+    files: ResolvedFile[],
+    jobs: ReturnType<typeof planJobs>,
+    subjects: readonly IdentityMatcher[],
+    workers: number,
+    ctx: AdapterContext,
+  ): AsyncIterable<TaggedItem> {
+    let current = -1;
+    let fd = -1;
+    let seen = new Map<number, Set<string>>();
+    import('mailparser').catch(() => undefined); // (see discoverParallel)
+    try {
+      for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal)) {
+        const file = files[job.file]!;
+        if (job.file !== current) {
+          if (fd !== -1) closeSync(fd);
+          fd = openSync(file.file, 'r');
+          current = job.file;
+          seen = new Map();
+        }
+        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.messages;
+        for (const m of batch.candidates) {
+          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+          const c = readCandidate(fd, file, m.start, m.end);
+          const parsed = await this.parse(c);
+          const digest = lazyDigest(c);
+          for (const i of m.subjects) {
+            const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+            if (!rec) continue;
+            let s = seen.get(i);
+            if (!s) seen.set(i, (s = new Set()));
+            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${m.start}`;
+            s.add(rec.locator);
+            yield { subject: i, item: rec };
+          }
+        }
+        if (batch.final) this.reportTruncation(file, batch.truncation, ctx);
+      }
+    } finally {
+      if (fd !== -1) closeSync(fd);
     }
   }
 
@@ -204,72 +314,35 @@ export class MboxAdapter implements SourceAdapter {
     }
   }
 
-  private batches(file: ResolvedFile, signal: AbortSignal, reuse = false): AsyncGenerator<MessageBatch> {
-    return splitMbox(file.file, { signal, label: file.label, reuse });
-  }
-
-  private reportTruncation(file: ResolvedFile, batch: MessageBatch, ctx: AdapterContext): void {
-    const n = batch.starts.length;
-    if (n === 0) return;
-    const start = batch.starts[n - 1]!;
-    const end = batch.end;
-    const endsWithNewline = end > start && batch.buf[end - 1] === LF;
-    const hasBody = headerEndOf(batch.buf, start, end) < end;
-    if (endsWithNewline && hasBody) return;
+  private reportTruncation(file: ResolvedFile, t: Truncation | null, ctx: AdapterContext): void {
+    if (!t) return;
     ctx.stats['truncated'] = (ctx.stats['truncated'] ?? 0) + 1;
-    ctx.log.warn(`${file.label}: the last message (at byte ${batch.offset + start}) is truncated${hasBody ? '' : ' inside its headers'}; what is there was read`);
+    ctx.log.warn(`${file.label}: the last message (at byte ${t.at}) is truncated${t.inHeaders ? ' inside its headers' : ''}; what is there was read`);
   }
 
   /**
    * Messages of a batch that may involve the subject. Complete (never misses one whose decoded
-   * From/Sender/Reply-To/To/Cc holds a subject address): stage 1 finds, in the lower-cased bytes,
-   * each message whose *headers* hold a needle's bytes, an encoded word (`=?`), or a Kelvin sign;
-   * stage 2 unfolds and decodes those messages' address headers and keeps the ones that contain a
-   * needle (or fail to decode).
+   * From/Sender/Reply-To/To/Cc holds a subject address): stage 1 (the scan: scanner.ts) found
+   * each message whose *headers* hold a needle's bytes, an encoded word (`=?`), or a Kelvin sign,
+   * ASCII case folded; stage 2 unfolds and decodes those messages' address headers and keeps the
+   * ones that contain a needle (or fail to decode).
    */
-  private *candidates(file: ResolvedFile, batch: MessageBatch, subject: IdentityMatcher): Iterable<Candidate> {
-    const n = batch.starts.length;
-    if (n === 0) return;
-    const needles = subjectNeedles(subject);
-    if (needles.length === 0) return;
-    const patterns = [...searchPatterns(needles), ENCODED_WORD_OPEN];
-    if (needles.some((x) => x.includes('k'))) patterns.push(KELVIN);
-    // Copy every message's header block into one scratch buffer, fold its case once, and search
-    // that: bodies never count, and they are most of an archive's bytes.
-    const { buf, starts } = batch;
-    const { hay, offs, hEnds } = foldHeaders(batch);
-    const hits = new Set<number>();
-    for (const p of patterns) {
-      let at = hay.indexOf(p);
-      while (at !== -1) {
-        const i = messageAt(offs, at);
-        hits.add(i);
-        // one hit per message is enough: go on at the next message's headers
-        at = i + 1 < n ? hay.indexOf(p, offs[i + 1]!) : -1;
-      }
-    }
-    if (hits.size === 0) return;
-    const tests = stageTwoTests(needles);
-    for (const i of [...hits].sort((a, b) => a - b)) {
-      const start = starts[i]!;
-      const hEnd = hEnds[i]!;
-      const text = addressHeaderText(buf.subarray(start, hEnd));
-      if (text !== null && !tests.some((t) => t(text))) continue;
-      yield { file, batch, index: i, start, end: messageEnd(batch, i), headerEnd: hEnd };
+  private *candidates(file: ResolvedFile, batch: ScanBatch, tests: Array<(text: string) => boolean>): Iterable<Candidate> {
+    for (const h of batch.hits) {
+      const start = batch.starts[h.index]!;
+      if (!passesStageTwo(batch.buf, start, h.headerEnd, tests)) continue;
+      yield { file, buf: batch.buf, offset: batch.offset, start, end: messageEnd(batch, h.index), headerEnd: h.headerEnd };
     }
   }
 
   // ---- records ----
 
   /** A candidate message decoded by mailparser (once, whatever the number of subjects). */
-  private async parse(c: Candidate): Promise<ParsedMail> {
-    const raw = c.batch.buf.subarray(c.start, c.end);
+  private async parse(c: Candidate): Promise<DecodedMail> {
     try {
-      // mailparser is loaded on the first candidate message, not by every run of the CLI
-      const { simpleParser } = await import('mailparser');
-      return await simpleParser(messageBytes(raw), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true });
+      return await parseMessage(c.buf.subarray(c.start, c.end));
     } catch (err) {
-      throw new SourceError(`${c.file.label}: cannot decode the message at byte ${c.batch.offset + c.start}: ${errorMessage(err)}`, 'fix or remove the damaged message; no file was changed');
+      throw decodeError(c.file, c.offset + c.start, errorMessage(err));
     }
   }
 
@@ -277,7 +350,7 @@ export class MboxAdapter implements SourceAdapter {
    * The subject's record of a decoded message, built with that subject's matcher alone; null when
    * none of its addresses is in the message's address headers. `digest`: the message's sha256.
    */
-  private toRecord(c: Candidate, parsed: ParsedMail, subject: IdentityMatcher, digest: () => string): PersonalRecord | null {
+  private toRecord(c: Candidate, parsed: DecodedMail, subject: IdentityMatcher, digest: () => string): PersonalRecord | null {
     const fields: Array<[string, AddressObject | AddressObject[] | undefined]> = [
       ['From', parsed.from],
       ['Sender', parsed.headers.get('sender') as AddressObject | undefined],
@@ -309,7 +382,7 @@ export class MboxAdapter implements SourceAdapter {
     const messageId = parsed.messageId ?? '';
     const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
     const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
-    const locator = `${c.file.label}#${messageId || `offset-${c.batch.offset + c.start}`}`;
+    const locator = `${c.file.label}#${messageId || `offset-${c.offset + c.start}`}`;
     const common: Record<string, unknown> = { date, subject: parsed.subject ?? '', messageId, ...(list ? { list } : {}) };
     let data: Record<string, unknown>;
     let categories: string[];
@@ -345,9 +418,12 @@ export class MboxAdapter implements SourceAdapter {
     results: Map<string, StepResult>,
   ): Promise<boolean> {
     let changed = false;
-    for await (const batch of this.batches(file, signal)) {
+    const needles = subjectNeedles(subject);
+    const patterns = stageOnePatterns(needles);
+    const tests = stageTwoTests(needles);
+    for await (const batch of scanMbox(file.file, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label })) {
       let copied = 0;
-      for (const c of this.candidates(file, batch, subject)) {
+      for (const c of this.candidates(file, batch, tests)) {
         const raw = batch.buf.subarray(c.start, c.end);
         const digest = createHash('sha256').update(raw).digest('hex');
         const steps = wanted.get(digest);
@@ -373,28 +449,21 @@ export class MboxAdapter implements SourceAdapter {
 
 // ---- helpers ----
 
+function decodeError(file: ResolvedFile, at: number, why: string): SourceError {
+  return new SourceError(`${file.label}: cannot decode the message at byte ${at}: ${why}`, 'fix or remove the damaged message; no file was changed');
+}
+
+/** A candidate that a worker found, read from the file: bytes [start, end), its header block ending at headerEnd. */
+function readCandidate(fd: number, file: ResolvedFile, start: number, end: number, headerEnd = start): Candidate {
+  const buf = Buffer.allocUnsafe(end - start);
+  const n = readSync(fd, buf, 0, buf.length, start);
+  return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
+}
+
 /** The sha256 of a candidate message's bytes, computed on first use (erasure steps name it). */
 function lazyDigest(c: Candidate): () => string {
   let digest: string | undefined;
-  return () => (digest ??= createHash('sha256').update(c.batch.buf.subarray(c.start, c.end)).digest('hex'));
-}
-
-/** End of the header block of the message at [start, end): the offset of the blank line, or end. */
-export function headerEndOf(buf: Buffer, start: number, end: number): number {
-  let p = buf.indexOf(LF, start);
-  while (p !== -1 && p + 1 < end) {
-    if (buf[p + 1] === LF) return p + 1;
-    if (buf[p + 1] === CR && p + 2 < end && buf[p + 2] === LF) return p + 1;
-    p = buf.indexOf(LF, p + 1);
-  }
-  return end;
-}
-
-/** The message as mailparser reads it: without the envelope line, mboxrd `>From ` unescaped. */
-export function messageBytes(raw: Buffer): Buffer {
-  const nl = raw.indexOf(LF);
-  const rest = nl === -1 ? '' : raw.toString('latin1', nl + 1);
-  return Buffer.from(rest.replace(/^>(>*From )/gm, '$1'), 'latin1');
+  return () => (digest ??= createHash('sha256').update(c.buf.subarray(c.start, c.end)).digest('hex'));
 }
 
 /**

@@ -119,10 +119,11 @@ export class ManyNeedles {
   private readonly addresses = new Map<string, number[]>();
   private readonly windows = new Uint32Array(1 << (WINDOW_BITS - 5));
 
-  constructor(subjects: readonly IdentityMatcher[]) {
+  /** From the subjects, or from their needles (subjectNeedles of each: what a worker thread is given). */
+  constructor(subjects: readonly IdentityMatcher[] | readonly string[][]) {
     const loose = new Map<string, { pattern: Buffer; subjects: number[] }>();
     subjects.forEach((subject, i) => {
-      const needles = subjectNeedles(subject);
+      const needles = Array.isArray(subject) ? (subject as string[]) : subjectNeedles(subject as IdentityMatcher);
       if (needles.length === 0) {
         this.plans.push(null);
         return;

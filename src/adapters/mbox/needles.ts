@@ -1,7 +1,10 @@
 // A subject's email needles and the two pre-filter stages built on them, shared by the
 // single-subject pass (discover, erase) and the many-subject pass (discoverMany).
 import type { IdentityMatcher } from '../../core/identity.js';
-import { bytePatterns, longestAsciiRun } from './bytes.js';
+import { addressHeaderText, bytePatterns, longestAsciiRun } from './bytes.js';
+
+const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
+const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it
 
 /**
  * The subject's email needles, and each in pipermail's obfuscated form (`ann at example.org`),
@@ -41,4 +44,25 @@ export function stageTwoTests(needles: string[]): Array<(text: string) => boolea
     const run = longestAsciiRun(x);
     return (text: string) => text.includes(run);
   });
+}
+
+/**
+ * Everything stage 1 of discover (and erase) looks for in a message's header block, ASCII case
+ * folded: the subject's byte patterns, an RFC 2047 encoded word (`=?`), and a Kelvin sign when a
+ * needle has a "k". None without needles: nothing can match.
+ */
+export function stageOnePatterns(needles: string[]): Buffer[] {
+  if (needles.length === 0) return [];
+  const patterns = [...searchPatterns(needles), ENCODED_WORD_OPEN];
+  if (needles.some((x) => x.includes('k'))) patterns.push(KELVIN);
+  return patterns;
+}
+
+/**
+ * Stage 2 on the header block buf[start, headerEnd): its address headers, decoded, pass one of
+ * the tests, or do not decode (and so must go to mailparser).
+ */
+export function passesStageTwo(buf: Buffer, start: number, headerEnd: number, tests: Array<(text: string) => boolean>): boolean {
+  const text = addressHeaderText(buf.subarray(start, headerEnd));
+  return text === null || tests.some((t) => t(text));
 }

@@ -4,6 +4,9 @@
 // follow a blank line *and* carry a date. Messages are byte ranges that tile the file exactly, so
 // an erasure can copy every other message byte for byte. Memory: one read chunk plus the largest
 // message (a read grows to the size of a message that spans it, so copying stays linear).
+// The adapter reads archives with scanner.ts, which finds the same messages in the same batches
+// and runs stage 1 of the pre-filter in the same pass; splitMbox is the reference its tests hold
+// it to.
 import { promises as fsp, readSync } from 'node:fs';
 import { SourceError } from '../../core/errors.js';
 
