@@ -1,40 +1,56 @@
 #!/usr/bin/env node
-// Batch benchmark (not part of `npm test`): `npm run build && node bench/batch.js [--subjects N] [--messages N] [--runs K]`.
-// Uses the mbox archive of bench/mbox.js (generated there if missing: ~1 GiB, 300,000 messages),
-// then times, warm page cache, median of K runs:
+// Batch benchmark (not part of `npm test`):
+//   npm run build && node bench/batch.js [--subjects N] [--messages N] [--runs K]   the 1 GiB mbox
+//   node bench/batch.js --csv [--rows N]                                             the 1M-row CSV
+// mbox: the archive of bench/mbox.js (generated there if missing: ~1 GiB, 300,000 messages);
+// csv: the survey of bench/generate.js (generated if missing: 1,000,000 rows, ~150 MB). Times,
+// warm page cache, median of K runs:
 //   one:   privacyctl find --email <the bench subject>
 //   batch: privacyctl batch <N erasure requests> (planned, not applied): the bench subject and
-//          N-1 list members, each in ~0.01 % of the messages
+//          N-1 others from the data (mbox: list members, each in ~0.007 % of the messages; csv:
+//          respondents, one row each)
 // Target: batch of 100 under 2× one. Checks that the batch found, for the bench subject, the same
 // records as `find`, and a status line per request. Progress on stderr; a markdown table on stdout.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate as generateCsv } from './generate.js';
 import { check, log, measure as measureIn, median, mulberry32, parseOptions } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
-const DIR = join(ROOT, 'bench', 'data', 'mail');
-const CONFIG = join(DIR, 'privacyctl.yaml');
-const MANIFEST = join(DIR, 'manifest.json');
-const REQUESTS = join(DIR, 'batch-requests.ndjson');
 const SUBJECT = 'bench.subject@example.org';
-const measure = (args) => measureIn(process.execPath, [CLI, '-q', '-c', CONFIG, ...args], { cwd: ROOT });
 
-function main() {
-  const o = parseOptions(process.argv.slice(2), { subjects: 100, messages: 300_000, runs: 3 });
-  const manifestOk = () => existsSync(MANIFEST) && JSON.parse(readFileSync(MANIFEST, 'utf8')).messages === o.messages;
+/** The data set: its config, and how many people it has to draw the batch's other subjects from. */
+async function dataSet(o) {
+  if (o.csv) {
+    const dir = join(ROOT, 'bench', 'data');
+    const manifest = await generateCsv({ rows: o.rows, dir, log });
+    return { dir, people: o.rows, what: `${o.rows.toLocaleString('en')} CSV rows, ${(manifest.bytes / 2 ** 20).toFixed(0)} MiB` };
+  }
+  const dir = join(ROOT, 'bench', 'data', 'mail');
+  const manifestFile = join(dir, 'manifest.json');
+  const manifestOk = () => existsSync(manifestFile) && JSON.parse(readFileSync(manifestFile, 'utf8')).messages === o.messages;
   if (!manifestOk()) {
     log('generating the archive with bench/mbox.js (one timed run there as a side effect)');
     const g = spawnSync(process.execPath, [join(ROOT, 'bench', 'mbox.js'), '--messages', String(o.messages), '--runs', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
     check(g.status === 0 && manifestOk(), 'bench/mbox.js could not generate the archive');
   }
-  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  // N-1 list members (bench/mbox.js writes user000000…user019999@example.com), chosen at random
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  // bench/mbox.js's senders are user000000…user019999@example.com
+  return { dir, people: 20_000, what: `${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB` };
+}
+
+async function main() {
+  const o = parseOptions(process.argv.slice(2), { subjects: 100, messages: 300_000, rows: 1_000_000, runs: 3, csv: false });
+  const data = await dataSet(o);
+  const CONFIG = join(data.dir, 'privacyctl.yaml');
+  const REQUESTS = join(data.dir, 'batch-requests.ndjson');
+  const measure = (args) => measureIn(process.execPath, [CLI, '-q', '-c', CONFIG, ...args], { cwd: ROOT });
   const rnd = mulberry32(7);
   const others = new Set();
-  while (others.size < o.subjects - 1) others.add(`user${String(Math.floor(rnd() * 20000)).padStart(6, '0')}@example.com`);
+  while (others.size < o.subjects - 1) others.add(`user${String(Math.floor(rnd() * data.people)).padStart(6, '0')}@example.com`);
   const emails = [SUBJECT, ...others];
   writeFileSync(REQUESTS, emails.map((e, i) => `${JSON.stringify({ type: 'erasure', email: e, request_id: `b-${i}` })}\n`).join(''));
 
@@ -50,7 +66,7 @@ function main() {
     check(lines.length === emails.length, `batch printed ${lines.length} status lines, expected ${emails.length}`, r);
     return { ...r, lines };
   };
-  log(`warm-up (${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, ${o.subjects} subjects)`);
+  log(`warm-up (${data.what}, ${o.subjects} subjects)`);
   const w1 = one();
   const w2 = batch();
   const mine = w2.lines.find((l) => l.request_id === 'b-0');
@@ -66,11 +82,11 @@ function main() {
   const am = median(a.map((r) => r.ms));
   const bm = median(b.map((r) => r.ms));
   const ratio = bm / am;
-  console.log(`| case (${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, median of ${o.runs}) | wall | peak RSS |`);
+  console.log(`| case (${data.what}, median of ${o.runs}) | wall | peak RSS |`);
   console.log('|---|---|---|');
   console.log(`| \`find --email\` one subject (${w1.records} records) | ${(am / 1000).toFixed(2)} s | ${(median(a.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`);
   console.log(`| \`batch\` of ${o.subjects} erasure requests, planned (${found} records in all) | ${(bm / 1000).toFixed(2)} s | ${(median(b.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`);
   console.log(`\nbatch / one = **${ratio.toFixed(2)}×** (target < 2×: ${ratio < 2 ? 'pass' : 'FAIL'}); ${o.subjects} separate runs would take about ${((am * o.subjects) / 1000).toFixed(0)} s.`);
 }
 
-main();
+await main();
