@@ -12,10 +12,10 @@ import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { emailsInCell, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
-import { decodeEncodedWords } from './bytes.js';
+import { addressHeaderText, decodeEncodedWords } from './bytes.js';
 import { messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
@@ -24,7 +24,7 @@ import { ManyNeedles, manyCandidates } from './many.js';
 import { passesStageTwo, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
 import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
-import { isEnvelopeLine, messageEnd } from './splitter.js';
+import { isEnvelopeLine, messageEnd, splitMbox } from './splitter.js';
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
 
@@ -245,6 +245,42 @@ export class MboxAdapter implements SourceAdapter {
     }
   }
 
+  /**
+   * Every address by which discover could find a message (`replay`): the addresses in each
+   * message's From, Sender, Reply-To, To and Cc, decoded (encoded words) and canonical, and
+   * pipermail's "user at domain" form. A header block whose encoded words do not decode is read by
+   * mailparser, as discover reads it. Every message's headers are read: a listing, not a search.
+   */
+  async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
+    const files = await this.files();
+    for (const f of files) await this.statFile(f);
+    const ids = new IdentityCollector();
+    for (const file of files) {
+      for await (const batch of splitMbox(file.file, { signal: ctx.signal, label: file.label, reuse: true })) {
+        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+        for (let i = 0; i < batch.starts.length; i++) {
+          const start = batch.starts[i]!;
+          const end = messageEnd(batch, i);
+          const text = addressHeaderText(batch.buf.subarray(start, headerEndOf(batch.buf, start, end)));
+          if (text !== null) {
+            for (const e of emailsInCell(text)) ids.email(e);
+            for (const m of text.matchAll(PIPERMAIL_ADDRESS)) ids.email(`${m[1]}@${m[2]}`);
+            continue;
+          }
+          let parsed: DecodedMail;
+          try {
+            parsed = await parseMessage(batch.buf.subarray(start, end));
+          } catch (err) {
+            throw decodeError(file, batch.offset + start, errorMessage(err));
+          }
+          const fields = [parsed.from, parsed.headers.get('sender') as AddressObject | undefined, parsed.replyTo, parsed.to, parsed.cc];
+          for (const f of fields) for (const a of flatten(f)) for (const address of mailboxAddresses(a)) ids.email(address);
+        }
+        yield* ids.take();
+      }
+    }
+  }
+
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
     const byFile = new Map<string, ErasureStep[]>();
     for (const s of steps) {
@@ -448,6 +484,9 @@ export class MboxAdapter implements SourceAdapter {
 }
 
 // ---- helpers ----
+
+/** pipermail's spelling of an address in decoded headers: `ann at example.org (Ann Example)`. */
+const PIPERMAIL_ADDRESS = /(?<![^\s<(,;:"])([^\s<>(),;:"@]+) at ([^\s<>(),;:"@]+\.[^\s<>(),;:"@]+)/g;
 
 function decodeError(file: ResolvedFile, at: number, why: string): SourceError {
   return new SourceError(`${file.label}: cannot decode the message at byte ${at}: ${why}`, 'fix or remove the damaged message; no file was changed');
