@@ -2,8 +2,8 @@
 // for several subjects must give each subject exactly what a run for that subject alone gives.
 import { expect } from '@jest/globals';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
-import type { IdentityMatcher } from '../../src/core/identity.js';
-import type { IdentityLink, PersonalRecord } from '../../src/core/record.js';
+import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
+import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 
 export function testContext(): AdapterContext {
   return { signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} };
@@ -37,4 +37,15 @@ export async function expectManyMatchesSingle(adapter: SourceAdapter, subjects: 
   }
   for (let i = 0; i < subjects.length; i++) expect(canonical(many[i]!)).toEqual(canonical(single[i]!));
   return many;
+}
+
+/** Everything discover yields for these identities, records and links apart. */
+export async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
+  const records: PersonalRecord[] = [];
+  const links: IdentityLink[] = [];
+  for await (const item of a.discover(new IdentityMatcher(ids), testContext())) {
+    if (isIdentityLink(item)) links.push(item);
+    else records.push(item);
+  }
+  return { records, links };
 }

@@ -12,10 +12,10 @@ import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
-import { IdentityMatcher, identityKey, normalizeEmail, normalizeGithub, normalizeIdentity, type Identity } from '../../src/core/identity.js';
-import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { identityKey, normalizeEmail, normalizeGithub, normalizeIdentity, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
+import { discoverAll } from '../helpers/many.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -95,15 +95,6 @@ async function listIdentities(a: SourceAdapter): Promise<Identity[]> {
   return out;
 }
 
-async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
-  const records: PersonalRecord[] = [];
-  const links: IdentityLink[] = [];
-  for await (const item of a.discover(new IdentityMatcher(ids), ctx())) {
-    if (isIdentityLink(item)) links.push(item);
-    else records.push(item);
-  }
-  return { records, links };
-}
 
 const keys = (ids: Identity[]) => new Set(ids.map(identityKey));
 

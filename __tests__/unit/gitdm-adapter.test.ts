@@ -11,7 +11,8 @@ import { SourceError } from '../../src/core/errors.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
 import { stepsFor } from '../../src/core/plan.js';
 import { policyViolation } from '../../src/core/policy.js';
-import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import type { PersonalRecord } from '../../src/core/record.js';
+import { discoverAll } from '../helpers/many.js';
 
 const ANN: Identity = { type: 'email', value: 'ann@example.org' };
 const ANN_GH: Identity = { type: 'github', value: 'ann-example' };
@@ -52,15 +53,6 @@ function adapter(extra: Record<string, unknown> = {}): SourceAdapter {
   return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
-async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
-  const records: PersonalRecord[] = [];
-  const links: IdentityLink[] = [];
-  for await (const item of a.discover(new IdentityMatcher(ids), ctx())) {
-    if (isIdentityLink(item)) links.push(item);
-    else records.push(item);
-  }
-  return { records, links };
-}
 
 async function eraseAll(a: SourceAdapter, records: PersonalRecord[], ids: Identity[]): Promise<StepResult[]> {
   const out: StepResult[] = [];
