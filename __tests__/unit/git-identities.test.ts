@@ -12,10 +12,10 @@ import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
-import { identityKey, normalizeEmail, normalizeGithub, normalizeIdentity, type Identity } from '../../src/core/identity.js';
+import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { discoverAll } from '../helpers/many.js';
+import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -89,42 +89,6 @@ function fastImport(repo: string, commits: FakeCommit[], files: Record<string, s
   return repo;
 }
 
-async function listIdentities(a: SourceAdapter): Promise<Identity[]> {
-  const out: Identity[] = [];
-  for await (const id of a.identities!(ctx())) out.push(id);
-  return out;
-}
-
-
-const keys = (ids: Identity[]) => new Set(ids.map(identityKey));
-
-/** Every identity yielded is canonical, and each is yielded once. */
-function expectCanonical(ids: Identity[]): void {
-  for (const id of ids) expect(normalizeIdentity(id.type, id.value)).toBe(id.value);
-  expect(keys(ids).size).toBe(ids.length);
-}
-
-/** Every identity in a record's `matched` list of discover over `subjects` is listed. */
-async function expectMatchedListed(a: SourceAdapter, listed: Set<string>, subjects: Identity[][]): Promise<number> {
-  let n = 0;
-  for (const s of subjects) {
-    for (const r of (await discoverAll(a, s)).records) {
-      for (const m of r.matched) {
-        n++;
-        expect({ locator: r.locator, listed: listed.has(identityKey(m)) }).toEqual({ locator: r.locator, listed: true });
-      }
-    }
-  }
-  return n;
-}
-
-/** Discover with each listed identity alone finds something (the values are the ones discover matches). */
-async function expectEachFinds(a: SourceAdapter, ids: Identity[]): Promise<void> {
-  for (const id of ids) {
-    const { records, links } = await discoverAll(a, [id]);
-    expect({ id, found: records.length + links.length > 0 }).toEqual({ id, found: true });
-  }
-}
 
 /**
  * Candidate identities read straight from a repository with git itself, not the adapter's

@@ -12,10 +12,10 @@ import { gitdmFactory } from '../../src/adapters/gitdm/index.js';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { SourceError } from '../../src/core/errors.js';
-import { identityKey, normalizeEmail, normalizeGithub, normalizeIdentity, type Identity } from '../../src/core/identity.js';
+import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { discoverAll } from '../helpers/many.js';
+import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -44,39 +44,6 @@ function adapter(files: Record<string, string>): SourceAdapter {
   return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
-async function listIdentities(a: SourceAdapter, c = ctx()): Promise<Identity[]> {
-  const out: Identity[] = [];
-  for await (const id of a.identities!(c)) out.push(id);
-  return out;
-}
-
-
-const keys = (ids: Identity[]) => new Set(ids.map(identityKey));
-
-function expectCanonical(ids: Identity[]): void {
-  for (const id of ids) expect(normalizeIdentity(id.type, id.value)).toBe(id.value);
-  expect(keys(ids).size).toBe(ids.length);
-}
-
-async function expectMatchedListed(a: SourceAdapter, listed: Set<string>, subjects: Identity[][]): Promise<number> {
-  let n = 0;
-  for (const s of subjects) {
-    for (const r of (await discoverAll(a, s)).records) {
-      for (const m of r.matched) {
-        n++;
-        expect({ locator: r.locator, m, listed: listed.has(identityKey(m)) }).toEqual({ locator: r.locator, m, listed: true });
-      }
-    }
-  }
-  return n;
-}
-
-async function expectEachFinds(a: SourceAdapter, ids: Identity[]): Promise<void> {
-  for (const id of ids) {
-    const { records, links } = await discoverAll(a, [id]);
-    expect({ id, found: records.length + links.length > 0 }).toEqual({ id, found: true });
-  }
-}
 
 /** Candidates read from the files' text without the adapter's parser: address-like tokens and login-like words. */
 function candidates(texts: string[]): Identity[] {
