@@ -2,7 +2,6 @@
 // (authors, committers, reported trailers on all refs, noreply logins, people files), canonical,
 // so that `replay` recognises an erased person a restore brought back.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/i
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
+import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -42,52 +42,6 @@ function demoAdapter(): SourceAdapter {
   return gitFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
 }
 
-function git(cwd: string, args: string[], input?: string): string {
-  const r = spawnSync('git', args, {
-    cwd,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: undefined, GIT_WORK_TREE: undefined } as NodeJS.ProcessEnv,
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-interface FakeCommit {
-  author: string;
-  committer?: string;
-  message: string;
-  branch?: string;
-}
-
-/** A repository built with git fast-import: commits on `branch`, and files added by the last commit on main. */
-function fastImport(repo: string, commits: FakeCommit[], files: Record<string, string> = {}): string {
-  fs.mkdirSync(repo, { recursive: true });
-  git(repo, ['init', '-q', '-b', 'main']);
-  const parts: Buffer[] = [];
-  let mark = 0;
-  const last = new Map<string, number>();
-  const lastMain = commits.map((c) => c.branch ?? 'main').lastIndexOf('main');
-  commits.forEach((c, i) => {
-    const branch = c.branch ?? 'main';
-    const msg = Buffer.from(c.message, 'utf8');
-    parts.push(Buffer.from(`commit refs/heads/${branch}\nmark :${++mark}\nauthor ${c.author} ${1700000000 + i} +0000\ncommitter ${c.committer ?? c.author} ${1700000000 + i} +0000\ndata ${msg.length}\n`, 'utf8'), msg, Buffer.from('\n'));
-    const parent = last.get(branch) ?? last.get('main');
-    let s = parent ? `from :${parent}\n` : '';
-    s += `M 644 inline f${i}.txt\ndata 2\n${i % 10}\n`;
-    if (i === lastMain) {
-      for (const [file, text] of Object.entries(files)) {
-        const b = Buffer.from(text, 'utf8');
-        parts.push(Buffer.from(`${s}M 644 inline ${file}\ndata ${b.length}\n`, 'utf8'), b, Buffer.from('\n'));
-        s = '';
-      }
-    }
-    parts.push(Buffer.from(`${s}\n`, 'utf8'));
-    last.set(branch, mark);
-  });
-  git(repo, ['fast-import', '--quiet'], Buffer.concat(parts).toString('utf8'));
-  return repo;
-}
 
 
 /**
@@ -184,7 +138,7 @@ describe('git identities() on generated repositories', () => {
   };
 
   it('gives every spelling in canonical form: upper case, Name <addr>, user!domain, decomposed Unicode, noreply logins, people files', async () => {
-    const repo = fastImport(path.join(dir, 'repo'), COMMITS, FILES);
+    const repo = fastImport(path.join(dir, 'repo'), COMMITS, { files: FILES });
     const ids = await listIdentities(adapter([repo]));
     expectCanonical(ids);
     const listed = keys(ids);
@@ -223,7 +177,7 @@ describe('git identities() on generated repositories', () => {
   });
 
   it('lists every identity discover matches, and each identity listed finds a record on its own', async () => {
-    const repo = fastImport(path.join(dir, 'repo'), COMMITS, FILES);
+    const repo = fastImport(path.join(dir, 'repo'), COMMITS, { files: FILES });
     const a = adapter([repo]);
     const ids = await listIdentities(a);
     const listed = keys(ids);
@@ -232,8 +186,8 @@ describe('git identities() on generated repositories', () => {
   });
 
   it('peopleFiles: false lists the history only; two repositories, one Set: each identity once', async () => {
-    const one = fastImport(path.join(dir, 'one'), COMMITS, FILES);
-    const two = fastImport(path.join(dir, 'two'), [{ author: 'Ann <ann@example.org>', message: 'again\n\nSigned-off-by: New Person <new@example.org>\n' }], { '.mailmap': 'Ann <ann@example.org> <only@example.org>\n' });
+    const one = fastImport(path.join(dir, 'one'), COMMITS, { files: FILES });
+    const two = fastImport(path.join(dir, 'two'), [{ author: 'Ann <ann@example.org>', message: 'again\n\nSigned-off-by: New Person <new@example.org>\n' }], { files: { '.mailmap': 'Ann <ann@example.org> <only@example.org>\n' } });
     const noPeople = keys(await listIdentities(adapter([one], { peopleFiles: false })));
     expect(noPeople.has('email:ann@example.org')).toBe(true);
     expect(noPeople.has('github:docs-owner')).toBe(false);

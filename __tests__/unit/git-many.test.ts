@@ -1,7 +1,6 @@
 // The git adapter's discoverMany: one `git log` and one read of the people files for a batch of
 // subjects, giving each exactly what discover gives it alone.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import type { SourceAdapter } from '../../src/adapters/types.js';
 import { IdentityMatcher, normalizeEmail, type Identity } from '../../src/core/identity.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 import { expectManyMatchesSingle, testContext } from '../helpers/many.js';
+import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -40,52 +40,6 @@ function demoAdapter(): SourceAdapter {
   return gitFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
 }
 
-function git(cwd: string, args: string[], input?: string): string {
-  const r = spawnSync('git', args, {
-    cwd,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: undefined, GIT_WORK_TREE: undefined } as NodeJS.ProcessEnv,
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-interface FakeCommit {
-  author: string;
-  committer?: string;
-  message: string;
-  branch?: string;
-}
-
-/** A repository built with git fast-import: commits on `branch`, and files added by the last commit on main. */
-function fastImport(repo: string, commits: FakeCommit[], opts: { bare?: boolean; files?: Record<string, string> } = {}): string {
-  fs.mkdirSync(repo, { recursive: true });
-  git(repo, ['init', '-q', ...(opts.bare ? ['--bare'] : []), '-b', 'main']);
-  const parts: Buffer[] = [];
-  let mark = 0;
-  const last = new Map<string, number>();
-  const lastMain = commits.map((c) => c.branch ?? 'main').lastIndexOf('main');
-  commits.forEach((c, i) => {
-    const branch = c.branch ?? 'main';
-    const msg = Buffer.from(c.message, 'utf8');
-    parts.push(Buffer.from(`commit refs/heads/${branch}\nmark :${++mark}\nauthor ${c.author} ${1700000000 + i} +0000\ncommitter ${c.committer ?? c.author} ${1700000000 + i} +0000\ndata ${msg.length}\n`, 'utf8'), msg, Buffer.from('\n'));
-    const parent = last.get(branch) ?? last.get('main');
-    let s = parent ? `from :${parent}\n` : '';
-    s += `M 644 inline f${i % 50}.txt\ndata 2\n${i % 10}\n`;
-    if (i === lastMain) {
-      for (const [file, text] of Object.entries(opts.files ?? {})) {
-        const b = Buffer.from(text, 'utf8');
-        parts.push(Buffer.from(`${s}M 644 inline ${file}\ndata ${b.length}\n`, 'utf8'), b, Buffer.from('\n'));
-        s = '';
-      }
-    }
-    parts.push(Buffer.from(`${s}\n`, 'utf8'));
-    last.set(branch, mark);
-  });
-  git(repo, ['fast-import', '--quiet'], Buffer.concat(parts).toString('utf8'));
-  return repo;
-}
 
 function split(items: Array<PersonalRecord | IdentityLink>): { records: PersonalRecord[]; links: IdentityLink[] } {
   return { records: items.filter((x): x is PersonalRecord => !isIdentityLink(x)), links: items.filter(isIdentityLink) };
