@@ -267,6 +267,37 @@ describe('scanMbox', () => {
     }
   });
 
+  it("folds a batch's header blocks in WebAssembly exactly as foldHeaders does in JavaScript", async () => {
+    let folded = 0;
+    const withSpaceAt = [0, 0];
+    for (const file of files()) {
+      for (const chunkSize of [1, 7, 333, 4096, undefined]) {
+        const kernel = createKernel([], { headers: true });
+        expect(kernel.wasm).toBe(true);
+        for await (const b of scanMbox(file, kernel, [], { label: file, chunkSize, reuse: true })) {
+          if (b.starts.length === 0) continue;
+          const fast = kernel.foldHeaders(b);
+          expect(fast).not.toBeNull();
+          const mine = { hay: Buffer.from(fast!.hay), offs: fast!.offs, hEnds: fast!.hEnds };
+          const js = foldHeaders({ ...b, buf: Buffer.from(b.buf) }); // a copy: not the kernel's memory
+          expect(mine).toEqual({ hay: Buffer.from(js.hay), offs: js.offs, hEnds: js.hEnds });
+          // "no space or tab before at" only where there is none (pipermail's form needs no search)
+          const spaced = js.hay.indexOf(' at') !== -1 || js.hay.indexOf('\tat') !== -1;
+          if (spaced) expect(fast!.spaceAt).toBe(true);
+          withSpaceAt[spaced ? 1 : 0]++;
+          folded++;
+        }
+      }
+    }
+    expect(folded).toBeGreaterThan(100);
+    expect(withSpaceAt.every((n) => n > 10)).toBe(true);
+    // a kernel made without room for it, or a batch elsewhere: the caller folds in JavaScript
+    const plain = createKernel([]);
+    const b = { buf: latin1('From a Mon Jan  1 00:00:00 2024\nX: y\n\nbody\n'), offset: 0, starts: [0], end: 42, final: true };
+    expect(plain.foldHeaders(b)).toBeNull();
+    expect(createKernel([], { headers: true }).foldHeaders(b)).toBeNull();
+  });
+
   it('tiles the messages with byte ranges, wherever they are cut', async () => {
     const needles = needlesOf(ANN);
     const patterns = stageOnePatterns(needles);

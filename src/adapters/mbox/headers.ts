@@ -15,13 +15,18 @@ export interface FoldedHeaders {
   offs: number[];
   /** hEnds[i]: the end of message i's header block in batch.buf (the offset of the blank line). */
   hEnds: number[];
+  /** false: hay holds no space or tab followed by "at" (pipermail's `ann at example.org`); else unknown. */
+  spaceAt?: boolean;
 }
 
 /**
  * The header blocks of a batch (of at least one message). `hay` is a shared scratch buffer: valid
- * until the next call, so use it before any await.
+ * until the next call, so use it before any await. A batch in a scan kernel's input area is
+ * done by that kernel, when it can (kernel.ts: the same result, in WebAssembly).
  */
-export function foldHeaders(batch: MessageBatch): FoldedHeaders {
+export function foldHeaders(batch: MessageBatch, kernel?: { foldHeaders(batch: MessageBatch): FoldedHeaders | null }): FoldedHeaders {
+  const done = kernel?.foldHeaders(batch);
+  if (done) return done;
   const { buf, starts } = batch;
   const n = starts.length;
   const crlf = buf.indexOf(CR, starts[0]) !== -1;

@@ -9,14 +9,14 @@
 // Erasure (`erase: redact`) rewrites each file atomically, copying every other message byte for byte.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
-import type { AddressObject, EmailAddress } from 'mailparser';
+import type { EmailAddress } from 'mailparser';
 import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { addressHeaderText, decodeEncodedWords } from './bytes.js';
-import { messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail } from './decode.js';
+import { messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { createKernel } from './kernel.js';
@@ -177,12 +177,12 @@ export class MboxAdapter implements SourceAdapter {
       return;
     }
     const needles = new ManyNeedles(subjects);
-    const kernel = createKernel([]);
+    const kernel = createKernel([], { headers: true });
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
       for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
         ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const m of manyCandidates(batch, needles)) {
+        for (const m of manyCandidates(batch, needles, kernel)) {
           const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const parsed = await this.parse(c);
@@ -273,7 +273,7 @@ export class MboxAdapter implements SourceAdapter {
           } catch (err) {
             throw decodeError(file, batch.offset + start, errorMessage(err));
           }
-          const fields = [parsed.from, parsed.headers.get('sender') as AddressObject | undefined, parsed.replyTo, parsed.to, parsed.cc];
+          const fields = [parsed.from, parsed.headers.get('sender') as Mailboxes | undefined, parsed.replyTo, parsed.to, parsed.cc];
           for (const f of fields) for (const a of flatten(f)) for (const address of mailboxAddresses(a)) ids.email(address);
         }
         yield* ids.take();
@@ -387,9 +387,9 @@ export class MboxAdapter implements SourceAdapter {
    * none of its addresses is in the message's address headers. `digest`: the message's sha256.
    */
   private toRecord(c: Candidate, parsed: DecodedMail, subject: IdentityMatcher, digest: () => string): PersonalRecord | null {
-    const fields: Array<[string, AddressObject | AddressObject[] | undefined]> = [
+    const fields: Array<[string, Mailboxes | Mailboxes[] | undefined]> = [
       ['From', parsed.from],
-      ['Sender', parsed.headers.get('sender') as AddressObject | undefined],
+      ['Sender', parsed.headers.get('sender') as Mailboxes | undefined],
       ['Reply-To', parsed.replyTo],
       ['To', parsed.to],
       ['Cc', parsed.cc],
@@ -516,7 +516,7 @@ function mailboxAddresses(a: EmailAddress): string[] {
   return at ? [`${at[1]}@${at[2]}`] : emailsInCell(name);
 }
 
-function flatten(obj: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+function flatten(obj: Mailboxes | Mailboxes[] | undefined): EmailAddress[] {
   if (!obj) return [];
   const out: EmailAddress[] = [];
   const walk = (list: EmailAddress[]) => {

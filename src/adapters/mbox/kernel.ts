@@ -11,6 +11,8 @@
 // whole pattern). A kernel in plain JavaScript (Buffer.indexOf over a case-folded copy) gives the
 // same events where WebAssembly SIMD is missing (node --jitless), and is the reference in tests.
 import { lowerAsciiInPlace } from './bytes.js';
+import type { FoldedHeaders } from './headers.js';
+import { messageEnd, type MessageBatch } from './splitter.js';
 import { assemble, block, br, brIf, call, get, gget, gset, i32, i32c, loop, ret, select, seq, set, v128, when, type Code } from './wasm.js';
 
 // The few WebAssembly APIs used here (the project's TypeScript libs do not declare them).
@@ -47,6 +49,8 @@ const EVENT_CAP = 1 << 14;
 const INPUT = EVENTS + EVENT_CAP * 8;
 /** Bytes past the data the kernel may read (never acts on). */
 const SLACK = 256;
+/** Messages a heads() call takes (16 bytes of table each). */
+const HEADS_TABLE = 1 << 12;
 const PAGE = 1 << 16;
 
 export interface Kernel {
@@ -66,6 +70,13 @@ export interface Kernel {
    * occurs whole, ASCII case folded (any order).
    */
   scan(len: number, boundary: (h: number, plain: boolean) => void, hit: (x: number, k: number) => void): void;
+  /**
+   * headers.ts's foldHeaders of a batch read into this kernel's input area, done in WebAssembly
+   * (the blank line found and the block folded 16 bytes a step); null when this kernel cannot
+   * (made without `headers`, the JavaScript kernel, or a batch elsewhere): use foldHeaders.
+   * Valid until the kernel's next call.
+   */
+  foldHeaders(batch: MessageBatch): FoldedHeaders | null;
 }
 
 /** The fold mask and folded byte of each pattern byte: (b | mask) === folded iff b matches. */
@@ -379,7 +390,118 @@ export function kernelBytes(S: number): Uint8Array {
       i32.and(i32.and(i32.eq(at8(25), i32c(CR)), i32.ltU(i32.add(get('p'), i32c(26)), get('len'))), i32.eq(at8(26), i32c(LF))),
     ],
   };
-  return assemble({ pages: 1, globals: ['resume'], functions: [main, emitFn, verify, plainFn] });
+  return assemble({ pages: 1, globals: ['resume', 'spaceat'], functions: [main, emitFn, verify, plainFn, headsFn()] });
+}
+
+/**
+ * `heads(tbl, n, dst, lim)`: for each of n table entries (start, end: a message's bytes in memory;
+ * the function writes headerEnd and off), the end of the message's header block (headerEndOf:
+ * the offset of the first blank line, `\n\n` or `\n\r\n`, or end) and a copy of the block,
+ * ASCII lower-cased, at dst + off, back to back; returns the bytes written. `lim`: the end of the
+ * data (a `\r` at lim - 1 has no `\n` after it). Each copy may write 15 bytes past its end.
+ * Sets the global `spaceat` to 0 when no block holds a space or tab before "at" (any case), so
+ * that the search for pipermail's `ann at example.org` can be skipped (1 says nothing).
+ */
+function headsFn() {
+  const entry = (field: number) => i32.load(get('t'), field);
+  return {
+    name: 'heads',
+    export: true,
+    params: ['tbl', 'n', 'dst', 'lim'],
+    result: true,
+    locals: ['k', 't', 's', 'e', 'h', 'p', 'q', 'm', 'i', 'off', 'LF:v128', 'CR:v128', 'A:v128', 'N26:v128', 'SP:v128', 'v:v128', 'w:v128'].concat(
+      ['TAB:v128', 'a:v128', 'tt:v128', 'ats:v128'],
+    ),
+    code: [
+      set('TAB', v128.splat8(i32c(0x09))),
+      set('a', v128.splat8(i32c(0x61))),
+      set('tt', v128.splat8(i32c(0x74))),
+      set('LF', v128.splat8(i32c(LF))),
+      set('CR', v128.splat8(i32c(CR))),
+      set('A', v128.splat8(i32c(0x41))),
+      set('N26', v128.splat8(i32c(26))),
+      set('SP', v128.splat8(i32c(0x20))),
+      block(
+        'all',
+        loop(
+          'each',
+          brIf('all', i32.geU(get('k'), get('n'))),
+          set('t', i32.add(get('tbl'), i32.shl(get('k'), i32c(4)))),
+          set('s', entry(0)),
+          set('e', entry(4)),
+          set('h', get('e')),
+          set('p', get('s')),
+          // the first \n before \n or \r\n, 16 bytes a step
+          block(
+            'found',
+            loop(
+              'blocks',
+              brIf('found', i32.geU(i32.add(get('p'), i32c(1)), get('e'))),
+              set('v', v128.load(get('p'))),
+              set('w', v128.load(get('p'), 1)),
+              set('m', v128.bitmask8(v128.and(v128.eq8(get('v'), get('LF')), v128.or(v128.eq8(get('w'), get('LF')), v128.eq8(get('w'), get('CR')))))),
+              block(
+                'none',
+                loop(
+                  'bits',
+                  brIf('none', i32.eqz(get('m'))),
+                  set('i', i32.add(get('p'), i32.ctz(get('m')))),
+                  brIf('found', i32.geU(i32.add(get('i'), i32c(1)), get('e'))),
+                  when(
+                    i32.or(
+                      i32.eq(i32.load8(get('i'), 1), i32c(LF)),
+                      i32.and(i32.ltU(i32.add(get('i'), i32c(2)), get('lim')), i32.eq(i32.load8(get('i'), 2), i32c(LF))),
+                    ),
+                    [set('h', i32.add(get('i'), i32c(1))), br('found')],
+                  ),
+                  set('m', i32.and(get('m'), i32.sub(get('m'), i32c(1)))),
+                  br('bits'),
+                ),
+              ),
+              set('p', i32.add(get('p'), i32c(16))),
+              br('blocks'),
+            ),
+          ),
+          i32.store(get('t'), get('h'), 8),
+          i32.store(get('t'), get('off'), 12),
+          // the block, A-Z folded: x | ((x - 'A') <u 26 ? 0x20 : 0)
+          set('p', get('s')),
+          set('q', i32.add(get('dst'), get('off'))),
+          block(
+            'copied',
+            loop(
+              'copy',
+              brIf('copied', i32.geU(get('p'), get('h'))),
+              set('v', v128.load(get('p'))),
+              v128.store(get('q'), v128.or(get('v'), v128.and(v128.ltU8(v128.sub8(get('v'), get('A')), get('N26')), get('SP')))),
+              // a space or tab before "at" (any case): pipermail's `ann at example.org`, maybe
+              set(
+                'ats',
+                v128.or(
+                  get('ats'),
+                  v128.and(
+                    v128.or(v128.eq8(get('v'), get('SP')), v128.eq8(get('v'), get('TAB'))),
+                    v128.and(
+                      v128.eq8(v128.or(v128.load(get('p'), 1), get('SP')), get('a')),
+                      v128.eq8(v128.or(v128.load(get('p'), 2), get('SP')), get('tt')),
+                    ),
+                  ),
+                ),
+              ),
+              set('p', i32.add(get('p'), i32c(16))),
+              set('q', i32.add(get('q'), i32c(16))),
+              br('copy'),
+            ),
+          ),
+          set('off', i32.add(get('off'), i32.sub(get('h'), get('s')))),
+          set('k', i32.add(get('k'), i32c(1))),
+          br('each'),
+        ),
+      ),
+      gset('spaceat', v128.anyTrue(get('ats'))),
+      get('off'),
+    ],
+  };
 }
 
 class WasmKernel implements Kernel {
@@ -390,16 +512,29 @@ class WasmKernel implements Kernel {
   private events: Uint32Array;
   private view: Buffer;
 
+  private readonly heads: (tbl: number, n: number, dst: number, lim: number) => number;
+  private readonly spaceAt: WasmGlobal;
+
   constructor(
     private readonly patterns: Buffer[],
     bytes?: Uint8Array,
+    /** Keep room behind the input area for foldHeaders. */
+    private readonly withHeaders = false,
   ) {
     const inst = new WebAssembly.Instance(kernelModule(patterns.length, bytes), {});
-    const ex = inst.exports as { memory: WasmMemory; scan: (b: number, f: number, l: number, c: number) => number; resume: WasmGlobal };
+    const ex = inst.exports as {
+      memory: WasmMemory;
+      scan: (b: number, f: number, l: number, c: number) => number;
+      heads: (tbl: number, n: number, dst: number, lim: number) => number;
+      resume: WasmGlobal;
+      spaceat: WasmGlobal;
+    };
+    this.spaceAt = ex.spaceat;
     this.memory = ex.memory;
     this.run = ex.scan;
+    this.heads = ex.heads;
     this.resume = ex.resume;
-    this.grow(INPUT + SLACK);
+    this.grow(this.needed(0));
     const mem = Buffer.from(this.memory.buffer);
     let rec = RECORDS;
     patterns.forEach((p, k) => {
@@ -413,8 +548,20 @@ class WasmKernel implements Kernel {
       rec += (4 + 2 * p.length + 3) & ~3;
     });
     this.events = new Uint32Array(this.memory.buffer, EVENTS, EVENT_CAP * 2);
-    this.view = Buffer.from(this.memory.buffer, INPUT, this.memory.buffer.byteLength - INPUT - SLACK);
+    this.view = Buffer.from(this.memory.buffer, INPUT, this.capacity());
     this.pairs(rarestPairs(patterns, Buffer.alloc(0)));
+  }
+
+  // Memory: [INPUT, INPUT + cap) the input area, SLACK; with headers, the heads table (aligned
+  // to 16) and an area as large as the input for the folded header blocks (+ 16 for the last copy).
+  private needed(cap: number): number {
+    return INPUT + cap + SLACK + (this.withHeaders ? 16 + HEADS_TABLE * 16 + cap + 16 : 0);
+  }
+
+  /** The input area's size in the memory as it is. */
+  private capacity(): number {
+    const room = this.memory.buffer.byteLength - INPUT - SLACK;
+    return this.withHeaders ? Math.max(0, Math.floor((room - 32 - HEADS_TABLE * 16) / 2)) : room;
   }
 
   private tuned = false;
@@ -431,11 +578,39 @@ class WasmKernel implements Kernel {
 
   reserve(size: number): Buffer {
     if (this.view.length < size) {
-      this.grow(INPUT + size + SLACK);
+      this.grow(this.needed(size));
       this.events = new Uint32Array(this.memory.buffer, EVENTS, EVENT_CAP * 2);
-      this.view = Buffer.from(this.memory.buffer, INPUT, this.memory.buffer.byteLength - INPUT - SLACK);
+      this.view = Buffer.from(this.memory.buffer, INPUT, this.capacity());
     }
     return this.view;
+  }
+
+  foldHeaders(batch: MessageBatch): FoldedHeaders | null {
+    const { buf, starts } = batch;
+    if (!this.withHeaders || buf.buffer !== this.memory.buffer || buf.byteOffset !== INPUT) return null;
+    const n = starts.length;
+    const tbl = (INPUT + this.view.length + SLACK + 15) & ~15;
+    const dst = tbl + HEADS_TABLE * 16;
+    const t32 = new Int32Array(this.memory.buffer, tbl, HEADS_TABLE * 4);
+    const hEnds = new Array<number>(n);
+    const offs = new Array<number>(n);
+    let total = 0;
+    let spaceAt = false;
+    for (let k0 = 0; k0 < n; k0 += HEADS_TABLE) {
+      const count = Math.min(HEADS_TABLE, n - k0);
+      for (let k = 0; k < count; k++) {
+        t32[4 * k] = INPUT + starts[k0 + k]!;
+        t32[4 * k + 1] = INPUT + messageEnd(batch, k0 + k);
+      }
+      const wrote = this.heads(tbl, count, dst + total, INPUT + buf.length);
+      for (let k = 0; k < count; k++) {
+        hEnds[k0 + k] = t32[4 * k + 2]! - INPUT;
+        offs[k0 + k] = total + t32[4 * k + 3]!;
+      }
+      total += wrote;
+      spaceAt ||= this.spaceAt.value !== 0;
+    }
+    return { hay: Buffer.from(this.memory.buffer, dst, total), offs, hEnds, spaceAt };
   }
 
   tune(sample: Buffer): void {
@@ -496,6 +671,10 @@ class JsKernel implements Kernel {
 
   tune(): void {}
 
+  foldHeaders(): null {
+    return null;
+  }
+
   scan(len: number, boundary: (h: number, plain: boolean) => void, hit: (x: number, k: number) => void): void {
     const b = this.buf.subarray(0, len);
     for (let h = b.indexOf(NL_FROM); h !== -1; h = b.indexOf(NL_FROM, h + 1)) {
@@ -514,11 +693,12 @@ class JsKernel implements Kernel {
 
 /**
  * A kernel for these patterns (byte strings in lower case: an ASCII capital in a pattern never
- * matches). The WebAssembly one when it can be had, unless `js` is set; `bytes`: the module,
+ * matches). The WebAssembly one when it can be had, unless `js` is set; `headers`: with room for
+ * foldHeaders (discoverMany's kernels); `bytes`: the module,
  * kernelBytes(patterns.length), when the caller has it already (a worker thread is given it).
  */
-export function createKernel(patterns: Buffer[], opts: { js?: boolean; bytes?: Uint8Array } = {}): Kernel {
-  if (!opts.js && WasmKernel.fits(patterns) && (opts.bytes || wasmAvailable())) return new WasmKernel(patterns, opts.bytes);
+export function createKernel(patterns: Buffer[], opts: { js?: boolean; bytes?: Uint8Array; headers?: boolean } = {}): Kernel {
+  if (!opts.js && WasmKernel.fits(patterns) && (opts.bytes || wasmAvailable())) return new WasmKernel(patterns, opts.bytes, opts.headers);
   return new JsKernel(patterns);
 }
 

@@ -30,6 +30,7 @@
 import type { IdentityMatcher } from '../../core/identity.js';
 import { addressHeaderText } from './bytes.js';
 import { foldHeaders, messageAt } from './headers.js';
+import type { Kernel } from './kernel.js';
 import { searchPatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { messageEnd, type MessageBatch } from './splitter.js';
 
@@ -160,15 +161,17 @@ export class ManyNeedles {
   /**
    * Every place in b[from, to) where an indexed address stands whole, as an address (`@`) or in
    * pipermail's form (`ann at example.org`, any whitespace around the "at"): found(pos, subjects).
+   * `spaceAt` false: the caller knows that b[from, to) holds no " at" or "\tat".
    */
-  scan(b: Buffer, from: number, to: number, found: (pos: number, subjects: readonly number[]) => void): void {
+  scan(b: Buffer, from: number, to: number, found: (pos: number, subjects: readonly number[]) => void, spaceAt = true): void {
     if (this.addresses.size === 0) return;
     const windows = this.windows;
     for (let at = b.indexOf(AT, from); at !== -1 && at < to; at = b.indexOf(AT, at + 1)) {
       const w = windowOf(b, at, at + 1, to);
       if ((windows[w >>> 5]! & (1 << (w & 31))) !== 0) this.lookup(b, at, at + 1, from, to, at, found);
     }
-    for (const sep of [SP_AT, TAB_AT]) {
+    // (spaceAt false: b[from, to) holds no " at" or "\tat", so there is nothing to search)
+    for (const sep of spaceAt ? [SP_AT, TAB_AT] : []) {
       for (let s = b.indexOf(sep, from); s !== -1 && s + 3 < to; s = b.indexOf(sep, s + 1)) {
         if ((CLS[b[s + 3]!]! & WS) === 0) continue;
         let q = s;
@@ -230,12 +233,13 @@ export interface ManyCandidate {
 /**
  * The messages of a batch that discover would decode for at least one subject, each with those
  * subjects, in file order. Complete as discover's pre-filter is: for each subject, the messages
- * listed for it are exactly the ones discover's candidates() yields for it.
+ * listed for it are exactly the ones discover's candidates() yields for it. `kernel`: the one the
+ * batch was scanned with, to fold the headers (foldHeaders).
  */
-export function manyCandidates(batch: MessageBatch, idx: ManyNeedles): ManyCandidate[] {
+export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: Kernel): ManyCandidate[] {
   const n = batch.starts.length;
   if (n === 0 || idx.active.length === 0) return [];
-  const { hay, offs, hEnds } = foldHeaders(batch);
+  const { hay, offs, hEnds, spaceAt } = foldHeaders(batch, kernel);
   const total = hay.length;
   const everyone = new Uint8Array(n); // an encoded word: a candidate for every subject until stage 2
   const found = new Map<number, Set<number>>(); // stage 1, as discover's
@@ -258,7 +262,7 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles): ManyCandi
   if (idx.kelvin.length > 0) eachMessage(KELVIN, (m) => add(found, m, idx.kelvin));
   if (idx.backtick.length > 0) eachMessage(VARIA, (m) => add(check, m, idx.backtick));
   for (const { pattern, subjects } of idx.loosePatterns) eachMessage(pattern, (m) => add(found, m, subjects));
-  idx.scan(hay, 0, total, (pos, subjects) => add(check, messageAt(offs, pos), subjects));
+  idx.scan(hay, 0, total, (pos, subjects) => add(check, messageAt(offs, pos), subjects), spaceAt !== false);
   // discover's stage 1 for subject i finds one of i's patterns in the message's headers (a hit
   // that starts there): the lookup's own hits always do, but for pipermail's form with the
   // whitespace around "at" folded, or a U+1FEF, only discover's patterns can tell.

@@ -119,13 +119,13 @@ export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>
 
 /** The `many` pre-filter on one thread. */
 export function manyRunner(setup: ManySetup): { kernel: Kernel; needles: ManyNeedles } {
-  return { kernel: createKernel([]), needles: new ManyNeedles(setup.subjects) };
+  return { kernel: createKernel([], { headers: true }), needles: new ManyNeedles(setup.subjects) };
 }
 
 /** One `many` job's batches. */
 export async function* runManyJob(job: ScanJob, runner: ReturnType<typeof manyRunner>, setup: ManySetup, signal?: AbortSignal): AsyncGenerator<ManyBatch> {
   for await (const batch of scanMbox(job.path, runner.kernel, [], { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize })) {
-    const candidates = manyCandidates(batch, runner.needles).map((m) => ({ start: batch.offset + m.start, end: batch.offset + m.end, subjects: m.subjects }));
+    const candidates = manyCandidates(batch, runner.needles, runner.kernel).map((m) => ({ start: batch.offset + m.start, end: batch.offset + m.end, subjects: m.subjects }));
     yield { messages: batch.starts.length, candidates, final: batch.final, truncation: batch.final ? truncationOf(batch) : null };
   }
 }

@@ -123,12 +123,12 @@ const mem =
     uleb(offset, fn.out);
   };
 const store =
-  (code: number, align: number) =>
+  (prefix: number[], align: number) =>
   (addr: Code, value: Code, offset = 0): Code =>
   (fn) => {
     addr(fn);
     value(fn);
-    fn.out.push(code);
+    fn.out.push(...prefix);
     uleb(align, fn.out);
     uleb(offset, fn.out);
   };
@@ -243,7 +243,7 @@ export const brIf =
 export const i32 = {
   load: mem([0x28], 2),
   load8: mem([0x2d], 0),
-  store: store(0x36, 2),
+  store: store([0x36], 2),
   eqz: op(0x45),
   eq: op(0x46),
   ne: op(0x47),
@@ -263,8 +263,11 @@ export const i32 = {
 
 export const v128 = {
   load: mem([0xfd, 0x00], 0),
+  store: store([0xfd, 0x0b], 0),
   splat8: simd(15), // i8x16.splat
   eq8: simd(35), // i8x16.eq
+  ltU8: simd(38), // i8x16.lt_u
+  sub8: simd(113), // i8x16.sub
   and: simd(78),
   or: simd(80),
   anyTrue: simd(83),

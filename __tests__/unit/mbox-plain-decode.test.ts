@@ -1,0 +1,122 @@
+// plainMessage (decode.ts) decodes plain messages without mailparser: for every message it
+// accepts, what toRecord reads must be what mailparser gives; everything else must be left to
+// mailparser. Held to mailparser on the demo archives and on generated messages that vary every
+// field it looks at.
+import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
+import { messageBytes, plainMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from '../../src/adapters/mbox/decode.js';
+import { splitMbox } from '../../src/adapters/mbox/splitter.js';
+import { prng } from '../helpers/prng.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIL = path.join(ROOT, 'fixtures', 'demo', 'mail');
+
+const flat = (x: Mailboxes | Mailboxes[] | undefined) =>
+  x === undefined ? undefined : (Array.isArray(x) ? x : [x]).flatMap((o) => o.value.map((a) => ({ address: a.address, name: a.name, group: a.group })));
+const headerValue = (m: DecodedMail, key: string) => {
+  const l = m.headerLines.find((h) => h.key === key);
+  return l ? l.line.slice(l.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+};
+/** What toRecord reads of a decoded message. */
+const view = (m: DecodedMail) => ({
+  from: flat(m.from),
+  sender: flat(m.headers.get('sender') as Mailboxes | undefined),
+  replyTo: flat(m.replyTo),
+  to: flat(m.to),
+  cc: flat(m.cc),
+  messageId: m.messageId,
+  inReplyTo: m.inReplyTo,
+  date: m.date?.toISOString(),
+  subject: m.subject ?? '',
+  text: (m.text ?? '').trimEnd(),
+  attachments: m.attachments.length,
+  listId: headerValue(m, 'list-id'),
+});
+
+async function mailparserView(msg: Buffer) {
+  return view((await simpleParser(withoutUnusedHeaders(msg), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true })) as unknown as DecodedMail);
+}
+
+async function demoMessages(): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const f of fs.readdirSync(MAIL)) {
+    for await (const b of splitMbox(path.join(MAIL, f), { label: f })) {
+      b.starts.forEach((s, i) => out.push(messageBytes(Buffer.from(b.buf.subarray(s, i + 1 < b.starts.length ? b.starts[i + 1] : b.end)))));
+    }
+  }
+  return out;
+}
+
+/** Generated messages: most plain, many with one thing plainMessage must leave to mailparser. */
+function generated(n: number): Buffer[] {
+  const rnd = prng(11);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  // each a plain choice or, now and then, one that is not
+  const choose = <T>(plain: readonly T[], other: readonly T[], p = 0.03): T => (rnd() < p ? pick(other) : pick(plain));
+  const namePick = () => choose(['Ann Example', 'Bo', "O'Neil Smith-Jones", 'Dev 2 Team'], ['Zoë Quarry', 'J. Doe', '"Doe, Jane"', 'Ann  Two', '=?utf-8?q?Ren=C3=A9?=', 'a (comment)']);
+  const addrPick = () => choose(['ann@example.org', 'Bo.Stone+list@Lanternfish.example', 'user000123@example.com'], ['x@xn--bcher-kva.example', 'ann at example.org', 'odd@', 'q@[192.0.2.1]']);
+  const mailbox = () => (rnd() < 0.4 ? addrPick() : `${namePick()} <${addrPick()}>`);
+  const list = () => Array.from({ length: 1 + Math.floor(rnd() * 3) }, mailbox).join(rnd() < 0.9 ? ', ' : ',\n\t');
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const h: string[] = [];
+    if (rnd() < 0.95) h.push(`From: ${rnd() < 0.8 ? mailbox() : list()}`);
+    if (rnd() < 0.7) h.push(`To: ${list()}`);
+    if (rnd() < 0.2) h.push(`To: ${list()}`);
+    if (rnd() < 0.3) h.push(`Cc: ${list()}`);
+    if (rnd() < 0.1) h.push(`Reply-To: ${mailbox()}`);
+    if (rnd() < 0.1) h.push(`Sender: ${mailbox()}`);
+    if (rnd() < 0.05) h.push(`From: ${mailbox()}`);
+    if (rnd() < 0.9) h.push(`Subject: ${choose(['Release plan', '', 'Re: [dev] kernel  2.0', 'Zoë’s patch', 'long\n subject folded'], ['=?utf-8?q?caf=C3=A9?='])}`);
+    if (rnd() < 0.9) h.push(`Date: ${choose(['Mon, 01 Jan 2024 10:00:00 +0000', 'Tue, 2 Jan 2024 09:30:00 -0500 (EST)', '2024-01-03T04:05:06Z'], ['not a date'])}`);
+    if (rnd() < 0.9) h.push(`Message-ID: ${pick([`<${i}@example.org>`, `${i}@example.org`, '', `<${i}@example.org> (c)`])}`);
+    if (rnd() < 0.3) h.push(`In-Reply-To: <${i - 1}@example.org>`);
+    if (rnd() < 0.5) h.push('List-Id: Lanternfish developers <dev.lists.lanternfish.example>');
+    if (rnd() < 0.3) h.push('X-Mailer: a\n\tfolded value');
+    if (rnd() < 0.6) h.push(`Content-Type: ${choose(['text/plain; charset="utf-8"', 'text/plain', 'TEXT/PLAIN; charset=US-ASCII'], ['text/plain; charset=iso-8859-1', 'text/plain; charset=utf-8; format=flowed', 'text/html; charset=utf-8'], 0.1)}`);
+    if (rnd() < 0.5) h.push(`Content-Transfer-Encoding: ${choose(['7bit', '8bit', '8BIT'], ['quoted-printable', 'base64'], 0.1)}`);
+    if (rnd() < 0.03) h.push('Content-Disposition: attachment; filename="a.txt"');
+    if (rnd() < 0.02) h.push('Broken header line');
+    const body = pick(['Hello.\nSecond line.\n', 'Zoë wrote:\n> quoted\n\n-- \nsig\n', '', 'Y2FmZQ==\n', 'caf=C3=A9\n']);
+    let s = `${h.join('\n')}\n\n${body}`;
+    if (rnd() < 0.03) s = s.replace(/\n/g, '\r\n');
+    if (rnd() < 0.03) s = h.join('\n'); // no body
+    out.push(Buffer.from(s, rnd() < 0.05 ? 'latin1' : 'utf8'));
+  }
+  return out;
+}
+
+describe('plainMessage', () => {
+  it('gives what mailparser gives for every message it accepts, and accepts the plain ones', async () => {
+    const msgs = [...(await demoMessages()), ...generated(1500)];
+    let accepted = 0;
+    for (const msg of msgs) {
+      const plain = plainMessage(msg);
+      if (!plain) continue;
+      accepted++;
+      expect({ msg: msg.toString('latin1'), view: view(plain) }).toEqual({ msg: msg.toString('latin1'), view: await mailparserView(msg) });
+    }
+    // (the generator makes about half of its messages plain; the demo archives hold some too)
+    expect(accepted).toBeGreaterThan(500);
+    expect(accepted).toBeLessThan(msgs.length);
+  });
+
+  it('leaves to mailparser what it does not decode itself', () => {
+    const plain = (headers: string, body = 'Hi.\n') => plainMessage(Buffer.from(`${headers}\n\n${body}`, 'utf8'));
+    const base = 'From: Ann Example <ann@example.org>\nDate: Mon, 01 Jan 2024 10:00:00 +0000';
+    expect(plain(base)).not.toBeNull();
+    expect(plain(`${base}\nSubject: =?utf-8?q?caf=C3=A9?=`)).toBeNull(); // an encoded word
+    expect(plain(`${base}\nContent-Type: multipart/mixed; boundary=b`)).toBeNull();
+    expect(plain(`${base}\nContent-Transfer-Encoding: base64`)).toBeNull();
+    expect(plain(`${base}\nContent-Type: text/plain; charset=iso-8859-1`)).toBeNull();
+    expect(plain('From: "Example, Ann" <ann@example.org>')).toBeNull(); // a quoted name
+    expect(plain('From: ann@example.org (Ann)')).toBeNull(); // a comment
+    expect(plain('From: Ann <ann@xn--bcher-kva.example>')).toBeNull(); // punycode
+    expect(plain('From: Ann <ann@example.org>\nDate: yesterday')).toBeNull(); // mailparser dates it now
+    expect(plainMessage(Buffer.from('From: Ann <ann@example.org>\r\n\r\nHi.\r\n'))).toBeNull();
+    expect(plainMessage(Buffer.from('From: Ann <ann@example.org>\n'))).toBeNull(); // no body
+  });
+});
