@@ -2,7 +2,8 @@
 // pass, runs a byte pre-filter (the subject's addresses, case-insensitively, in a message's
 // headers — or any RFC 2047 encoded word there, which can hide an address from a raw search) that
 // picks the few messages worth decoding (scanner.ts, kernel.ts); a second stage decodes only the
-// address headers; mailparser then reads the survivors, and the match is confirmed on the decoded
+// address headers; the survivors are decoded (decode.ts: plain messages directly, the rest by
+// mailparser, loaded only if one needs it), and the match is confirmed on the decoded
 // addresses. Large archives are scanned on worker threads, the main thread decoding the
 // candidates in file order (parallel.ts). discoverMany does the same for many subjects in one
 // pass (one lookup-based pre-filter for all of them: many.ts; each candidate decoded once).
@@ -127,9 +128,6 @@ export class MboxAdapter implements SourceAdapter {
     let current = -1;
     let fd = -1;
     let seen = new Set<string>();
-    // Load mailparser now, while the workers start: it is on this thread's critical path (a
-    // subject that is in such an archive at all is almost always in some message).
-    import('mailparser').catch(() => undefined);
     try {
       for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal)) {
         const file = files[job.file]!;
@@ -212,7 +210,6 @@ export class MboxAdapter implements SourceAdapter {
     let current = -1;
     let fd = -1;
     let seen = new Map<number, Set<string>>();
-    import('mailparser').catch(() => undefined); // (see discoverParallel)
     try {
       for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal)) {
         const file = files[job.file]!;
@@ -373,7 +370,7 @@ export class MboxAdapter implements SourceAdapter {
 
   // ---- records ----
 
-  /** A candidate message decoded by mailparser (once, whatever the number of subjects). */
+  /** A candidate message decoded (once, whatever the number of subjects). */
   private async parse(c: Candidate): Promise<DecodedMail> {
     try {
       return await parseMessage(c.buf.subarray(c.start, c.end));
