@@ -15,6 +15,11 @@ describe('mbox scan workers', () => {
     const only = ['dev-list'];
     const records = (workers: string, email: string) =>
       runJson(ws, ['export', '--email', email, '--no-expand', '-q', '-f', 'json'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 }).json.records.filter((r: { source: string }) => only.includes(r.source));
+    // the built CLI finds its scan worker (a missing one would silently scan on the main thread)
+    const stats = (workers: string) =>
+      runJson(ws, ['--json', 'find', '--email', ANN, '--no-expand', '-q'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 }).json.sources.find((s: { name: string }) => s.name === 'dev-list').stats;
+    expect(stats('1')).toMatchObject({ workers: 1 });
+    expect(stats('0').workers).toBeUndefined();
     for (const email of [ANN, ZOE]) {
       const main = records('0', email);
       expect(main.length).toBeGreaterThan(0);

@@ -129,7 +129,7 @@ export class MboxAdapter implements SourceAdapter {
     let fd = -1;
     let seen = new Set<string>();
     try {
-      for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal)) {
+      for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal, (n) => n > 0 && (ctx.stats['workers'] = n))) {
         const file = files[job.file]!;
         if (job.file !== current) {
           if (fd !== -1) closeSync(fd);
@@ -211,7 +211,7 @@ export class MboxAdapter implements SourceAdapter {
     let fd = -1;
     let seen = new Map<number, Set<string>>();
     try {
-      for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal)) {
+      for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal, (n) => n > 0 && (ctx.stats['workers'] = n))) {
         const file = files[job.file]!;
         if (job.file !== current) {
           if (fd !== -1) closeSync(fd);

@@ -164,28 +164,28 @@ interface JobState<B> {
 }
 
 /** discover's jobs: see runJobsOn. */
-export function runJobs(jobs: ScanJob[], setup: JobSetup, workers: number, signal?: AbortSignal): AsyncGenerator<{ job: ScanJob; batch: JobBatch }> {
+export function runJobs(jobs: ScanJob[], setup: JobSetup, workers: number, signal?: AbortSignal, started?: (threads: number) => void): AsyncGenerator<{ job: ScanJob; batch: JobBatch }> {
   const local = () => {
     const runner = jobRunner(setup);
     return (job: ScanJob) => runJob(job, runner, setup, signal);
   };
   const data = () => ({ kind: 'one' as const, setup: { ...setup, kernel: kernelBytesFor(setup.patterns.map((p) => Buffer.from(p, 'latin1'))) } });
-  return runJobsOn(jobs, workers, data, local, signal);
+  return runJobsOn(jobs, workers, data, local, signal, started);
 }
 
 /** discoverMany's jobs: see runJobsOn. */
-export function runManyJobs(jobs: ScanJob[], setup: ManySetup, workers: number, signal?: AbortSignal): AsyncGenerator<{ job: ScanJob; batch: ManyBatch }> {
+export function runManyJobs(jobs: ScanJob[], setup: ManySetup, workers: number, signal?: AbortSignal, started?: (threads: number) => void): AsyncGenerator<{ job: ScanJob; batch: ManyBatch }> {
   const local = () => {
     const runner = manyRunner(setup);
     return (job: ScanJob) => runManyJob(job, runner, setup, signal);
   };
-  return runJobsOn(jobs, workers, () => ({ kind: 'many' as const, setup }), local, signal);
+  return runJobsOn(jobs, workers, () => ({ kind: 'many' as const, setup }), local, signal, started);
 }
 
 /**
  * Every job's batches, in job order. `workers` threads run the jobs (0, or no worker script:
  * this thread runs them, one after another, with `local`); a job's results wait, if need be,
- * until the jobs before it are taken.
+ * until the jobs before it are taken. `started`: told how many worker threads run them (0: none).
  */
 async function* runJobsOn<B>(
   jobs: ScanJob[],
@@ -193,8 +193,10 @@ async function* runJobsOn<B>(
   data: () => ({ kind: 'one'; setup: JobSetup } | { kind: 'many'; setup: ManySetup }),
   local: () => (job: ScanJob) => AsyncGenerator<B>,
   signal?: AbortSignal,
+  started?: (threads: number) => void,
 ): AsyncGenerator<{ job: ScanJob; batch: B }> {
   const script = workers > 0 ? workerScript() : null;
+  started?.(script ? Math.min(workers, jobs.length) : 0);
   if (!script) {
     const run = local();
     for (const job of jobs) for await (const batch of run(job)) yield { job, batch };
