@@ -70,7 +70,11 @@ function generated(n: number): Buffer[] {
     if (rnd() < 0.1) h.push(`Reply-To: ${mailbox()}`);
     if (rnd() < 0.1) h.push(`Sender: ${mailbox()}`);
     if (rnd() < 0.05) h.push(`From: ${mailbox()}`);
-    if (rnd() < 0.9) h.push(`Subject: ${choose(['Release plan', '', 'Re: [dev] kernel  2.0', 'Zoë’s patch', 'long\n subject folded'], ['=?utf-8?q?caf=C3=A9?='])}`);
+    const subjects = ['Release plan', '', 'Re: [dev] kernel  2.0', 'Zoë’s patch', 'long\n subject folded'];
+    // encoded words plainMessage decodes (UTF-8, Q or B, joined or not), and ones it leaves alone
+    const encoded = ['=?utf-8?q?[dev]_caf=C3=A9?=', 'Re: =?UTF-8?Q?caf=C3=A9?= =?utf-8?q?_na=C3=AFve?= x', '=?utf-8?b?Y2Fmw6k=?=', '=?utf-8?q?caf=C3?=\n =?utf-8?Q?=A9?=', '=?utf-8?q?a?= =?utf-8?B?Yg==?=', '=?utf-8?b?Y2Fm?= =?utf-8?b?w6k=?=', '=?utf-8?q?x=?=tail', '=?utf-8?q?a_=3D_b?=', '=?utf-8?q?a= 3Db?='];
+    const odd = ['=?iso-8859-1?q?caf=E9?=', '=?utf-8?q?=FF?=', 'a =? b', '=?utf-8?b?Y2E=?= =?utf-8?b?Zg==?=', '=?utf-8*en?q?x?=', '=?utf-8?b?Y2F?='];
+    if (rnd() < 0.9) h.push(`Subject: ${rnd() < 0.3 ? choose(encoded, odd, 0.3) : choose(subjects, odd)}`);
     if (rnd() < 0.9) h.push(`Date: ${choose(['Mon, 01 Jan 2024 10:00:00 +0000', 'Tue, 2 Jan 2024 09:30:00 -0500 (EST)', '2024-01-03T04:05:06Z'], ['not a date'])}`);
     if (rnd() < 0.9) h.push(`Message-ID: ${pick([`<${i}@example.org>`, `${i}@example.org`, '', `<${i}@example.org> (c)`])}`);
     if (rnd() < 0.3) h.push(`In-Reply-To: <${i - 1}@example.org>`);
@@ -108,7 +112,9 @@ describe('plainMessage', () => {
     const plain = (headers: string, body = 'Hi.\n') => plainMessage(Buffer.from(`${headers}\n\n${body}`, 'utf8'));
     const base = 'From: Ann Example <ann@example.org>\nDate: Mon, 01 Jan 2024 10:00:00 +0000';
     expect(plain(base)).not.toBeNull();
-    expect(plain(`${base}\nSubject: =?utf-8?q?caf=C3=A9?=`)).toBeNull(); // an encoded word
+    expect(plain(`${base}\nSubject: =?utf-8?q?caf=C3=A9?=`)?.subject).toBe('café'); // a UTF-8 encoded word
+    expect(plain(`${base}\nSubject: =?iso-8859-1?q?caf=E9?=`)).toBeNull(); // another charset
+    expect(plain(`${base}\nTo: =?utf-8?q?ann=40example.org?=`)).toBeNull(); // an encoded word in an address header
     expect(plain(`${base}\nContent-Type: multipart/mixed; boundary=b`)).toBeNull();
     expect(plain(`${base}\nContent-Transfer-Encoding: base64`)).toBeNull();
     expect(plain(`${base}\nContent-Type: text/plain; charset=iso-8859-1`)).toBeNull();

@@ -118,7 +118,8 @@ export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMai
 // these messages and gives what mailparser gives for them (a test holds it to mailparser on
 // every message it accepts); any other message, or anything it is unsure of, is mailparser's:
 // null. What it accepts: LF line ends, a blank line after the headers, header fields
-// `Name: value` with continuation lines; no encoded word in a header it reads; Content-Type
+// `Name: value` with continuation lines; no encoded word in a header it reads but Subject (UTF-8
+// words there: encodedWordsDecoded); Content-Type
 // absent or text/plain with at most a utf-8/us-ascii charset; Content-Transfer-Encoding absent,
 // 7bit or 8bit; no Content-Disposition; a valid Date (or none); address headers that are lists
 // of `addr` and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
@@ -153,7 +154,7 @@ export function plainMessage(msg: Buffer): DecodedMail | null {
     if (!READ_KEYS.has(key)) continue;
     // libmime.decodeHeader's unfolding and trimming, then the bytes read as UTF-8 (as mailparser)
     const value = Buffer.from(line.slice(colon + 1).replace(/\n[ \t]*/g, ' ').trim(), 'latin1').toString('utf8');
-    if (value.includes('=?')) return null;
+    if (key !== 'subject' && value.includes('=?')) return null;
     const list = values.get(key);
     if (list) list.push(value);
     else values.set(key, [value]);
@@ -192,7 +193,8 @@ export function plainMessage(msg: Buffer): DecodedMail | null {
     if (Number.isNaN(d.getTime())) return null; // (mailparser puts the time of parsing in its place)
     decoded.date = d;
   }
-  const subject = first('subject');
+  const subject = encodedWordsDecoded(first('subject') ?? '');
+  if (subject === null) return null;
   if (subject) decoded.subject = subject;
   const messageId = messageIdOf(first('message-id'));
   if (messageId) decoded.messageId = messageId;
@@ -201,6 +203,69 @@ export function plainMessage(msg: Buffer): DecodedMail | null {
   const text = msg.toString('utf8', blank + 2);
   if (text) decoded.text = text;
   return decoded;
+}
+
+const ENCODED_WORD = /=\?utf-8\?([QqBb])\?([^?]*)\?=/gi;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A Subject with its RFC 2047 encoded words decoded as mailparser decodes them (libmime's
+ * decodeWords), for the words it is sure of: UTF-8, Q or B (well-formed base64), decoding to valid
+ * UTF-8; null for anything else (another charset, a `=?` that is not such a word). As there,
+ * whitespace between two encoded words is dropped, and adjacent words of one encoding are decoded
+ * together (a character may be split between them).
+ */
+export function encodedWordsDecoded(value: string): string | null {
+  if (!value.includes('=?')) return value;
+  const parts: Array<string | { enc: string; text: string }> = [];
+  let at = 0;
+  for (const m of value.matchAll(ENCODED_WORD)) {
+    const between = value.slice(at, m.index);
+    const prev = parts[parts.length - 1];
+    const enc = m[1]!.toUpperCase();
+    if (between.includes('=?')) return null;
+    if (typeof prev === 'object' && /^\s*$/.test(between)) {
+      if (prev.enc === enc) prev.text += m[2]!;
+      else parts.push({ enc, text: m[2]! });
+    } else {
+      if (between) parts.push(between);
+      parts.push({ enc, text: m[2]! });
+    }
+    at = m.index + m[0].length;
+  }
+  const rest = value.slice(at);
+  if (rest.includes('=?')) return null;
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
+    let bytes: Buffer;
+    if (p.enc === 'B') {
+      if (!BASE64.test(p.text)) return null;
+      bytes = Buffer.from(p.text, 'base64');
+    } else {
+      // Q: "=" and hex digits a byte (a space after "=" dropped), "_" and whitespace a space
+      const q = Buffer.from(p.text.replace(/=\s+([0-9a-fA-F])/g, '=$1').replace(/[_\s]/g, ' '), 'utf8');
+      const b: number[] = [];
+      for (let i = 0; i < q.length; i++) {
+        const hex = q[i] === 0x3d && i + 2 < q.length ? q.toString('latin1', i + 1, i + 3) : '';
+        if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+          b.push(parseInt(hex, 16));
+          i += 2;
+        } else b.push(q[i]!);
+      }
+      bytes = Buffer.from(b);
+    }
+    try {
+      out += strictUtf8.decode(bytes);
+    } catch {
+      return null;
+    }
+  }
+  return out + rest;
 }
 
 /** A plain address list (see above) as addressparser gives it, or null for anything else. */

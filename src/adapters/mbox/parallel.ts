@@ -138,8 +138,9 @@ export function workerScript(): URL | null {
 
 /**
  * How many worker threads to scan `bytes` of archives with: none below PARALLEL_MIN_BYTES, or
- * without a worker script; else one per CPU but the one this thread decodes on, at least one
- * and at most 4 (the scan is bound by memory bandwidth before that). PRIVACYCTL_MBOX_WORKERS
+ * without a worker script; else one per CPU (this thread mostly waits: most messages are
+ * decoded without mailparser, in microseconds), at most 4 (the scan is bound by memory bandwidth
+ * before that). PRIVACYCTL_MBOX_WORKERS
  * overrides (0: scan on this thread), for measurements.
  */
 export function workerCount(bytes: number, jobs: number): number {
@@ -149,7 +150,7 @@ export function workerCount(bytes: number, jobs: number): number {
     return Number.isInteger(n) && n > 0 ? Math.min(n, jobs) : 0;
   }
   if (bytes < PARALLEL_MIN_BYTES || workerScript() === null) return 0;
-  return Math.max(1, Math.min(availableParallelism() - 1, MAX_WORKERS, jobs));
+  return Math.max(1, Math.min(availableParallelism(), MAX_WORKERS, jobs));
 }
 
 export type WorkerMessage<B = JobBatch> =
