@@ -111,6 +111,30 @@ function isAddressName(t: string, from: number, to: number): boolean {
 }
 
 /**
+ * Whether b[pos] may be in an address header's line, as addressHeaderText splits a header block
+ * that starts at `start` into lines: false only when that line has a plain ASCII name before a
+ * colon that comes before pos, and the name is not an address header's. (An encoded word in any
+ * other header does not change addressHeaderText's text.)
+ */
+export function mayBeInAddressHeader(b: Buffer, start: number, pos: number): boolean {
+  // the logical line: back to a line feed that no space or tab follows
+  let p = b.lastIndexOf(LF, pos - 1);
+  while (p >= start && (b[p + 1] === 0x20 || b[p + 1] === 0x09)) p = p > start ? b.lastIndexOf(LF, p - 1) : -1;
+  const line = p >= start ? p + 1 : start;
+  let colon = -1;
+  for (let i = line; i < pos; i++) {
+    const c = b[i]!;
+    if (c === 0x3a) {
+      colon = i;
+      break;
+    }
+    if (c >= 0x80 || c === LF) return true;
+  }
+  if (colon <= line) return true;
+  return isAddressName(b.toString('latin1', line, colon), 0, colon - line);
+}
+
+/**
  * The address headers (From, Sender, Reply-To, To, Cc) of a raw header block, unfolded, decoded
  * and lower-cased (NFC) — or null when some encoded word would not decode.
  *

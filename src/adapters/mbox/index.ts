@@ -22,7 +22,7 @@ import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { createKernel } from './kernel.js';
 import { ManyNeedles, manyCandidates } from './many.js';
-import { passesStageTwo, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
+import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
 import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
 import { isEnvelopeLine, messageEnd, splitMbox } from './splitter.js';
@@ -102,7 +102,7 @@ export class MboxAdapter implements SourceAdapter {
     const tests = stageTwoTests(needles);
     for (const file of files) {
       const seen = new Set<string>();
-      for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true })) {
+      for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
         ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
         for (const c of this.candidates(file, batch, tests)) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
@@ -454,7 +454,7 @@ export class MboxAdapter implements SourceAdapter {
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
     const tests = stageTwoTests(needles);
-    for await (const batch of scanMbox(file.file, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label })) {
+    for await (const batch of scanMbox(file.file, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
       let copied = 0;
       for (const c of this.candidates(file, batch, tests)) {
         const raw = batch.buf.subarray(c.start, c.end);

@@ -5,14 +5,16 @@
 // tests the decoded address headers of the hits (stage 2). With a hundred subjects that is a
 // hundred-odd searches. Here every address-shaped place in the headers is looked up instead:
 // each `@` (and each pipermail ` at `) is read with the characters around it, and a small
-// fingerprint of those (up to 3 characters either side) is checked in a bitmap of all subjects'
+// fingerprint of those (up to 6 characters before, 3 after) is checked in a bitmap of all subjects'
 // addresses; only a hit is cut into the candidate addresses that the stage-2 test would accept
 // there, and those are looked up in a Map. What a subject gets from this is then held to
 // discover's own tests for that subject, so that each subject's candidates are discover's:
 //
 //   stage 1 (per subject i): the messages in which discover's stage 1 for i would find a pattern
 //     of i, an encoded word (`=?`: every subject), a Kelvin sign (subjects with a "k"), or one of
-//     i's non-address needles (EAI addresses: searched as discover searches them);
+//     i's non-address needles (EAI addresses: searched as discover searches them); an encoded
+//     word outside the address headers is left out (stage 2 reads only those: for that message
+//     it passes exactly where the lookup finds the subject's address);
 //   stage 2: the message's decoded address headers pass one of i's stage-2 tests (or fail to
 //     decode), exactly as in discover.
 //
@@ -28,7 +30,7 @@
 // its last letter, and U+0130, which lower-cases to "i" and a combining dot. Neither can give a
 // record: the matcher normalises the address the same way, and it is then not the subject's.)
 import type { IdentityMatcher } from '../../core/identity.js';
-import { addressHeaderText } from './bytes.js';
+import { addressHeaderText, mayBeInAddressHeader } from './bytes.js';
 import { foldHeaders, messageAt } from './headers.js';
 import type { Kernel } from './kernel.js';
 import { searchPatterns, stageTwoTests, subjectNeedles } from './needles.js';
@@ -64,16 +66,17 @@ const WINDOW_BITS = 20;
 
 /**
  * The fingerprint of the address whose local part ends at q and whose domain starts at p: up to
- * 3 characters of [a-z0-9._%+-] before q and up to 3 of [a-z0-9-] from p. For an address that
+ * 6 characters of [a-z0-9._%+-] before q and up to 3 of [a-z0-9-] from p. For an address that
  * stands whole there it is the fingerprint of the address itself (its own characters: the run
- * stops at its edge, or earlier).
+ * stops at its edge, or earlier). (Six before: archives hold many addresses that differ only
+ * near the end of the local part, user123@…, user124@…; fewer would send most to the lookup.)
  */
 function windowOf(b: Uint8Array, q: number, p: number, end: number): number {
   let lw = 0;
-  for (let j = q - 1, k = 0; k < 3 && j >= 0; j--, k++) {
+  for (let j = q - 1, k = 0; k < 6 && j >= 0; j--, k++) {
     const c = b[j]!;
     if ((CLS[c]! & BOUND) === 0) break;
-    lw = (lw << 7) | c;
+    lw = (Math.imul(lw, 0x01000193) ^ c) | 0;
   }
   let rw = 0;
   for (let j = p, k = 0; k < 3 && j < end; j++, k++) {
@@ -258,7 +261,14 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: K
       at = m + 1 < n ? hay.indexOf(pattern, offs[m + 1]!) : -1;
     }
   };
-  eachMessage(ENCODED_WORD_OPEN, (m) => (everyone[m] = 1));
+  // an encoded word in an address header (one elsewhere, in Subject say, hides no address)
+  for (let at = hay.indexOf(ENCODED_WORD_OPEN); at !== -1; ) {
+    const m = messageAt(offs, at);
+    if (mayBeInAddressHeader(hay, offs[m]!, at)) {
+      everyone[m] = 1;
+      at = m + 1 < n ? hay.indexOf(ENCODED_WORD_OPEN, offs[m + 1]!) : -1;
+    } else at = hay.indexOf(ENCODED_WORD_OPEN, at + 2);
+  }
   if (idx.kelvin.length > 0) eachMessage(KELVIN, (m) => add(found, m, idx.kelvin));
   if (idx.backtick.length > 0) eachMessage(VARIA, (m) => add(check, m, idx.backtick));
   for (const { pattern, subjects } of idx.loosePatterns) eachMessage(pattern, (m) => add(found, m, subjects));

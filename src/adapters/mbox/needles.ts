@@ -1,7 +1,7 @@
 // A subject's email needles and the two pre-filter stages built on them, shared by the
 // single-subject pass (discover, erase) and the many-subject pass (discoverMany).
 import type { IdentityMatcher } from '../../core/identity.js';
-import { addressHeaderText, bytePatterns, longestAsciiRun } from './bytes.js';
+import { addressHeaderText, bytePatterns, longestAsciiRun, mayBeInAddressHeader } from './bytes.js';
 
 const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
 const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it
@@ -56,6 +56,16 @@ export function stageOnePatterns(needles: string[]): Buffer[] {
   const patterns = [...searchPatterns(needles), ENCODED_WORD_OPEN];
   if (needles.some((x) => x.includes('k'))) patterns.push(KELVIN);
   return patterns;
+}
+
+/**
+ * Which stage-1 hits count (scanMbox's keepHit): an encoded word only where it may be in an
+ * address header (stage 2 reads only those, and without an encoded word there it passes only
+ * where a pattern of the subject is found as well); every other pattern's, always.
+ */
+export function stageOneKeep(patterns: Buffer[]): (buf: Buffer, start: number, x: number, k: number) => boolean {
+  const ew = patterns.findIndex((p) => p.equals(ENCODED_WORD_OPEN));
+  return (buf, start, x, k) => k !== ew || mayBeInAddressHeader(buf, start, x);
 }
 
 /**

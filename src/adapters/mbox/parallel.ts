@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../core/errors.js';
 import { createKernel, kernelBytesFor, type Kernel } from './kernel.js';
 import { ManyNeedles, manyCandidates } from './many.js';
-import { passesStageTwo, stageTwoTests } from './needles.js';
+import { passesStageTwo, stageOneKeep, stageTwoTests } from './needles.js';
 import { scanMbox, truncationOf, type Truncation } from './scanner.js';
 import { messageEnd } from './splitter.js';
 
@@ -97,16 +97,19 @@ export function planJobs(files: Array<{ path: string; label: string; size: numbe
 }
 
 /** The stage-1 and stage-2 filters of a setup, and a kernel for them (one per thread). */
-export function jobRunner(setup: JobSetup, kernelOpts: { js?: boolean } = {}): { kernel: Kernel; lengths: number[]; tests: Array<(text: string) => boolean> } {
+export function jobRunner(
+  setup: JobSetup,
+  kernelOpts: { js?: boolean } = {},
+): { kernel: Kernel; lengths: number[]; tests: Array<(text: string) => boolean>; keepHit: ReturnType<typeof stageOneKeep> } {
   const patterns = setup.patterns.map((p) => Buffer.from(p, 'latin1'));
   const kernel = createKernel(patterns, { ...kernelOpts, ...(setup.kernel ? { bytes: setup.kernel } : {}) });
-  return { kernel, lengths: patterns.map((p) => p.length), tests: stageTwoTests(setup.needles) };
+  return { kernel, lengths: patterns.map((p) => p.length), tests: stageTwoTests(setup.needles), keepHit: stageOneKeep(patterns) };
 }
 
 /** One job's batches, on whichever thread runs it. */
 export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>, setup: JobSetup, signal?: AbortSignal): AsyncGenerator<JobBatch> {
   const { kernel, lengths, tests } = runner;
-  for await (const batch of scanMbox(job.path, kernel, lengths, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize })) {
+  for await (const batch of scanMbox(job.path, kernel, lengths, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize, keepHit: runner.keepHit })) {
     const candidates: number[] = [];
     for (const h of batch.hits) {
       const start = batch.starts[h.index]!;

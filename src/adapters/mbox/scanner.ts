@@ -42,6 +42,8 @@ export interface ScanOptions {
   /** Scan the messages that start in [from, to) only (default: the whole file). */
   from?: number;
   to?: number;
+  /** Whether a hit of pattern k at x, in the header block of the message at start, counts (default: all do). */
+  keepHit?: (buf: Buffer, start: number, x: number, k: number) => boolean;
 }
 
 /** End of the header block of the message at [start, end): the offset of the blank line, or end. */
@@ -181,7 +183,7 @@ export async function* scanMbox(path: string, kernel: Kernel, patternLengths: re
       );
       const last = eof ? len : starts.pop()!;
       const batch: ScanBatch = { buf: data, offset: carryOffset, starts, end: last, final: eof && limit === Infinity, hits: [] };
-      if (starts.length > 0) batch.hits = headerHits(batch, hits, patternLengths);
+      if (starts.length > 0) batch.hits = headerHits(batch, hits, patternLengths, opts.keepHit);
       if (eof) {
         if (!opts.reuse) batch.buf = Buffer.from(data);
         yield batch;
@@ -204,7 +206,7 @@ export async function* scanMbox(path: string, kernel: Kernel, patternLengths: re
 }
 
 /** The messages of a batch with a pattern hit (x, k pairs) inside their header block. */
-function headerHits(batch: MessageBatch, hits: number[], lengths: readonly number[]): Array<{ index: number; headerEnd: number }> {
+function headerHits(batch: MessageBatch, hits: number[], lengths: readonly number[], keep?: ScanOptions['keepHit']): Array<{ index: number; headerEnd: number }> {
   const { buf, starts, end } = batch;
   const found = new Map<number, number>();
   const ends = new Map<number, number>();
@@ -215,7 +217,7 @@ function headerHits(batch: MessageBatch, hits: number[], lengths: readonly numbe
     if (found.has(i)) continue;
     let he = ends.get(i);
     if (he === undefined) ends.set(i, (he = headerEndOf(buf, starts[i]!, messageEnd(batch, i))));
-    if (x + lengths[hits[h + 1]!]! <= he) found.set(i, he);
+    if (x + lengths[hits[h + 1]!]! <= he && (!keep || keep(buf, starts[i]!, x, hits[h + 1]!))) found.set(i, he);
   }
   return [...found].sort((a, b) => a[0] - b[0]).map(([index, headerEnd]) => ({ index, headerEnd }));
 }
