@@ -14,7 +14,8 @@ import { mboxSourceSchema } from '../../src/adapters/mbox/config.js';
 import { foldHeaders, messageAt as hayMessageAt } from '../../src/adapters/mbox/headers.js';
 import { mboxFactory, messageBytes, withoutUnusedHeaders } from '../../src/adapters/mbox/index.js';
 import { createKernel, kernelBytes, type Kernel } from '../../src/adapters/mbox/kernel.js';
-import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests } from '../../src/adapters/mbox/needles.js';
+import { ManyNeedles, manyCandidates } from '../../src/adapters/mbox/many.js';
+import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from '../../src/adapters/mbox/needles.js';
 import { planJobs, runJobs } from '../../src/adapters/mbox/parallel.js';
 import { lineAt, plainEnvelopeAt, scanMbox } from '../../src/adapters/mbox/scanner.js';
 import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from '../../src/adapters/mbox/splitter.js';
@@ -323,6 +324,28 @@ describe('scanMbox', () => {
     const b = { buf: latin1('From a Mon Jan  1 00:00:00 2024\nX: y\n\nbody\n'), offset: 0, starts: [0], end: 42, final: true };
     expect(plain.foldHeaders(b)).toBeNull();
     expect(createKernel([], { headers: true }).foldHeaders(b)).toBeNull();
+  });
+
+  it("gives discoverMany's candidates with the kernel's address filter as without it", async () => {
+    const who = ['ann@example.org', 'bo@lanternfish.example', 'joann@example.org', 'x@y.example', 'dana.ruiz@example.com', 'rel14-planning@lanternfish.example', 'nobody@example.org'];
+    const idx = new ManyNeedles(who.map((e) => subjectNeedles(new IdentityMatcher([{ type: 'email', value: e }]))));
+    let withHits = 0;
+    let candidates = 0;
+    for (const file of files()) {
+      for (const chunkSize of [7, 333, 4096, undefined]) {
+        const kernel = createKernel([], { headers: true });
+        expect(kernel.useAtFilter(idx.atFilter())).toBe(true);
+        for await (const b of scanMbox(file, kernel, [], { label: file, chunkSize, reuse: true })) {
+          if (b.starts.length === 0) continue;
+          withHits += (kernel.foldHeaders(b)?.atHits?.length ?? 0) > 0 ? 1 : 0;
+          const fast = manyCandidates(b, idx, kernel);
+          expect(fast).toEqual(manyCandidates({ ...b, buf: Buffer.from(b.buf) }, idx)); // a copy: the JavaScript scan
+          candidates += fast.length;
+        }
+      }
+    }
+    expect(withHits).toBeGreaterThan(50);
+    expect(candidates).toBeGreaterThan(100);
   });
 
   it('tiles the messages with byte ranges, wherever they are cut', async () => {

@@ -1,15 +1,17 @@
-// Decoding a candidate message with mailparser: the bytes it is given (without the envelope
-// line, mboxrd escapes undone, and without header fields no record is built from), and the
-// decoded fields a record is built from.
+// Decoding a candidate message: plain messages directly (plainMessage, below), any other with
+// mailparser: the bytes it is given (without the envelope line, mboxrd escapes undone, and without
+// header fields no record is built from), and the decoded fields a record is built from.
 import type { EmailAddress, ParsedMail } from 'mailparser';
 
 const LF = 0x0a;
 
-/** The message as mailparser reads it: without the envelope line, mboxrd `>From ` unescaped. */
+/** The message as mailparser reads it: without the envelope line, mboxrd `>From ` unescaped (a view of raw when nothing is). */
 export function messageBytes(raw: Buffer): Buffer {
   const nl = raw.indexOf(LF);
-  const rest = nl === -1 ? '' : raw.toString('latin1', nl + 1);
-  return Buffer.from(rest.replace(/^>(>*From )/gm, '$1'), 'latin1');
+  if (nl === -1) return Buffer.alloc(0);
+  // (most messages have no escaped line: then a view, not a copy)
+  if (raw.indexOf('>From ', nl + 1, 'latin1') === -1) return raw.subarray(nl + 1);
+  return Buffer.from(raw.toString('latin1', nl + 1).replace(/^>(>*From )/gm, '$1'), 'latin1');
 }
 
 // Header fields that no record is built from and that do not shape the MIME structure: trace and

@@ -17,6 +17,8 @@ export interface FoldedHeaders {
   hEnds: number[];
   /** false: hay holds no space or tab followed by "at" (pipermail's `ann at example.org`); else unknown. */
   spaceAt?: boolean;
+  /** The `@`s in hay whose fingerprint passed the kernel's address filter (kernel.useAtFilter); absent: not looked for. */
+  atHits?: Int32Array;
 }
 
 /**

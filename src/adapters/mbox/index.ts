@@ -176,6 +176,7 @@ export class MboxAdapter implements SourceAdapter {
     }
     const needles = new ManyNeedles(subjects);
     const kernel = createKernel([], { headers: true });
+    kernel.useAtFilter(needles.atFilter());
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
       for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {

@@ -51,6 +51,8 @@ const INPUT = EVENTS + EVENT_CAP * 8;
 const SLACK = 256;
 /** Messages a heads() call takes (16 bytes of table each). */
 const HEADS_TABLE = 1 << 12;
+/** ats's filter lies where pattern records would: only a kernel with no patterns has room for it. */
+const ATS_MAX_PATTERNS = 0;
 const PAGE = 1 << 16;
 
 export interface Kernel {
@@ -77,6 +79,19 @@ export interface Kernel {
    * Valid until the kernel's next call.
    */
   foldHeaders(batch: MessageBatch): FoldedHeaders | null;
+  /**
+   * From now on, foldHeaders also gives `atHits`: the `@`s of the folded blocks whose fingerprint
+   * passes this filter (many.ts's). False when this kernel cannot (then the caller scans).
+   */
+  useAtFilter(filter: AtFilter): boolean;
+}
+
+/** many.ts's address filter: its character classes (256 bytes), which of them `bound` and `label` are, and its fingerprint bitmap. */
+export interface AtFilter {
+  classes: Uint8Array;
+  bound: number;
+  label: number;
+  bitmap: Uint32Array;
 }
 
 /** The fold mask and folded byte of each pattern byte: (b | mask) === folded iff b matches. */
@@ -390,7 +405,7 @@ export function kernelBytes(S: number): Uint8Array {
       i32.and(i32.and(i32.eq(at8(25), i32c(CR)), i32.ltU(i32.add(get('p'), i32c(26)), get('len'))), i32.eq(at8(26), i32c(LF))),
     ],
   };
-  return assemble({ pages: 1, globals: ['resume', 'spaceat'], functions: [main, emitFn, verify, plainFn, headsFn()] });
+  return assemble({ pages: 1, globals: ['resume', 'spaceat'], functions: [main, emitFn, verify, plainFn, headsFn(), atsFn()] });
 }
 
 /**
@@ -504,6 +519,101 @@ function headsFn() {
   };
 }
 
+/** Where the address filter of `ats` lives (free in a kernel without patterns: see ATS_MAX_PATTERNS). */
+const AT_CLASSES = 1024; // 256 bytes: the character classes of many.ts
+const AT_BITMAP = AT_CLASSES + 256; // the fingerprint bitmap, AT_BITMAP_BYTES
+export const AT_BITMAP_BYTES = 1 << 13;
+
+/**
+ * `ats(hay, len, out, cap, bound, label)`: many.ts's address scan over hay[0, len), in
+ * WebAssembly: each `@` (16 bytes a step), its fingerprint (many.ts's windowOf: up to 6
+ * characters of class `bound` before it, 3 of class `label` after, hashed the same way) tested in
+ * the bitmap; the offsets of those that pass go to out. Returns how many, or -1 past cap.
+ */
+function atsFn() {
+  const cls = (c: Code) => i32.load8(c, AT_CLASSES);
+  return {
+    name: 'ats',
+    export: true,
+    params: ['hay', 'len', 'out', 'cap', 'bound', 'label'],
+    result: true,
+    locals: ['p', 'end', 'm', 'a', 'j', 'k', 'c', 'lw', 'rw', 'w', 'n', 'AT:v128'],
+    code: [
+      set('AT', v128.splat8(i32c(0x40))),
+      set('p', get('hay')),
+      set('end', i32.add(get('hay'), get('len'))),
+      block(
+        'done',
+        loop(
+          'blocks',
+          brIf('done', i32.geU(get('p'), get('end'))),
+          set('m', v128.bitmask8(v128.eq8(v128.load(get('p')), get('AT')))),
+          block(
+            'none',
+            loop(
+              'bits',
+              brIf('none', i32.eqz(get('m'))),
+              set('a', i32.add(get('p'), i32.ctz(get('m')))),
+              brIf('done', i32.geU(get('a'), get('end'))),
+              // up to 6 characters of class bound before the @
+              set('lw', i32c(0)),
+              set('j', get('a')),
+              set('k', i32c(0)),
+              block(
+                'lstop',
+                loop(
+                  'left',
+                  brIf('lstop', i32.or(i32.geU(get('k'), i32c(6)), i32.leU(get('j'), get('hay')))),
+                  set('j', i32.sub(get('j'), i32c(1))),
+                  set('c', i32.load8(get('j'))),
+                  brIf('lstop', i32.eqz(i32.and(cls(get('c')), get('bound')))),
+                  set('lw', i32.xor(i32.mul(get('lw'), i32c(0x01000193)), get('c'))),
+                  set('k', i32.add(get('k'), i32c(1))),
+                  br('left'),
+                ),
+              ),
+              // up to 3 of class label after it
+              set('rw', i32c(0)),
+              set('j', i32.add(get('a'), i32c(1))),
+              set('k', i32c(0)),
+              block(
+                'rstop',
+                loop(
+                  'right',
+                  brIf('rstop', i32.or(i32.geU(get('k'), i32c(3)), i32.geU(get('j'), get('end')))),
+                  set('c', i32.load8(get('j'))),
+                  brIf('rstop', i32.eqz(i32.and(cls(get('c')), get('label')))),
+                  set('rw', i32.or(i32.shl(get('rw'), i32c(7)), get('c'))),
+                  set('j', i32.add(get('j'), i32c(1))),
+                  set('k', i32.add(get('k'), i32c(1))),
+                  br('right'),
+                ),
+              ),
+              set(
+                'w',
+                i32.shrU(
+                  i32.xor(i32.mul(i32.xor(get('lw'), i32c(0x2545f491)), i32c(0x9e3779b1)), i32.mul(i32.xor(get('rw'), i32c(0x68e31da4)), i32c(0x85ebca77))),
+                  i32c(32 - Math.log2(AT_BITMAP_BYTES * 8)),
+                ),
+              ),
+              when(i32.and(i32.load8(i32.shrU(get('w'), i32c(3)), AT_BITMAP), i32.shl(i32c(1), i32.and(get('w'), i32c(7)))), [
+                when(i32.geU(get('n'), get('cap')), [ret(i32c(-1))]),
+                i32.store(i32.add(get('out'), i32.shl(get('n'), i32c(2))), i32.sub(get('a'), get('hay'))),
+                set('n', i32.add(get('n'), i32c(1))),
+              ]),
+              set('m', i32.and(get('m'), i32.sub(get('m'), i32c(1)))),
+              br('bits'),
+            ),
+          ),
+          set('p', i32.add(get('p'), i32c(16))),
+          br('blocks'),
+        ),
+      ),
+      get('n'),
+    ],
+  };
+}
+
 class WasmKernel implements Kernel {
   readonly wasm = true;
   private readonly memory: WasmMemory;
@@ -513,7 +623,9 @@ class WasmKernel implements Kernel {
   private view: Buffer;
 
   private readonly heads: (tbl: number, n: number, dst: number, lim: number) => number;
+  private readonly ats: (hay: number, len: number, out: number, cap: number, bound: number, label: number) => number;
   private readonly spaceAt: WasmGlobal;
+  private atFilter: AtFilter | null = null;
 
   constructor(
     private readonly patterns: Buffer[],
@@ -526,10 +638,12 @@ class WasmKernel implements Kernel {
       memory: WasmMemory;
       scan: (b: number, f: number, l: number, c: number) => number;
       heads: (tbl: number, n: number, dst: number, lim: number) => number;
+      ats: (hay: number, len: number, out: number, cap: number, bound: number, label: number) => number;
       resume: WasmGlobal;
       spaceat: WasmGlobal;
     };
     this.spaceAt = ex.spaceat;
+    this.ats = ex.ats;
     this.memory = ex.memory;
     this.run = ex.scan;
     this.heads = ex.heads;
@@ -585,6 +699,15 @@ class WasmKernel implements Kernel {
     return this.view;
   }
 
+  useAtFilter(filter: AtFilter): boolean {
+    if (!this.withHeaders || this.patterns.length > ATS_MAX_PATTERNS || filter.classes.length !== 256 || filter.bitmap.byteLength !== AT_BITMAP_BYTES) return false;
+    const mem = Buffer.from(this.memory.buffer);
+    mem.set(filter.classes, AT_CLASSES);
+    mem.set(new Uint8Array(filter.bitmap.buffer, filter.bitmap.byteOffset, filter.bitmap.byteLength), AT_BITMAP);
+    this.atFilter = filter;
+    return true;
+  }
+
   foldHeaders(batch: MessageBatch): FoldedHeaders | null {
     const { buf, starts } = batch;
     if (!this.withHeaders || buf.buffer !== this.memory.buffer || buf.byteOffset !== INPUT) return null;
@@ -610,7 +733,13 @@ class WasmKernel implements Kernel {
       total += wrote;
       spaceAt ||= this.spaceAt.value !== 0;
     }
-    return { hay: Buffer.from(this.memory.buffer, dst, total), offs, hEnds, spaceAt };
+    const folded: FoldedHeaders = { hay: Buffer.from(this.memory.buffer, dst, total), offs, hEnds, spaceAt };
+    if (this.atFilter) {
+      // (the events area is free between scans)
+      const n = this.ats(dst, total, EVENTS, EVENT_CAP * 2, this.atFilter.bound, this.atFilter.label);
+      if (n >= 0) folded.atHits = new Int32Array(this.memory.buffer, EVENTS, n);
+    }
+    return folded;
   }
 
   tune(sample: Buffer): void {
@@ -673,6 +802,10 @@ class JsKernel implements Kernel {
 
   foldHeaders(): null {
     return null;
+  }
+
+  useAtFilter(): boolean {
+    return false;
   }
 
   scan(len: number, boundary: (h: number, plain: boolean) => void, hit: (x: number, k: number) => void): void {

@@ -122,7 +122,10 @@ export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>
 
 /** The `many` pre-filter on one thread. */
 export function manyRunner(setup: ManySetup): { kernel: Kernel; needles: ManyNeedles } {
-  return { kernel: createKernel([], { headers: true }), needles: new ManyNeedles(setup.subjects) };
+  const needles = new ManyNeedles(setup.subjects);
+  const kernel = createKernel([], { headers: true });
+  kernel.useAtFilter(needles.atFilter());
+  return { kernel, needles };
 }
 
 /** One `many` job's batches. */

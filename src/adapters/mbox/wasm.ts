@@ -258,7 +258,9 @@ export const i32 = {
   mul: op(0x6c),
   and: op(0x71),
   or: op(0x72),
+  xor: op(0x73),
   shl: op(0x74),
+  shrU: op(0x76),
 };
 
 export const v128 = {
