@@ -14,6 +14,7 @@ import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
 import { stepsFor } from '../../src/core/plan.js';
 import { policyViolation } from '../../src/core/policy.js';
 import { isIdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { expectManyMatchesSingle } from '../helpers/many.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIL = path.join(ROOT, 'fixtures', 'demo', 'mail');
@@ -278,6 +279,26 @@ describe('the pre-filter is complete', () => {
     }
     expect(found).toEqual(brute.sort());
     expect(found).toEqual(['b-word', 'folded', 'group', 'plain', 'q-word', 'reply-to', 'sender', 'split-words', 'upper']);
+  });
+
+  it("finds pipermail's `ann at example.org` folded at either space, whatever else the headers hold", async () => {
+    let text = '';
+    const forms = ['ann at\n example.org', 'ann\n at example.org', 'ann at example.org'];
+    const subjects = ['plain', '=?utf-8?q?caf=C3=A9?='];
+    let i = 0;
+    for (const form of forms) {
+      for (const subject of subjects) {
+        text += `From x@lanternfish.example Mon Jan  1 00:00:${String(i).padStart(2, '0')} 2024\nFrom: X <x@lanternfish.example>\nCc: ${form} (Ann Example)\nSubject: ${subject}\nMessage-ID: <p${i}@t>\n\nHi.\n\n`;
+        i++;
+      }
+    }
+    fs.writeFileSync(path.join(dir, 'mail', 'pipermail.mbox'), text);
+    const a = adapter({ paths: ['mail/pipermail.mbox'] });
+    const found = (await discoverAll(a)).map((r) => String(r.data['messageId'])).sort();
+    expect(found).toEqual(Array.from({ length: i }, (_, k) => `<p${k}@t>`).sort());
+    // and discoverMany, for her and another subject, as discover
+    const [many] = await expectManyMatchesSingle(a, [new IdentityMatcher([ANN]), new IdentityMatcher([{ type: 'email', value: 'x@lanternfish.example' }])]);
+    expect(many).toHaveLength(i);
   });
 });
 

@@ -17,15 +17,20 @@ export function subjectNeedles(subject: IdentityMatcher): string[] {
 
 /**
  * Stage-1 byte patterns. An address and its pipermail form share their local part: one search
- * for it (when long enough to be rare) instead of two; stage 2 tells them apart.
+ * for it (when long enough to be rare) instead of two; stage 2 tells them apart. A shorter local
+ * part's pipermail form is looked for in two halves, `ann at` and `at example.org`: a header
+ * folded at one of its spaces (`ann at\n example.org`) still holds one of them whole.
  */
 export function searchPatterns(needles: string[]): Buffer[] {
   const out = new Map<string, Buffer>();
   for (const x of needles) {
-    const sep = x.includes('@') ? x.indexOf('@') : x.indexOf(' at ');
+    const pipermail = !x.includes('@');
+    const sep = pipermail ? x.indexOf(' at ') : x.indexOf('@');
     const local = sep > 0 ? x.slice(0, sep) : '';
     if (local.length >= 6 && /^[\x21-\x7e]+$/.test(local)) out.set(local, Buffer.from(local, 'latin1'));
-    else for (const p of bytePatterns([x])) out.set(p.toString('latin1'), p);
+    else if (pipermail && sep > 0 && /^[\x21-\x7e ]+$/.test(x)) {
+      for (const half of [x.slice(0, sep + 3), x.slice(sep + 1)]) out.set(half, Buffer.from(half, 'latin1'));
+    } else for (const p of bytePatterns([x])) out.set(p.toString('latin1'), p);
   }
   return [...out.values()];
 }
