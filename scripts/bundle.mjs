@@ -3,8 +3,9 @@
 // bin/privacyctl.js runs. Starting the CLI is a fixed cost of every run, and loading ~200 small
 // ES modules (ours and zod's, mostly) took ~60 ms of it; one bundle loads in a fraction of that.
 // The mbox scan worker is a second entry point beside main.js, so that parallel.ts finds it as
-// `./scan-worker.js` in the bundle as in dist/. Packages loaded only on demand stay external (and
-// lazy): mailparser, Octokit, the database drivers, ora.
+// `./scan-worker.js` in the bundle as in dist/. What is imported dynamically goes to a chunk of its
+// own, loaded only then (libmime, the ledger); mailparser, Octokit, the database drivers and ora
+// stay external (and lazy): large, native, or loaded only on demand anyway.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -105,8 +105,9 @@ const PARSE_OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLink
  */
 export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMail> {
   const msg = messageBytes(raw);
-  const plain = plainMessage(msg);
-  if (plain) return plain;
+  let plain = plainMessage(msg);
+  if (plain === NEEDS_WORDS) plain = plainMessage(msg, await wordsDecoder());
+  if (plain && plain !== NEEDS_WORDS) return plain;
   // mailparser is loaded on the first message that needs it, not by every run of the CLI
   const { simpleParser } = await import('mailparser');
   return simpleParser(withoutUnusedHeaders(msg), PARSE_OPTIONS);
@@ -115,13 +116,13 @@ export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMai
 // ---- plain messages, without mailparser ----
 //
 // Most of an archive's messages are one text/plain part in UTF-8 or ASCII, 7bit, with plain
-// address headers. mailparser decodes each through two stream transforms, which costs far more
-// than such a message needs (most of a batch's time was there). plainMessage decodes exactly
-// these messages and gives what mailparser gives for them (a test holds it to mailparser on
+// address headers: nothing in them needs MIME decoding. mailparser reads each through two stream
+// transforms, which costs far more than such a message needs (most of a batch's time was there).
+// plainMessage reads exactly these messages and gives what mailparser gives for them (a test holds it to mailparser on
 // every message it accepts); any other message, or anything it is unsure of, is mailparser's:
 // null. What it accepts: LF line ends, a blank line after the headers, header fields
-// `Name: value` with continuation lines; no encoded word in a header it reads but Subject (UTF-8
-// words there: encodedWordsDecoded); Content-Type
+// `Name: value` with continuation lines; no encoded word in a header it reads but Subject (whose
+// encoded words libmime decodes, as in mailparser); Content-Type
 // absent or text/plain with at most a utf-8/us-ascii charset; Content-Transfer-Encoding absent,
 // 7bit or 8bit; no Content-Disposition; a valid Date (or none); address headers that are lists
 // of `addr` and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
@@ -134,8 +135,11 @@ const ADDRESS_KEYS = new Set(['from', 'to', 'cc', 'reply-to', 'sender']);
 /** Headers read (and so held to the rules above); mailparser keeps the first of each but To and Cc. */
 const READ_KEYS = new Set([...ADDRESS_KEYS, 'subject', 'date', 'message-id', 'in-reply-to', 'content-type', 'content-transfer-encoding', 'content-disposition']);
 
-/** The message (without its envelope line) decoded, if it is plain (see above); else null. */
-export function plainMessage(msg: Buffer): DecodedMail | null {
+/**
+ * The message (without its envelope line) decoded, if it is plain (see above); else null.
+ * `decodeWords`: wordsDecoder's, for a Subject with encoded words (without it: NEEDS_WORDS).
+ */
+export function plainMessage(msg: Buffer, decodeWords?: (value: string) => string): DecodedMail | null | typeof NEEDS_WORDS {
   if (msg.indexOf(0x0d) !== -1 || msg[0] === 0x0a) return null;
   const blank = msg.indexOf('\n\n');
   if (blank === -1) return null;
@@ -195,8 +199,15 @@ export function plainMessage(msg: Buffer): DecodedMail | null {
     if (Number.isNaN(d.getTime())) return null; // (mailparser puts the time of parsing in its place)
     decoded.date = d;
   }
-  const subject = encodedWordsDecoded(first('subject') ?? '');
-  if (subject === null) return null;
+  let subject = first('subject') ?? '';
+  if (subject.includes('=?')) {
+    if (!decodeWords) return NEEDS_WORDS;
+    try {
+      subject = decodeWords(subject);
+    } catch {
+      // (kept as it is, as mailparser keeps it)
+    }
+  }
   if (subject) decoded.subject = subject;
   const messageId = messageIdOf(first('message-id'));
   if (messageId) decoded.messageId = messageId;
@@ -207,67 +218,14 @@ export function plainMessage(msg: Buffer): DecodedMail | null {
   return decoded;
 }
 
-const ENCODED_WORD = /=\?utf-8\?([QqBb])\?([^?]*)\?=/gi;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** plainMessage's answer for a message whose Subject holds an encoded word, when it was given no decoder. */
+export const NEEDS_WORDS = 'needs-words';
 
-/**
- * A Subject with its RFC 2047 encoded words decoded as mailparser decodes them (libmime's
- * decodeWords), for the words it is sure of: UTF-8, Q or B (well-formed base64), decoding to valid
- * UTF-8; null for anything else (another charset, a `=?` that is not such a word). As there,
- * whitespace between two encoded words is dropped, and adjacent words of one encoding are decoded
- * together (a character may be split between them).
- */
-export function encodedWordsDecoded(value: string): string | null {
-  if (!value.includes('=?')) return value;
-  const parts: Array<string | { enc: string; text: string }> = [];
-  let at = 0;
-  for (const m of value.matchAll(ENCODED_WORD)) {
-    const between = value.slice(at, m.index);
-    const prev = parts[parts.length - 1];
-    const enc = m[1]!.toUpperCase();
-    if (between.includes('=?')) return null;
-    if (typeof prev === 'object' && /^\s*$/.test(between)) {
-      if (prev.enc === enc) prev.text += m[2]!;
-      else parts.push({ enc, text: m[2]! });
-    } else {
-      if (between) parts.push(between);
-      parts.push({ enc, text: m[2]! });
-    }
-    at = m.index + m[0].length;
-  }
-  const rest = value.slice(at);
-  if (rest.includes('=?')) return null;
-  let out = '';
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      out += p;
-      continue;
-    }
-    let bytes: Buffer;
-    if (p.enc === 'B') {
-      if (!BASE64.test(p.text)) return null;
-      bytes = Buffer.from(p.text, 'base64');
-    } else {
-      // Q: "=" and hex digits a byte (a space after "=" dropped), "_" and whitespace a space
-      const q = Buffer.from(p.text.replace(/=\s+([0-9a-fA-F])/g, '=$1').replace(/[_\s]/g, ' '), 'utf8');
-      const b: number[] = [];
-      for (let i = 0; i < q.length; i++) {
-        const hex = q[i] === 0x3d && i + 2 < q.length ? q.toString('latin1', i + 1, i + 3) : '';
-        if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-          b.push(parseInt(hex, 16));
-          i += 2;
-        } else b.push(q[i]!);
-      }
-      bytes = Buffer.from(b);
-    }
-    try {
-      out += strictUtf8.decode(bytes);
-    } catch {
-      return null;
-    }
-  }
-  return out + rest;
+let words: Promise<(value: string) => string> | undefined;
+/** libmime's decodeWords (mailparser's own decoder of encoded words), loaded on first use. */
+export function wordsDecoder(): Promise<(value: string) => string> {
+  words ??= import('libmime').then(({ default: libmime }) => (value: string) => libmime.decodeWords(value));
+  return words;
 }
 
 /** A plain address list (see above) as addressparser gives it, or null for anything else. */
