@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Tiny shim: the program is built into dist/ (by `npm ci` via the prepare script): tsc's output,
-// bundled into dist/bundle/ (scripts/bundle.mjs).
-import('../dist/bundle/main.js').then((m) => m.main(process.argv)).catch((err) => {
+// Tiny shim: the program lives in dist/ (built by `npm ci` via the prepare script: tsc, then one
+// bundle of the CLI at dist/cli/main.js, scripts/bundle.mjs).
+import('../dist/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
   process.stderr.write(`privacyctl: cannot start (${err && err.message ? err.message : err}); run \`npm ci\` to build dist/.\n`);
   process.exit(1);
 });
