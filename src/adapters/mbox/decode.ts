@@ -75,6 +75,17 @@ export function withoutUnusedHeaders(msg: Buffer): Buffer {
   return Buffer.concat(keep);
 }
 
+/** Raw header fields (with their continuation lines) of a header block. */
+export function headerFields(block: string, eol: string): string[] {
+  const lines = block.split(eol);
+  const fields: string[] = [];
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) fields[fields.length - 1] += eol + line;
+    else fields.push(line);
+  }
+  return fields;
+}
+
 /** An address header as mailparser gives it (only the addresses are read). */
 export interface Mailboxes {
   value: EmailAddress[];
@@ -118,14 +129,14 @@ export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMai
 // Most of an archive's messages are one text/plain part in UTF-8 or ASCII, 7bit, with plain
 // address headers: nothing in them needs MIME decoding. mailparser reads each through two stream
 // transforms, which costs far more than such a message needs (most of a batch's time was there).
-// plainMessage reads exactly these messages and gives what mailparser gives for them (a test holds it to mailparser on
-// every message it accepts); any other message, or anything it is unsure of, is mailparser's:
-// null. What it accepts: LF line ends, a blank line after the headers, header fields
-// `Name: value` with continuation lines; no encoded word in a header it reads but Subject (whose
-// encoded words libmime decodes, as in mailparser); Content-Type
-// absent or text/plain with at most a utf-8/us-ascii charset; Content-Transfer-Encoding absent,
-// 7bit or 8bit; no Content-Disposition; a valid Date (or none); address headers that are lists
-// of `addr` and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
+// plainMessage reads exactly these messages and gives what mailparser gives for them (a test
+// holds it to mailparser on every message it accepts); any other message, or anything it is
+// unsure of, is mailparser's: null. What it accepts: LF line ends, a blank line after the
+// headers, header fields `Name: value` with continuation lines; no encoded word in a header it
+// reads but Subject (whose encoded words libmime decodes, as in mailparser); Content-Type absent
+// or text/plain with at most a utf-8/us-ascii charset; Content-Transfer-Encoding absent, 7bit or
+// 8bit; no Content-Disposition; a valid Date (or none); address headers that are lists of `addr`
+// and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
 
 const ADDR = "[^\\s<>()\\[\\],;:\"@\\\\]+@[^\\s<>()\\[\\],;:\"@\\\\]+";
 const MAILBOX = new RegExp(`^(?:(${ADDR})|([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*) <(${ADDR})>)$`);
@@ -143,16 +154,9 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   if (msg.indexOf(0x0d) !== -1 || msg[0] === 0x0a) return null;
   const blank = msg.indexOf('\n\n');
   if (blank === -1) return null;
-  const block = msg.toString('latin1', 0, blank + 1);
   const headerLines: Array<{ key: string; line: string }> = [];
   const values = new Map<string, string[]>();
-  let start = 0;
-  while (start < block.length) {
-    // a field: its first line and the continuation lines (beginning with a space or a tab)
-    let end = block.indexOf('\n', start);
-    while (end + 1 < block.length && (block[end + 1] === ' ' || block[end + 1] === '\t')) end = block.indexOf('\n', end + 1);
-    const line = block.slice(start, end);
-    start = end + 1;
+  for (const line of headerFields(msg.toString('latin1', 0, blank), '\n')) {
     const colon = line.indexOf(':');
     if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(line.slice(0, colon))) return null;
     const key = line.slice(0, colon).toLowerCase();

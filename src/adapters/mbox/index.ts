@@ -17,7 +17,7 @@ import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, t
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { addressHeaderText, decodeEncodedWords } from './bytes.js';
-import { messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
+import { headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { createKernel } from './kernel.js';
@@ -129,7 +129,7 @@ export class MboxAdapter implements SourceAdapter {
     let fd = -1;
     let seen = new Set<string>();
     try {
-      for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal, (n) => n > 0 && (ctx.stats['workers'] = n))) {
+      for await (const { job, batch } of runJobs(jobs, setup, workers, ctx.signal, countWorkers(ctx))) {
         const file = files[job.file]!;
         if (job.file !== current) {
           if (fd !== -1) closeSync(fd);
@@ -212,7 +212,7 @@ export class MboxAdapter implements SourceAdapter {
     let fd = -1;
     let seen = new Map<number, Set<string>>();
     try {
-      for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal, (n) => n > 0 && (ctx.stats['workers'] = n))) {
+      for await (const { job, batch } of runManyJobs(jobs, { subjects: subjects.map(subjectNeedles) }, workers, ctx.signal, countWorkers(ctx))) {
         const file = files[job.file]!;
         if (job.file !== current) {
           if (fd !== -1) closeSync(fd);
@@ -497,6 +497,13 @@ function readCandidate(fd: number, file: ResolvedFile, start: number, end: numbe
   return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
 }
 
+/** runJobs' `started`: the number of scan worker threads, in the stats (none: the main thread scanned). */
+function countWorkers(ctx: AdapterContext): (threads: number) => void {
+  return (threads) => {
+    if (threads > 0) ctx.stats['workers'] = threads;
+  };
+}
+
 /** The sha256 of a candidate message's bytes, computed on first use (erasure steps name it). */
 function lazyDigest(c: Candidate): () => string {
   let digest: string | undefined;
@@ -533,16 +540,6 @@ function headerValue(lines: ReadonlyArray<{ key: string; line: string }>, key: s
   return l.line.slice(l.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
 }
 
-/** Raw header fields (with their continuation lines) of a header block. */
-function headerFields(block: string, eol: string): string[] {
-  const lines = block.split(eol);
-  const fields: string[] = [];
-  for (const line of lines) {
-    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) fields[fields.length - 1] += eol + line;
-    else fields.push(line);
-  }
-  return fields;
-}
 
 const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'references', 'list-id']);
 const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
