@@ -5,24 +5,22 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parse as parseYaml } from 'yaml';
 import { csvSourceSchema } from '../../src/adapters/csv/config.js';
 import { csvFactory } from '../../src/adapters/csv/index.js';
-import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
+import type { SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { ConfigError, SourceError } from '../../src/core/errors.js';
 import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { discoverAll } from '../helpers/many.js';
+import { ROOT, demoSource, demoSources } from '../helpers/demo-config.js';
+import { discoverAll, testContext } from '../helpers/many.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const github = (value: string): Identity => ({ type: 'github', value });
-const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+const ctx = testContext;
 
 let dir: string;
 beforeEach(() => {
@@ -34,12 +32,11 @@ afterEach(() => {
 
 /** The CSV sources of the demo config (privacyctl.yaml). */
 function demoAdapters(): Array<{ adapter: SourceAdapter; file: string }> {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  return doc.sources
+  return demoSources()
     .filter((s) => s['kind'] === 'csv')
     .map((s) => {
-      const cfg = csvSourceSchema.parse(s);
-      return { adapter: csvFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') }), file: path.join(ROOT, cfg.path) };
+      const { cfg, adapter } = demoSource(csvFactory, path.join(dir, '.privacyctl'), (t) => t['name'] === s['name']);
+      return { adapter, file: path.join(ROOT, cfg.path) };
     });
 }
 

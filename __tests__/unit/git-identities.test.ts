@@ -5,22 +5,21 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
-import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
+import type { SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
 import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
+import { demoSource } from '../helpers/demo-config.js';
+import { testContext } from '../helpers/many.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const github = (value: string): Identity => ({ type: 'github', value });
-const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+const ctx = testContext;
 
 let dir: string;
 beforeEach(() => {
@@ -37,9 +36,7 @@ function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceA
 
 /** The git source of the demo config (privacyctl.yaml), the bundle's clone kept in the test's directory. */
 function demoAdapter(): SourceAdapter {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  const cfg = gitSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'git'));
-  return gitFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
+  return demoSource(gitFactory, path.join(dir, '.privacyctl')).adapter;
 }
 
 

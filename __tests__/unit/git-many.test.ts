@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
 import { NeedleIndex, foldNeedle, foldText } from '../../src/core/needle-index.js';
@@ -14,8 +12,8 @@ import { IdentityMatcher, normalizeEmail, type Identity } from '../../src/core/i
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 import { expectManyMatchesSingle, testContext } from '../helpers/many.js';
 import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
+import { demoSource } from '../helpers/demo-config.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const github = (value: string): Identity => ({ type: 'github', value });
 const who = (...ids: Identity[]) => new IdentityMatcher(ids);
@@ -35,9 +33,7 @@ function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceA
 
 /** The git source of the demo config (privacyctl.yaml), its state (the bundle's clone) kept in the test's directory. */
 function demoAdapter(): SourceAdapter {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  const cfg = gitSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'git'));
-  return gitFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
+  return demoSource(gitFactory, path.join(dir, '.privacyctl')).adapter;
 }
 
 

@@ -5,22 +5,21 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { gitdmSourceSchema } from '../../src/adapters/gitdm/config.js';
 import { gitdmFactory } from '../../src/adapters/gitdm/index.js';
-import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
+import type { SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { SourceError } from '../../src/core/errors.js';
 import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
+import { ROOT, demoSource } from '../helpers/demo-config.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
+import { testContext } from '../helpers/many.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const github = (value: string): Identity => ({ type: 'github', value });
-const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+const ctx = testContext;
 
 let dir: string;
 beforeEach(() => {
@@ -32,10 +31,8 @@ afterEach(() => {
 
 /** The gitdm source of the demo config (privacyctl.yaml). */
 function demoAdapter(): { adapter: SourceAdapter; files: string[] } {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  const cfg = gitdmSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'gitdm'));
-  const files = cfg.files.map((f) => path.join(ROOT, typeof f === 'string' ? f : f.path));
-  return { adapter: gitdmFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') }), files };
+  const { cfg, adapter } = demoSource(gitdmFactory, path.join(dir, '.privacyctl'));
+  return { adapter, files: cfg.files.map((f) => path.join(ROOT, typeof f === 'string' ? f : f.path)) };
 }
 
 function adapter(files: Record<string, string>): SourceAdapter {

@@ -4,16 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { gitdmSourceSchema } from '../../src/adapters/gitdm/config.js';
 import { gitdmFactory } from '../../src/adapters/gitdm/index.js';
 import type { SourceAdapter } from '../../src/adapters/types.js';
 import { IdentityMatcher, normalizeEmail, type Identity } from '../../src/core/identity.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { demoSource } from '../helpers/demo-config.js';
 import { expectManyMatchesSingle, testContext } from '../helpers/many.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const github = (value: string): Identity => ({ type: 'github', value });
 const who = (...ids: Identity[]) => new IdentityMatcher(ids);
@@ -71,9 +69,7 @@ function adapter(files = ['developers_affiliations1.txt', 'developers_affiliatio
 }
 
 function demoAdapter(): SourceAdapter {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  const cfg = gitdmSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'gitdm'));
-  return gitdmFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') });
+  return demoSource(gitdmFactory, path.join(dir, '.privacyctl')).adapter;
 }
 
 function split(items: Array<PersonalRecord | IdentityLink>): { records: PersonalRecord[]; links: IdentityLink[] } {

@@ -6,23 +6,21 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { slackSourceSchema } from '../../src/adapters/slack/config.js';
 import { slackExportFactory } from '../../src/adapters/slack/index.js';
-import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
+import type { SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { SourceError } from '../../src/core/errors.js';
 import { normalizeEmail, type Identity } from '../../src/core/identity.js';
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { discoverAll } from '../helpers/many.js';
+import { ROOT, demoSource } from '../helpers/demo-config.js';
+import { discoverAll, testContext } from '../helpers/many.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const email = (value: string): Identity => ({ type: 'email', value });
 const slackId = (value: string): Identity => ({ type: 'slack-id', value });
-const ctx = (): AdapterContext => ({ signal: new AbortController().signal, log: { info() {}, warn() {} }, stats: {} });
+const ctx = testContext;
 
 let dir: string;
 beforeEach(() => {
@@ -34,9 +32,8 @@ afterEach(() => {
 
 /** The Slack source of the demo config (privacyctl.yaml). */
 function demoAdapter(): { adapter: SourceAdapter; root: string } {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-  const cfg = slackSourceSchema.parse(doc.sources.find((s) => s['kind'] === 'slack-export'));
-  return { adapter: slackExportFactory.create(cfg, { configDir: ROOT, stateDir: path.join(dir, '.privacyctl') }), root: path.join(ROOT, cfg.path) };
+  const { cfg, adapter } = demoSource(slackExportFactory, path.join(dir, '.privacyctl'));
+  return { adapter, root: path.join(ROOT, cfg.path) };
 }
 
 /** An export written from `files` (path → JSON value, or raw text) under `dir/slack`. */
