@@ -2,6 +2,10 @@
 // and branches, and files on the last commit of main.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { gitSourceSchema } from '../../src/adapters/git/config.js';
+import { gitFactory } from '../../src/adapters/git/index.js';
+import type { SourceAdapter } from '../../src/adapters/types.js';
 
 export function git(cwd: string, args: string[], input?: string): string {
   const r = spawnSync('git', args, {
@@ -48,4 +52,10 @@ export function fastImport(repo: string, commits: FakeCommit[], opts: { bare?: b
   });
   git(repo, ['fast-import', '--quiet'], Buffer.concat(parts).toString('utf8'));
   return repo;
+}
+
+/** A git source over these repos (paths relative to dir), its state under dir/.privacyctl. */
+export function gitAdapter(dir: string, repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter {
+  const cfg = gitSourceSchema.parse({ name: 'repos', kind: 'git', repos, ...extra });
+  return gitFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }

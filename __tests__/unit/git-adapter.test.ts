@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitFactory } from '../../src/adapters/git/index.js';
 import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
 import { SourceError } from '../../src/core/errors.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION, policyViolation } from '../../src/core/policy.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { gitAdapter } from '../helpers/git-repo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = path.join(ROOT, 'fixtures/demo/git/lanternfish.bundle');
@@ -29,10 +29,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter {
-  const cfg = gitSourceSchema.parse({ name: 'repos', kind: 'git', repos, ...extra });
-  return gitFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
-}
+const adapter = (repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter => gitAdapter(dir, repos, extra);
 
 async function discoverAll(a: SourceAdapter, ids: Identity[]): Promise<{ records: PersonalRecord[]; links: IdentityLink[] }> {
   const records: PersonalRecord[] = [];

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
 import type { SourceAdapter } from '../../src/adapters/types.js';
 import { loadConfig } from '../../src/core/config.js';
@@ -13,7 +12,7 @@ import { normalizeEmail, normalizeGithub, type Identity } from '../../src/core/i
 import { findRestored, type ErasedSubject } from '../../src/core/replay.js';
 import { StateDir } from '../../src/state/state-dir.js';
 import { expectCanonical, expectEachFinds, expectMatchedListed, keys, listIdentities } from '../helpers/identities.js';
-import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
+import { fastImport, git, type FakeCommit, gitAdapter } from '../helpers/git-repo.js';
 import { demoSource } from '../helpers/demo-config.js';
 import { testContext } from '../helpers/many.js';
 
@@ -29,10 +28,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter {
-  const cfg = gitSourceSchema.parse({ name: 'repos', kind: 'git', repos, ...extra });
-  return gitFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
-}
+const adapter = (repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter => gitAdapter(dir, repos, extra);
 
 /** The git source of the demo config (privacyctl.yaml), the bundle's clone kept in the test's directory. */
 function demoAdapter(): SourceAdapter {

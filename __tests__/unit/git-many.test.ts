@@ -4,14 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitSourceSchema } from '../../src/adapters/git/config.js';
 import { gitFactory } from '../../src/adapters/git/index.js';
 import { NeedleIndex, foldNeedle, foldText } from '../../src/core/needle-index.js';
 import type { SourceAdapter } from '../../src/adapters/types.js';
 import { IdentityMatcher, normalizeEmail, type Identity } from '../../src/core/identity.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 import { expectManyMatchesSingle, testContext } from '../helpers/many.js';
-import { fastImport, git, type FakeCommit } from '../helpers/git-repo.js';
+import { fastImport, git, type FakeCommit, gitAdapter } from '../helpers/git-repo.js';
 import { demoSource } from '../helpers/demo-config.js';
 
 const email = (value: string): Identity => ({ type: 'email', value });
@@ -26,10 +25,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function adapter(repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter {
-  const cfg = gitSourceSchema.parse({ name: 'repos', kind: 'git', repos, ...extra });
-  return gitFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
-}
+const adapter = (repos: unknown[], extra: Record<string, unknown> = {}): SourceAdapter => gitAdapter(dir, repos, extra);
 
 /** The git source of the demo config (privacyctl.yaml), its state (the bundle's clone) kept in the test's directory. */
 function demoAdapter(): SourceAdapter {

@@ -22,20 +22,12 @@ import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from '../../
 import type { AdapterContext } from '../../src/adapters/types.js';
 import { IdentityMatcher } from '../../src/core/identity.js';
 import { isIdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { prng } from '../helpers/prng.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIL = path.join(ROOT, 'fixtures', 'demo', 'mail');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = prng;
 
 let dir: string;
 beforeEach(() => {
