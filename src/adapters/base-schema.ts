@@ -1,4 +1,4 @@
-// Keys every source accepts (DESIGN.md section 2): its name, its kind, and the Art. 15 facts.
+// Keys every source accepts: its name, its kind, the Art. 15 facts, and how the run treats it.
 import { z } from 'zod';
 
 export const sourceName = z
@@ -13,4 +13,11 @@ export const art15Keys = {
   recipients: z.array(z.string()).optional(),
   retention: z.string().min(1).optional(),
   origin: z.string().min(1).optional(),
+  /**
+   * A source that may go unsearched (no token set) without making the run partial. It is still
+   * named, with the reason, in every output.
+   */
+  optional: z.boolean().optional(),
+  /** Rewrite this source's files even when their mode makes them read-only (0444). */
+  rewriteReadOnly: z.boolean().optional(),
 };

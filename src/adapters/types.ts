@@ -26,6 +26,11 @@ export interface AdapterContext {
    * the source's status in --json output and exports.
    */
   stats: Record<string, number>;
+  /**
+   * A fact about this run of the source that the receipt must state (e.g. "deleted rows stay in
+   * PostgreSQL's table files until VACUUM"). One line, never an identity.
+   */
+  note?(text: string): void;
 }
 
 /** An item of a multi-subject pass: the index of the subject it belongs to. */
@@ -95,6 +100,8 @@ export interface BaseSourceConfig {
   recipients?: string[];
   retention?: string;
   origin?: string;
+  optional?: boolean;
+  rewriteReadOnly?: boolean;
 }
 
 export interface AdapterEnv {

@@ -1,6 +1,7 @@
 // Errors → messages and exit codes, in one place.
 import { CommanderError } from 'commander';
 import { ExitCode, PrivacyctlError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
 import type { Output } from './output.js';
 
 export function reportError(err: unknown, out: Output | undefined): number {
@@ -11,16 +12,16 @@ export function reportError(err: unknown, out: Output | undefined): number {
   }
   const write = (msg: string, hint?: string) => {
     if (out) out.error(msg, hint);
-    else process.stderr.write(`error: ${msg}\n${hint ? `hint: ${hint}\n` : ''}`);
+    else process.stderr.write(redactSecrets(`error: ${msg}\n${hint ? `hint: ${hint}\n` : ''}`));
   };
   if (err instanceof PrivacyctlError) {
     write(err.message, err.hint);
-    if (out?.debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (out?.debug && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   write(`internal error: ${message}`, out?.debug ? undefined : 'run again with --debug for the stack trace, and report it');
-  if (out?.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  if (out?.debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
   return ExitCode.OPERATIONAL;
 }
 

@@ -3,6 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Options as OraOptions, Ora } from 'ora';
 import { InterruptedError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -68,14 +69,14 @@ export class Output {
     if (this.stdoutClosed || text === '') return;
     this.pauseSpinner();
     await new Promise<void>((resolve) => {
-      if (this.stdout.write(text)) resolve();
+      if (this.stdout.write(redactSecrets(text))) resolve();
       else this.stdout.once('drain', resolve);
     });
   }
 
   private line(text: string): void {
     this.pauseSpinner();
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${redactSecrets(text)}\n`);
   }
 
   /** Progress and notes: hidden by --quiet. */

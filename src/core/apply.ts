@@ -26,7 +26,7 @@ export interface Receipt {
   retained: Array<ReceiptEntry & { retention: Retention }>;
   manual: Array<ReceiptEntry & { manual: string }>;
   failed: Array<ReceiptEntry & { action: string; reason: string }>;
-  sources: Array<{ name: string; status: 'ok' | 'failed' | 'skipped'; reason?: string }>;
+  sources: Array<{ name: string; status: 'ok' | 'failed' | 'skipped'; reason?: string; notes?: string[] }>;
   summary: { erased: number; retained: number; manual: number; failed: number };
 }
 
@@ -91,7 +91,10 @@ export async function applyPlan(
     const byId = new Map(steps.map((s) => [s.id, s]));
     try {
       let done = 0;
-      for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log, stats: {} }) as AsyncIterable<StepResult>) {
+      const note = (text: string) => {
+        if (status && !status.notes?.includes(text)) status.notes = [...(status.notes ?? []), text];
+      };
+      for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log, stats: {}, note }) as AsyncIterable<StepResult>) {
         const step = byId.get(result.stepId);
         if (!step) continue;
         settled.add(step.id);

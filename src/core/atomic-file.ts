@@ -4,6 +4,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { redactSecrets } from './secrets.js';
 
 export interface AtomicWriter {
   write(chunk: Buffer | string): Promise<void>;
@@ -103,13 +104,16 @@ export async function atomicRewrite(path: string, produce: (out: AtomicWriter) =
   }
 }
 
-/** Write a whole new file atomically (exports, plans): created with `mode` (0600 by default). */
+/**
+ * Write a whole new file atomically (exports, plans, receipts): created with `mode` (0600 by
+ * default). Text never carries a secret the tool holds (a server may have echoed one).
+ */
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, 'wx', mode);
   let committed = false;
   try {
-    await fh.writeFile(data);
+    await fh.writeFile(typeof data === 'string' ? redactSecrets(data) : data);
     await fh.chmod(mode);
     await fh.sync();
     await fh.close();

@@ -32,6 +32,8 @@ export interface LoadedSource {
   index: number;
   name: string;
   kind: string;
+  /** May go unsearched (no token) without making the run partial; still named in every output. */
+  optional: boolean;
   config: BaseSourceConfig;
   facts: Art15Facts;
   factory: AdapterFactory<BaseSourceConfig>;
@@ -118,7 +120,7 @@ export function loadConfig(file: string): LoadedConfig {
       retention: config.retention ?? factory.defaults.retention,
       origin: config.origin ?? factory.defaults.origin,
     };
-    return { index, name: config.name, kind, config, facts, factory };
+    return { index, name: config.name, kind, optional: config.optional === true, config, facts, factory };
   });
   const stateDir = isAbsolute(top.data.stateDir) ? top.data.stateDir : resolve(dir, top.data.stateDir);
   return { file: abs, dir, controller: top.data.controller ?? DEFAULT_CONTROLLER, stateDir, sources };

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { redactSecrets } from '../core/secrets.js';
 import { withLock } from './lock.js';
 import type { StateDir } from './state-dir.js';
 
@@ -55,7 +56,7 @@ export class AuditLog {
         seq: last ? last.seq + 1 : 1,
         ts: new Date().toISOString(),
         user: osUser(),
-        ...facts,
+        ...(JSON.parse(redactSecrets(JSON.stringify(facts))) as AuditFacts),
         prev: last ? last.hash : GENESIS,
       };
       const entry: AuditEntry = { ...base, hash: hashOf(base) };

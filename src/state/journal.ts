@@ -3,6 +3,7 @@
 // interrupted run already did. It holds plan ids, step ids and locators — never identities.
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactSecrets } from '../core/secrets.js';
 import { scrubDeep, type Scrub } from './scrub.js';
 import type { StateDir } from './state-dir.js';
 
@@ -60,7 +61,7 @@ export class Journal {
   append(event: JournalEvent): void {
     const fd = openSync(this.file, 'a', 0o600);
     try {
-      appendFileSync(fd, `${JSON.stringify(scrubDeep({ ts: new Date().toISOString(), ...event }, this.scrub))}\n`);
+      appendFileSync(fd, `${redactSecrets(JSON.stringify(scrubDeep({ ts: new Date().toISOString(), ...event }, this.scrub)))}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
 import type { Identity } from '../core/identity.js';
 import type { StateDir } from './state-dir.js';
 
@@ -148,7 +149,7 @@ export class Ledger {
 
   recordRun(id: string, command: string, exitCode: number, summary: Record<string, unknown>): void {
     const r = this.get(id);
-    this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, JSON.stringify(summary));
+    this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, redactSecrets(JSON.stringify(summary)));
     if (r.status === 'open') this.db.prepare(`UPDATE requests SET status = 'in-progress' WHERE id = ?`).run(id);
   }
 

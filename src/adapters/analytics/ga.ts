@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AuthError, SourceError, errorMessage } from '../../core/errors.js';
+import { holdSecret } from '../../core/secrets.js';
 import type { GaConfig } from './config.js';
 
 export interface DeletionResult {
@@ -17,13 +18,13 @@ export interface DeletionResult {
 export function readGaToken(ga: GaConfig, configDir: string): string | undefined {
   if (ga.tokenEnv) {
     const v = process.env[ga.tokenEnv]?.trim();
-    return v ? v : undefined;
+    return v ? holdSecret(v) : undefined;
   }
   if (ga.tokenFile) {
     const p = ga.tokenFile === '~' || ga.tokenFile.startsWith('~/') ? join(homedir(), ga.tokenFile.slice(1)) : isAbsolute(ga.tokenFile) ? ga.tokenFile : resolve(configDir, ga.tokenFile);
     try {
       const v = readFileSync(p, 'utf8').trim();
-      return v ? v : undefined;
+      return v ? holdSecret(v) : undefined;
     } catch {
       return undefined;
     }

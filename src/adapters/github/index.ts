@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { AuthError, SourceError, SourceSkipped, errorMessage } from '../../core/errors.js';
+import { holdSecret } from '../../core/secrets.js';
 import { normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { defaultRetentionFor } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
@@ -73,14 +74,14 @@ export class GithubAdapter implements SourceAdapter {
   /** The token, or SourceSkipped saying how to provide one. Never logged, never in a message. */
   private token(): string {
     const fromEnv = process.env[this.cfg.tokenEnv]?.trim();
-    if (fromEnv) return fromEnv;
+    if (fromEnv) return holdSecret(fromEnv);
     let fileWhy = '';
     if (this.cfg.tokenFile) {
       const raw = this.cfg.tokenFile.startsWith('~/') ? resolve(homedir(), this.cfg.tokenFile.slice(2)) : this.cfg.tokenFile;
       const file = isAbsolute(raw) ? raw : resolve(this.env.configDir, raw);
       try {
         const t = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
-        if (t) return t;
+        if (t) return holdSecret(t);
         fileWhy = `, and tokenFile ${this.cfg.tokenFile} is empty`;
       } catch (err) {
         fileWhy = `, and tokenFile ${this.cfg.tokenFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Client as PgClient, ClientConfig } from 'pg';
 import { AuthError, ConfigError, PrivacyctlError, SourceError, errorMessage } from '../../core/errors.js';
+import { holdSecret } from '../../core/secrets.js';
 import type { AdapterEnv } from '../types.js';
 import type { SqlSourceConfig } from './config.js';
 
@@ -47,12 +48,12 @@ export function readPassword(cfg: SqlSourceConfig, env: AdapterEnv): string | un
     if (v === undefined || v === '') {
       throw new SourceError(`sources "${cfg.name}": the environment variable ${cfg.passwordEnv} (passwordEnv) is not set`, `export ${cfg.passwordEnv} with the database password, or use passwordFile`);
     }
-    return v;
+    return holdSecret(v);
   }
   if (cfg.passwordFile) {
     const file = expandHome(cfg.passwordFile, env);
     try {
-      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      return holdSecret(readFileSync(file, 'utf8').replace(/\r?\n$/, ''));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new SourceError(`sources "${cfg.name}": cannot read passwordFile ${cfg.passwordFile} (${code ?? errorMessage(err)})`, 'check the path and its permissions');
@@ -70,6 +71,7 @@ function pgTarget(url: string): { config: ClientConfig; label: string } {
   const host = socketHost ?? (u.hostname ? decodeURIComponent(u.hostname).replace(/^\[|\]$/g, '') : undefined);
   const port = u.port ? Number(u.port) : undefined;
   const user = u.username ? decodeURIComponent(u.username) : undefined;
+  if (u.password) holdSecret(decodeURIComponent(u.password)); // never meant to be there, but never echoed
   const sslmode = u.searchParams.get('sslmode');
   const config: ClientConfig = { host, port, user, database };
   if (sslmode === 'require' || sslmode === 'prefer') config.ssl = { rejectUnauthorized: false };
