@@ -1,4 +1,4 @@
-// Typed errors. Everything the tool can fail with is one of these; src/cli/exit-codes.ts maps
+// Typed errors. Everything the tool can fail with is one of these; src/cli/exit.ts maps
 // them to exit codes and one-line messages in one place. Messages say what failed, why, and how
 // to fix it — and never contain a token or a data subject's identity.
 
@@ -51,6 +51,14 @@ export class SourceError extends PrivacyctlError {
  */
 export class SourceSkipped extends PrivacyctlError {
   override readonly exitCode = ExitCode.OK;
+}
+
+/**
+ * The state directory cannot be trusted or written (a damaged salt, an audit trail that cannot be
+ * written): the run stops rather than go on without its record. The hint says how to repair.
+ */
+export class StateError extends PrivacyctlError {
+  override readonly exitCode = ExitCode.OPERATIONAL;
 }
 
 /** A reviewed plan no longer describes the sources: refuse to act on it. */

@@ -1,34 +1,60 @@
-// The state directory (ledger, journals, suppression list) and its secret salt. Identities
-// are stored only as salted hashes, so the state directory never names a person.
+// The state directory (ledger, journals, suppression list) and its secrets. Identities are stored
+// only as salted hashes, so the state directory never names a person — which holds only while the
+// salt is secret and whole: it is created atomically and refused when it is not 32 random bytes.
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StateError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
+
+const SECRET_BYTES = 32;
+const SECRET_TEXT = /^[0-9a-f]{64}\n?$/;
 
 export class StateDir {
   private salt?: Buffer;
   constructor(readonly path: string) {}
 
+  /** The state directory (or a directory in it), created 0700; an existing one is made 0700. */
   ensure(sub?: string): string {
     const dir = sub ? join(this.path, sub) : this.path;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    } catch {
+      // not ours to change (another owner): the files in it are still created 0600
+    }
     return dir;
   }
 
-  private getSalt(): Buffer {
-    if (this.salt) return this.salt;
-    const file = join(this.ensure(), 'salt');
-    try {
-      this.salt = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    } catch {
-      const fresh = randomBytes(32).toString('hex');
+  /**
+   * A 32-byte secret kept in the state directory (`salt`, the audit key), created on first use.
+   * Written whole to a temporary file, fsync'd, then linked into place only if absent: a full
+   * disk or a concurrent first run can never leave an empty or partial secret behind, and two
+   * first runs end up with the same one. A secret of the wrong form is refused, never used.
+   */
+  secret(name: string): Buffer {
+    const file = join(this.ensure(), name);
+    for (let attempt = 0; ; attempt++) {
+      let text: string;
       try {
-        writeFileSync(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
-      } catch {
-        // another run created it first: use theirs
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw cannotRead(file, err);
+        createSecret(file, name);
+        continue;
       }
-      this.salt = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+      if (!SECRET_TEXT.test(text)) {
+        throw new StateError(
+          `the state secret ${file} is damaged (${Buffer.byteLength(text)} bytes where 64 hex digits are expected); hashes made with it would not protect anyone, so nothing was done`,
+          `if the state directory holds no receipts, suppression list or ledger yet, delete ${file} and re-run; otherwise restore it from a backup of ${this.path}`,
+        );
+      }
+      return Buffer.from(text.trim(), 'hex');
     }
+  }
+
+  private getSalt(): Buffer {
+    this.salt ??= this.secret('salt');
     return this.salt;
   }
 
@@ -41,5 +67,39 @@ export class StateDir {
   subjectKey(ids: Identity[]): string {
     const keys = ids.map((i) => `${i.type}:${i.value}`).sort();
     return createHmac('sha256', this.getSalt()).update(keys.join('\n')).digest('hex').slice(0, 32);
+  }
+}
+
+function cannotRead(file: string, err: unknown): StateError {
+  const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  return new StateError(`cannot read the state secret ${file} (${code})`, 'check the state directory and its permissions');
+}
+
+function createSecret(file: string, name: string): void {
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      const text = Buffer.from(`${randomBytes(SECRET_BYTES).toString('hex')}\n`);
+      let written = 0;
+      while (written < text.length) written += writeSync(fd, text, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, file); // fails with EEXIST when another run was first: theirs is used
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new StateError(`cannot create the state secret ${name} in ${file.slice(0, -name.length - 1)} (${code}); nothing was done`, code === 'ENOSPC' ? 'free space on that disk and re-run' : 'check that the state directory is writable');
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already gone
+    }
   }
 }
