@@ -61,7 +61,7 @@ describe('git and gitdm sources (e2e)', () => {
     expect(JSON.stringify(mine)).not.toMatch(/joann|jdoe|bo@lanternfish|zoë|dana|Quayside/i);
   });
 
-  it('erase --apply removes the gitdm block and lines byte-exactly, leaves the repository alone, and verify is clean', () => {
+  it('erase --apply removes the gitdm block and lines byte-exactly, leaves the repository alone, and verify names the people-file edits still outstanding', () => {
     const dir = workspace();
     const before = snapshot(dir);
     const r = runJson(dir, ['--json', '-q', 'erase', '--email', ANN, '--github', 'ann-example', '--apply', '--yes']);
@@ -78,8 +78,10 @@ describe('git and gitdm sources (e2e)', () => {
     expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(9);
     expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator)).toEqual(expect.arrayContaining(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:SECURITY_CONTACTS:3']));
     const v = run(dir, ['-q', 'verify', '--email', ANN, '--github', 'ann-example']);
-    expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/verify: clean/);
+    expect(v.code).toBe(5);
+    expect(v.stdout).toMatch(/verify: manual-steps-outstanding/);
+    expect(v.stdout).toMatch(/manual step outstanding: lanternfish-repo people-file-entry lanternfish:\.mailmap:2/);
+    expect(v.stdout).not.toMatch(/still present/);
   });
 
   it('a missing repository, or a folder that is not one, fails that source only: exit 3, reported with a hint', () => {

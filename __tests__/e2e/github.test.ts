@@ -92,14 +92,29 @@ describe('export with a github source', () => {
     expect(ghRecords(r.json).find((x: any) => x.type === 'issue')?.disposition).toBe('retain');
   });
 
-  it('without a token the source is skipped with its reason, and the demo still succeeds', async () => {
+  it('without a token the source is not searched: named with its reason, and the run is partial (exit 3)', async () => {
     const before = fake.requests;
     const r = await runJson(['export', '--email', 'ann@example.org'], {});
-    expect(r.code).toBe(0);
-    expect(gh(r.json)).toMatchObject({ status: 'skipped' });
+    expect(r.code).toBe(3);
+    expect(gh(r.json)).toMatchObject({ status: 'skipped', skip: 'unavailable' });
     expect(gh(r.json).reason).toMatch(/no token: set PRIVACYCTL_E2E_GH_TOKEN/);
+    expect(r.json.summary.sourcesNotSearched).toEqual([SOURCE]);
     expect(r.json.records.some((x: any) => x.source === 'survey-2024')).toBe(true);
     expect(fake.requests).toBe(before);
+    // sources --check does not call it ok either
+    const check = await runAsync(ws, ['sources', '--check'], {});
+    expect(check.code).toBe(3);
+    expect(check.stderr).toMatch(new RegExp(`– ${SOURCE}: cannot be searched: no token`));
+  });
+
+  it('without a token, a source marked optional is still named as not searched, and the run succeeds', async () => {
+    ws = makeWorkspace();
+    addSource(ws, 'optional: true');
+    const r = await runJson(['export', '--email', 'ann@example.org'], {});
+    expect(r.code).toBe(0);
+    expect(gh(r.json)).toMatchObject({ status: 'skipped', skip: 'unavailable', optional: true });
+    expect(r.json.summary.sourcesNotSearched).toEqual([SOURCE]);
+    expect((await runAsync(ws, ['sources', '--check'], {})).code).toBe(0);
   });
 
   it('a bad token exits 4 and says how to fix it, without printing the token', async () => {

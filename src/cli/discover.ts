@@ -2,6 +2,7 @@
 // progress on stderr.
 import { discover, summarize, type Discovery } from '../core/engine.js';
 import { UsageError } from '../core/errors.js';
+import type { SubjectIdentity } from '../core/identity.js';
 import { resolveSubject } from '../core/subject.js';
 import type { PrivacyRequest } from '../state/ledger.js';
 import { StateDir } from '../state/state-dir.js';
@@ -27,12 +28,17 @@ export async function requestOf(ctx: CommandContext, flags: SubjectFlags): Promi
   }
 }
 
-export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags, request?: PrivacyRequest): Promise<Discovery> {
+/** The subject's identities as given: the flags, and the ledger request's (--request). */
+export async function subjectIdentities(ctx: CommandContext, flags: SubjectFlags, request?: PrivacyRequest): Promise<SubjectIdentity[]> {
   // Validate the subject before reading the config: a bad address is the first thing to fix.
   const spec = subjectSpec(flags);
   resolveSubject(spec, { allowEmpty: Boolean(flags.request) });
   const req = request ?? (await requestOf(ctx, flags));
-  const identities = resolveSubject({ ...spec, ...(req ? { fromRequest: { id: req.id, identities: req.identities ?? [] } } : {}) });
+  return resolveSubject({ ...spec, ...(req ? { fromRequest: { id: req.id, identities: req.identities ?? [] } } : {}) });
+}
+
+export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags, request?: PrivacyRequest, given?: SubjectIdentity[]): Promise<Discovery> {
+  const identities = given ?? (await subjectIdentities(ctx, flags, request));
   const config = ctx.config();
   const d = await discover(config, identities, { expand: flags.expand, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(ctx.out) });
   // How to fix a failed source, at normal verbosity: exit 4 without the missing scope is no help.
@@ -47,4 +53,15 @@ export async function discoverSubject(ctx: CommandContext, flags: SubjectFlags, 
     );
   }
   return d;
+}
+
+/** Record on the ledger request every identity an erasure used (see Ledger.addIdentities). */
+export async function recordPlanIdentities(ctx: CommandContext, requestId: string, plan: { subject: { identities: SubjectIdentity[] } }): Promise<void> {
+  const { Ledger } = await import('../state/ledger.js');
+  const ledger = new Ledger(new StateDir(ctx.config().stateDir));
+  try {
+    ledger.addIdentities(requestId, plan.subject.identities);
+  } finally {
+    ledger.close();
+  }
 }

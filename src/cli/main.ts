@@ -75,9 +75,10 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // `privacyctl --help | head`: commander writes help before any Output exists; a closed pipe
-  // ends the run quietly there too. Kept after main returns: the write fails asynchronously.
+  // ends that quietly. Once a command runs, its Output handles a closed pipe, and the run's own
+  // exit code stands. Kept after main returns: the write fails asynchronously.
   const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE' && !out) process.exit(0);
   };
   process.stdout.on('error', onStdoutError);
 

@@ -33,6 +33,9 @@ export class Output {
   private spinner?: Ora;
   private ora?: (options: OraOptions) => Ora;
   private stdoutClosed = false;
+  private stderrClosed = false;
+  /** data() calls waiting for stdout to drain: woken when it closes instead. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(opts: OutputOptions) {
     const env = opts.env ?? process.env;
@@ -55,12 +58,17 @@ export class Output {
     }
     // chalk does not read NO_COLOR: its level is set here, from the rules above.
     this.c = new Chalk({ level: this.interactive ? 1 : 0 });
-    // A closed pipe (`privacyctl export ... | head`) ends the run quietly.
+    // A closed pipe (`privacyctl export ... | head`): what is left to print is dropped quietly,
+    // but the run goes on to its end — the exit code and the audit trail never depend on whether
+    // anyone read stdout (an erasure that failed in part still exits 3).
     this.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') {
-        this.stdoutClosed = true;
-        process.exit(0);
-      }
+      if (err.code !== 'EPIPE') throw err;
+      this.stdoutClosed = true;
+      for (const wake of [...this.waiting]) wake();
+    });
+    this.stderr.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      this.stderrClosed = true;
     });
   }
 
@@ -68,13 +76,20 @@ export class Output {
   async data(text: string): Promise<void> {
     if (this.stdoutClosed || text === '') return;
     this.pauseSpinner();
+    if (this.stdout.write(redactSecrets(text))) return;
     await new Promise<void>((resolve) => {
-      if (this.stdout.write(redactSecrets(text))) resolve();
-      else this.stdout.once('drain', resolve);
+      const wake = () => {
+        this.waiting.delete(wake);
+        this.stdout.off('drain', wake);
+        resolve();
+      };
+      this.waiting.add(wake);
+      this.stdout.once('drain', wake);
     });
   }
 
   private line(text: string): void {
+    if (this.stderrClosed) return;
     this.pauseSpinner();
     this.stderr.write(`${redactSecrets(text)}\n`);
   }
@@ -114,10 +129,10 @@ export class Output {
     }
   }
 
-  /** A step finished: a ✔/✖ line; the spinner, if any, carries on below it. */
-  progressDone(ok: boolean, text: string): void {
+  /** A step finished: a ✔/✖ line (– for a step that could not run); the spinner, if any, carries on below it. */
+  progressDone(ok: boolean | 'skipped', text: string): void {
     if (this.quiet) return;
-    this.line(`${ok ? this.c.green('✔') : this.c.red('✖')} ${text}`);
+    this.line(`${ok === 'skipped' ? this.c.yellow('–') : ok ? this.c.green('✔') : this.c.red('✖')} ${text}`);
   }
 
   private pauseSpinner(): void {

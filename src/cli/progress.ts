@@ -22,6 +22,7 @@ export function discoveryProgress(out: Output): ProgressSink {
       running.delete(s.name);
       const ms = `${s.durationMs} ms`;
       if (s.status === 'ok') out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms})`);
+      else if (s.skip === 'unavailable') out.progressDone('skipped', `${s.name}${s.optional ? ' (optional)' : ''}: not searched: ${s.reason}`);
       else if (s.status === 'skipped') out.detail(`- ${s.name}: skipped (${s.reason})`);
       else out.progressDone(false, `${s.name}: failed: ${s.reason}`);
       show();

@@ -8,7 +8,7 @@ import type { AdapterLog } from '../adapters/types.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { BatchRequest } from './batch-input.js';
 import type { LoadedConfig } from './config.js';
-import { discoverBatch, exitCodeFor, summarize, type Discovery, type ProgressSink } from './engine.js';
+import { discoverBatch, exitCodeFor, summarize, unsearched, type Discovery, type ProgressSink } from './engine.js';
 import { carryOut } from './erasure.js';
 import { ExitCode } from './errors.js';
 import { impliedIdentities, identityKey, type SubjectIdentity } from './identity.js';
@@ -36,6 +36,8 @@ export interface BatchStatus {
   retain?: number;
   manual?: number;
   sources_failed?: string[];
+  /** Failed, or skipped for lack of access (optional ones included). */
+  sources_not_searched?: string[];
   plan_id?: string;
   receipt?: { erased: number; retained: number; manual: number; failed: number };
   files?: string[];
@@ -86,6 +88,7 @@ export async function runBatch(config: LoadedConfig, requests: BatchRequest[], o
     const code = exitCodeFor(d.sources);
     const sum = summarize(d.records);
     const failedSources = d.sources.filter((s) => s.status === 'failed').map((s) => s.name);
+    const notSearched = unsearched(d.sources).map((s) => s.name);
     const base: BatchStatus = {
       line: r.line,
       request_id: r.requestId ?? null,
@@ -95,6 +98,7 @@ export async function runBatch(config: LoadedConfig, requests: BatchRequest[], o
       exit_code: code,
       ...sum,
       ...(failedSources.length ? { sources_failed: failedSources } : {}),
+      ...(notSearched.length ? { sources_not_searched: notSearched } : {}),
     };
     if (code !== ExitCode.OK && code !== ExitCode.PARTIAL) base.request_status = 'pending';
     const dir = opts.outDir ? join(opts.outDir, folderOf(r)) : undefined;

@@ -13,6 +13,14 @@ export interface SourceStatus {
   kind: string;
   status: 'ok' | 'failed' | 'skipped';
   reason?: string;
+  /**
+   * Why a skipped source was not read: `unavailable` — it could not be (no token set), so the run
+   * is partial unless the source is optional; `no-identity` — the subject has no identity of a
+   * type it can match; `not-in-plan` — a reviewed plan does not cover it.
+   */
+  skip?: SkipKind;
+  /** The config marks the source optional: unsearched, it is named but the run is not partial. */
+  optional?: true;
   /** How to fix a failure. */
   hint?: string;
   /** auth: credentials refused (exit 4); config: the config does not fit the source (exit 2); error: anything else (exit 3). */
@@ -25,6 +33,8 @@ export interface SourceStatus {
   stats?: Record<string, number>;
   facts: Art15Facts;
 }
+
+export type SkipKind = 'unavailable' | 'no-identity' | 'not-in-plan';
 
 export interface Discovery {
   identities: SubjectIdentity[];
@@ -156,6 +166,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
       kind: source.kind,
       facts: source.facts,
       ...(f.outcome ?? { status: 'ok' }),
+      ...(source.optional ? { optional: true as const } : {}),
       records: f.records.length,
       durationMs: Date.now() - started,
       fingerprint: fingerprintOf(f.records),
@@ -171,14 +182,14 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
     found[k]!.outcome = outcome;
   };
   if (opts.only && !opts.only.has(source.name)) {
-    found.forEach((_, k) => settle(k, { status: 'skipped', reason: 'not part of this plan' }));
+    found.forEach((_, k) => settle(k, { status: 'skipped', skip: 'not-in-plan', reason: 'not part of this plan' }));
     return done();
   }
   const adapter = createAdapter(config, source);
   const taking: number[] = [];
   matchers.forEach((m, k) => {
     if (adapter.identityTypes && !adapter.identityTypes.some((t) => m.has(t))) {
-      settle(k, { status: 'skipped', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
+      settle(k, { status: 'skipped', skip: 'no-identity', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
     } else taking.push(k);
   });
   if (taking.length === 0) return done();
@@ -224,7 +235,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
 }
 
 function outcomeOf(err: unknown, signal: AbortSignal): Finish {
-  if (err instanceof SourceSkipped) return { status: 'skipped', reason: err.message };
+  if (err instanceof SourceSkipped) return { status: 'skipped', skip: 'unavailable', reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   if (err instanceof ConfigError) return { status: 'failed', failure: 'config', reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   if (signal.aborted) return { status: 'failed', failure: 'error', reason: 'interrupted' };
   const hint = err instanceof PrivacyctlError ? err.hint : undefined;
@@ -245,12 +256,44 @@ export function fingerprintOf(records: PersonalRecord[]): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
-/** Exit code for a run whose sources ended as `sources` (DESIGN.md section 1). */
-export function exitCodeFor(sources: SourceStatus[]): ExitCodeValue {
-  const failed = sources.filter((s) => s.status === 'failed');
-  if (failed.length === 0) return ExitCode.OK;
-  if (failed.some((s) => s.failure === 'auth')) return ExitCode.AUTH;
-  if (failed.length === sources.length) return ExitCode.OPERATIONAL;
+/** How a source ended, as every output states it (plan, receipt, export, find, verify). */
+export type SourceOutcome = Pick<SourceStatus, 'name' | 'kind' | 'status' | 'reason' | 'skip' | 'optional' | 'failure'>;
+
+export function outcomeOfSource(s: SourceOutcome): SourceOutcome {
+  return {
+    name: s.name,
+    kind: s.kind,
+    status: s.status,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.skip ? { skip: s.skip } : {}),
+    ...(s.optional ? { optional: true as const } : {}),
+    ...(s.failure ? { failure: s.failure } : {}),
+  };
+}
+
+/** "github (optional): no token …" — one line naming an unsearched source and why. */
+export function describeUnsearched(s: SourceOutcome): string {
+  return `${s.name}${s.optional ? ' (optional)' : ''}: ${s.status === 'failed' ? 'failed: ' : ''}${s.reason ?? 'not searched'}`;
+}
+
+/**
+ * Sources that were not searched although they could hold the subject's data: failed, or
+ * skipped because they were unavailable (no token). Every output names them.
+ */
+export function unsearched<S extends Pick<SourceStatus, 'status' | 'skip'>>(sources: S[]): S[] {
+  return sources.filter((s) => s.status === 'failed' || (s.status === 'skipped' && s.skip === 'unavailable'));
+}
+
+/**
+ * Exit code for a run whose sources ended as `sources`: an unsearched source makes the run
+ * partial (3; 4 when credentials were refused; 1 when no source was searched) unless the config
+ * marks it optional.
+ */
+export function exitCodeFor(sources: Array<Pick<SourceStatus, 'status' | 'skip' | 'optional' | 'failure'>>): ExitCodeValue {
+  const missing = unsearched(sources).filter((s) => !s.optional);
+  if (missing.length === 0) return ExitCode.OK;
+  if (missing.some((s) => s.failure === 'auth')) return ExitCode.AUTH;
+  if (unsearched(sources).length === sources.length) return ExitCode.OPERATIONAL;
   return ExitCode.PARTIAL;
 }
 

@@ -1,6 +1,8 @@
-// Identity parsing, normalisation and matching (DESIGN.md section 4).
+// Identity parsing, normalisation and matching.
 // Exporting someone else's data is the worst failure this tool can have, so matching is exact:
 // whole addresses, never substrings; names never match anything.
+
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 export type IdentityType = 'email' | 'github' | 'name' | 'slack-id' | 'ga-client-id' | 'ip' | (string & {});
 
@@ -34,7 +36,28 @@ const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]{1,64}$/u;
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 const NOREPLY = /^(?:(\d+)\+)?([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})@users\.noreply\.github\.com$/i;
 
-/** Canonical form of an email: trimmed, NFC, lower-case. Returns null when it is not an address. */
+/**
+ * The domain in one spelling: an internationalised domain and its punycode form
+ * (`bücher.example`, `xn--bcher-kva.example`) are one domain, so both become the Unicode form
+ * that IDNA (UTS #46, as in URLs) maps them to. A domain IDNA refuses is kept as written.
+ */
+function canonicalDomain(domain: string): string {
+  const ascii = domainToASCII(domain);
+  if (ascii === '') return domain;
+  const unicode = domainToUnicode(ascii);
+  return unicode === '' ? domain : unicode.normalize('NFC');
+}
+
+/** The address with its domain in ASCII (punycode), or null when that is the same address. */
+export function asciiDomainSpelling(email: string): string | null {
+  const at = email.lastIndexOf('@');
+  const domain = email.slice(at + 1);
+  if (at < 0 || /^[\x00-\x7f]*$/.test(domain)) return null;
+  const ascii = domainToASCII(domain);
+  return ascii === '' || ascii === domain ? null : `${email.slice(0, at)}@${ascii}`;
+}
+
+/** Canonical form of an email: trimmed, NFC, lower-case, one spelling of its domain. Returns null when it is not an address. */
 export function normalizeEmail(raw: string): string | null {
   let s = raw.trim().normalize('NFC');
   if (s.toLowerCase().startsWith('mailto:')) s = s.slice(7);
@@ -47,12 +70,12 @@ export function normalizeEmail(raw: string): string | null {
   const at = s.lastIndexOf('@');
   if (at <= 0 || at !== s.indexOf('@')) return null;
   const local = s.slice(0, at);
-  const domain = s.slice(at + 1);
+  const domain = canonicalDomain(s.slice(at + 1));
   if (!LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
   if (domain.length > 253) return null;
   const labels = domain.split('.');
   if (!labels.every((l) => DOMAIN_LABEL.test(l))) return null;
-  return s;
+  return `${local}@${domain}`;
 }
 
 /** Canonical form of a GitHub handle: leading @ or profile URL stripped, lower-case, validated. */
@@ -105,13 +128,18 @@ export function identityKey(id: Identity): string {
 }
 
 /**
- * The addresses in a cell that may hold several ("a@x.org; b@y.org", "Ann <a@x.org>, Bo <b@y.org>").
- * Each token is compared whole; display names are never read as addresses unless they are one.
+ * The addresses in a cell of free text, as mail software picks them out: a cell may hold several
+ * ("a@x.org; b@y.org", "Ann <a@x.org>, Bo <b@y.org>"), wrap one in brackets, parentheses or
+ * quotes (`Ann (a@x.org)`, `"a@x.org"`, `'a@x.org'`) or end a sentence with it (`a@x.org.`).
+ * Each address is taken whole — never a substring: `joann@x.org` is never `ann@x.org`; display
+ * names are never read as addresses unless they are one.
  */
 export function emailsInCell(cell: string): string[] {
   const out: string[] = [];
-  for (const token of cell.split(/[\s,;<>]+/)) {
-    if (!token.includes('@') && !token.includes('!')) continue;
+  for (const raw of cell.split(/[\s,;<>()[\]{}"]+/)) {
+    if (!raw.includes('@') && !raw.includes('!')) continue;
+    // quotes around it, and a sentence's punctuation after it, are not part of the address
+    const token = raw.replace(/^'+/, '').replace(/['.:?!]+$/, '');
     const e = normalizeEmail(token);
     if (e !== null) out.push(e);
   }
@@ -144,7 +172,8 @@ export class IdentityMatcher {
 
   /**
    * Every canonical value, for substring pre-filters (a pre-filter only; matching is exact).
-   * Emails come in both written forms: user@domain and gitdm's user!domain.
+   * Emails come in every written form: user@domain and gitdm's user!domain, and an
+   * internationalised domain also in punycode.
    */
   needles(types?: string[]): string[] {
     const out: string[] = [];
@@ -152,7 +181,11 @@ export class IdentityMatcher {
       if (types && !types.includes(type)) continue;
       for (const v of set) {
         out.push(v);
-        if (type === 'email') out.push(v.replace('@', '!'));
+        if (type !== 'email') continue;
+        out.push(v.replace('@', '!'));
+        // an internationalised domain may be written in punycode: pre-filters look for both
+        const ascii = asciiDomainSpelling(v);
+        if (ascii) out.push(ascii, ascii.replace('@', '!'));
       }
     }
     return out;

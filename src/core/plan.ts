@@ -4,18 +4,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ErasureStep } from '../adapters/types.js';
-import { summarize, type Discovery } from './engine.js';
+import { outcomeOfSource, summarize, unsearched, type Discovery, type SourceOutcome } from './engine.js';
 import { UsageError } from './errors.js';
 import type { SubjectIdentity } from './identity.js';
 import { publicRecord, type PersonalRecord } from './record.js';
 
 export const PLAN_FORMAT = 'privacyctl/plan@1';
 
-export interface PlanSource {
-  name: string;
-  kind: string;
-  status: 'ok' | 'failed' | 'skipped';
-  reason?: string;
+export interface PlanSource extends SourceOutcome {
   fingerprint: string;
   records: number;
 }
@@ -28,7 +24,8 @@ export interface ErasurePlan {
   sources: PlanSource[];
   steps: ErasureStep[];
   records: Array<Omit<PersonalRecord, 'erasure'>>;
-  summary: ReturnType<typeof summarize> & { steps: number; sourcesFailed: string[] };
+  /** sourcesNotSearched: failed, or skipped for lack of access (optional ones included). */
+  summary: ReturnType<typeof summarize> & { steps: number; sourcesFailed: string[]; sourcesNotSearched: string[] };
 }
 
 export function stepsFor(records: PersonalRecord[]): ErasureStep[] {
@@ -44,14 +41,7 @@ export function stepsFor(records: PersonalRecord[]): ErasureStep[] {
 
 export function buildPlan(d: Discovery, now = new Date()): ErasurePlan {
   const steps = stepsFor(d.records);
-  const sources: PlanSource[] = d.sources.map((s) => ({
-    name: s.name,
-    kind: s.kind,
-    status: s.status,
-    ...(s.reason ? { reason: s.reason } : {}),
-    fingerprint: s.fingerprint,
-    records: s.records,
-  }));
+  const sources: PlanSource[] = d.sources.map((s) => ({ ...outcomeOfSource(s), fingerprint: s.fingerprint, records: s.records }));
   const planId = computePlanId({ subject: { identities: d.identities }, sources, steps });
   return {
     format: PLAN_FORMAT,
@@ -65,6 +55,7 @@ export function buildPlan(d: Discovery, now = new Date()): ErasurePlan {
       ...summarize(d.records),
       steps: steps.length,
       sourcesFailed: d.sources.filter((s) => s.status === 'failed').map((s) => s.name),
+      sourcesNotSearched: unsearched(d.sources).map((s) => s.name),
     },
   };
 }

@@ -17,6 +17,8 @@ export interface ErasedSubject {
   /** A short digest of the person's identity hashes: stable, and names nobody. */
   ref: string;
   hashes: Set<string>;
+  /** hash → identity type (`email`, `github`, …), as the receipts record it. */
+  types?: Map<string, string>;
   /** Plans whose receipts name this person, oldest first. */
   planIds: string[];
   lastErasedAt: string;
@@ -41,6 +43,7 @@ export function erasedSubjects(state: StateDir): ErasedSubject[] {
     return [];
   }
   const groups: Array<{ hashes: Set<string>; planIds: string[]; last: string }> = [];
+  const types = new Map<string, string>();
   for (const name of names) {
     let r: StoredReceipt;
     try {
@@ -48,7 +51,9 @@ export function erasedSubjects(state: StateDir): ErasedSubject[] {
     } catch {
       continue; // not ours: a receipt is written atomically, so it is never torn
     }
-    const hashes = (r.subject?.identityHashes ?? []).map((h) => h.hash).filter((h) => typeof h === 'string' && h.length > 0);
+    const listed = (r.subject?.identityHashes ?? []).filter((h) => typeof h.hash === 'string' && h.hash.length > 0);
+    for (const h of listed) types.set(h.hash, String(h.type));
+    const hashes = listed.map((h) => h.hash);
     if (hashes.length === 0) continue;
     const merged = { hashes: new Set(hashes), planIds: r.planId ? [r.planId] : [], last: r.appliedAt ?? '' };
     for (let i = groups.length - 1; i >= 0; i--) {
@@ -64,6 +69,7 @@ export function erasedSubjects(state: StateDir): ErasedSubject[] {
   return groups.map((g) => ({
     ref: createHash('sha256').update([...g.hashes].sort().join('\n')).digest('hex').slice(0, 16),
     hashes: g.hashes,
+    types: new Map([...g.hashes].map((h) => [h, types.get(h) ?? 'unknown'])),
     planIds: g.planIds,
     lastErasedAt: g.last,
   }));

@@ -2,17 +2,13 @@
 // asks to be told about them.
 import type { Art15Facts } from '../adapters/types.js';
 import type { Controller } from '../core/config.js';
-import { summarize, type Discovery } from '../core/engine.js';
+import { outcomeOfSource, summarize, unsearched, type Discovery, type SourceOutcome } from '../core/engine.js';
 import type { SubjectIdentity } from '../core/identity.js';
 import { publicRecord, type IdentityLink, type PersonalRecord } from '../core/record.js';
 
 export const EXPORT_FORMAT = 'privacyctl/export@1';
 
-export interface ExportSource {
-  name: string;
-  kind: string;
-  status: 'ok' | 'failed' | 'skipped';
-  reason?: string;
+export interface ExportSource extends SourceOutcome {
   records: number;
   /** The adapter's counters for this run (e.g. requests made). */
   stats?: Record<string, number>;
@@ -29,7 +25,8 @@ export interface ExportDocument {
   subject: { identities: SubjectIdentity[]; candidates: IdentityLink[] };
   sources: ExportSource[];
   records: Array<Omit<PersonalRecord, 'erasure'>>;
-  summary: ReturnType<typeof summarize> & { sources: number; sourcesFailed: string[] };
+  /** sourcesNotSearched: failed, or skipped for lack of access (optional ones included). */
+  summary: ReturnType<typeof summarize> & { sources: number; sourcesFailed: string[]; sourcesNotSearched: string[] };
 }
 
 export function buildExport(
@@ -41,10 +38,7 @@ export function buildExport(
   const sources: ExportSource[] = d.sources.map((s) => {
     const found = new Set(d.records.filter((r) => r.source === s.name).flatMap((r) => r.categories));
     return {
-      name: s.name,
-      kind: s.kind,
-      status: s.status,
-      ...(s.reason ? { reason: s.reason } : {}),
+      ...outcomeOfSource(s),
       records: s.records,
       ...(s.stats ? { stats: s.stats } : {}),
       facts: { ...s.facts, categories: [...new Set([...found, ...s.facts.categories])].sort() },
@@ -64,6 +58,7 @@ export function buildExport(
       ...summarize(d.records),
       sources: sources.length,
       sourcesFailed: sources.filter((s) => s.status === 'failed').map((s) => s.name),
+      sourcesNotSearched: unsearched(sources).map((s) => s.name),
     },
   };
 }

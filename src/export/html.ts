@@ -2,6 +2,7 @@
 // easily accessible"): one self-contained HTML page — inline CSS, no script, no network
 // request (a Content-Security-Policy forbids both), readable on a phone and printable.
 // Every value from a source is escaped: a message body is text, never markup.
+import { unsearched } from '../core/engine.js';
 import type { ExportDocument } from './document.js';
 
 type Rec = ExportDocument['records'][number];
@@ -119,6 +120,18 @@ ul.rights li { margin: .25rem 0; }
 @media print { body { font-size: 11pt; } main { max-width: none; } .scroll { overflow: visible; border: none; } th, td { min-width: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 `;
 
+/** "We searched 9 of 10 sources …; we could not search lanternfish-github (…)": never "all" when one was not searched. */
+function searchedSentence(doc: ExportDocument): string {
+  const missing = unsearched(doc.sources);
+  const searched = doc.sources.filter((s) => s.status === 'ok').length;
+  const records = `<strong>${doc.summary.records} record${doc.summary.records === 1 ? '' : 's'}</strong>`;
+  const head = `We searched ${searched} of the ${doc.sources.length} source${doc.sources.length === 1 ? '' : 's'} where we may hold data about you and found ${records} about you`;
+  const noIdentity = doc.sources.filter((s) => s.status === 'skipped' && s.skip === 'no-identity');
+  const other = noIdentity.length === 0 ? '' : ` ${noIdentity.length === 1 ? 'One source was' : `${noIdentity.length} sources were`} not searched because we know no identity of yours of the kind ${noIdentity.length === 1 ? 'it records' : 'they record'} (${noIdentity.map((s) => escapeHtml(s.name)).join(', ')}).`;
+  if (missing.length === 0) return `${head}.${other}`;
+  return `${head}. We could not search ${missing.map((s) => `${escapeHtml(s.name)} (${escapeHtml(s.reason)})`).join('; ')}: this answer does not cover what ${missing.length === 1 ? 'it holds' : 'they hold'}.${other}`;
+}
+
 export function toHtml(doc: ExportDocument): string {
   const c = doc.controller;
   const when = (iso: string) => escapeHtml(iso.slice(0, 10));
@@ -133,8 +146,8 @@ export function toHtml(doc: ExportDocument): string {
       const status =
         s.status === 'ok'
           ? `${records.length} record${records.length === 1 ? '' : 's'} about you`
-          : s.status === 'failed'
-            ? `<span class="status-failed">could not be searched: ${escapeHtml(s.reason)}</span> — we will complete this part of the answer separately`
+          : s.status === 'failed' || s.skip === 'unavailable'
+            ? `<span class="status-failed">we could not search this source: ${escapeHtml(s.reason)}</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
             : `<span class="status-skipped">not searched: ${escapeHtml(s.reason)}</span>`;
       const tables = [...byType]
         .map(([type, rs]) => `<h4>${escapeHtml(type)} (${rs.length})</h4>\n${recordsTable(rs)}`)
@@ -178,7 +191,7 @@ ${tables}
 
 <section id="summary">
 <h2>Summary</h2>
-<div class="card">We searched ${doc.summary.sources} source${doc.summary.sources === 1 ? '' : 's'} and found <strong>${doc.summary.records} record${doc.summary.records === 1 ? '' : 's'}</strong> about you${doc.summary.sourcesFailed.length ? `; ${doc.summary.sourcesFailed.length} source${doc.summary.sourcesFailed.length === 1 ? '' : 's'} could not be searched (${list(doc.summary.sourcesFailed)})` : ''}.
+<div class="card">${searchedSentence(doc)}
 If you ask us to erase your data, ${doc.summary.erase} would be erased, ${doc.summary.retain} kept for the reasons given below, and ${doc.summary.manual} handled by hand.</div>
 ${chart ? `<h3>Your records over time</h3>\n${chart}` : ''}
 </section>

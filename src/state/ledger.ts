@@ -147,6 +147,24 @@ export class Ledger {
     return this.get(id);
   }
 
+  /**
+   * Identities an erasure for this request used beyond those given (linked through an account
+   * row, a profile): kept with the request, so that `verify --request` checks them all even after
+   * the records that linked them are gone. Forgotten with the rest when the request expires.
+   */
+  addIdentities(id: string, identities: Identity[]): void {
+    const r = this.get(id);
+    if (!r.identities) return; // forgotten already: only hashes are kept
+    const key = (i: Identity) => `${i.type}:${i.value}`;
+    const have = new Set(r.identities.map(key));
+    const fresh = identities.filter((i) => !have.has(key(i))).map(({ type, value }) => ({ type, value }));
+    if (fresh.length === 0) return;
+    const all = [...r.identities.map(({ type, value }) => ({ type, value })), ...fresh];
+    this.db
+      .prepare(`UPDATE requests SET identities = ?, identity_hashes = ? WHERE id = ?`)
+      .run(JSON.stringify(all), JSON.stringify(all.map((i) => ({ type: i.type, hash: this.state.hashIdentity(i) }))), id);
+  }
+
   recordRun(id: string, command: string, exitCode: number, summary: Record<string, unknown>): void {
     const r = this.get(id);
     this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, redactSecrets(JSON.stringify(summary)));

@@ -7,9 +7,10 @@ import type { Identity } from '../core/identity.js';
 import { scrubberFor, scrubDeep } from './scrub.js';
 import type { StateDir } from './state-dir.js';
 
-export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[]): Promise<string> {
+/** `name`: the file an interrupted run of the same erasure stored, to be replaced. */
+export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[], name?: string): Promise<string> {
   const dir = state.ensure('receipts');
-  const file = join(dir, `${receipt.appliedAt.replace(/[:.]/g, '-')}-${receipt.planId}.json`);
+  const file = join(dir, name ?? `${receipt.appliedAt.replace(/[:.]/g, '-')}-${receipt.planId}.json`);
   const stored = { ...scrubDeep(receipt, scrubberFor(state, identities)), subject: { identityHashes: identities.map((i) => ({ type: i.type, hash: state.hashIdentity(i) })) } };
   await writeFileAtomic(file, `${JSON.stringify(stored, null, 2)}\n`, 0o600);
   return file;

@@ -1,7 +1,7 @@
 // Stored copies (receipts, journals) name the person only by salted hashes. Locators and manual
 // steps can carry an identity ("users.json#U01ANN", 'remove "ann@…" from line 6'): this replaces
 // every spelling of the subject's identities in such text with a short salted hash.
-import type { Identity } from '../core/identity.js';
+import { asciiDomainSpelling, type Identity } from '../core/identity.js';
 import type { StateDir } from './state-dir.js';
 
 function escapeRegExp(s: string): string {
@@ -12,7 +12,11 @@ function escapeRegExp(s: string): string {
 function spellings(id: Identity): string[] {
   const v = id.value;
   const out = [v];
-  if (id.type === 'email') out.push(v.replace('@', '!'), v.replace('@', ' at '));
+  if (id.type === 'email') {
+    out.push(v.replace('@', '!'), v.replace('@', ' at '));
+    const ascii = asciiDomainSpelling(v);
+    if (ascii) out.push(ascii, ascii.replace('@', '!'));
+  }
   if (id.type === 'ga-client-id') {
     const bare = v.replace(/^ga\d+\.\d+\./i, '');
     if (bare !== v) out.push(bare);

@@ -1,4 +1,4 @@
-// The state directory (ledger, journals, suppression list) and its secrets. Identities are stored
+// The state directory (ledger, journals, receipts, suppression list, audit trail) and its secrets. Identities are stored
 // only as salted hashes, so the state directory never names a person — which holds only while the
 // salt is secret and whole: it is created atomically and refused when it is not 32 random bytes.
 import { createHmac, randomBytes } from 'node:crypto';
@@ -61,12 +61,6 @@ export class StateDir {
   /** Salted hash of one identity. */
   hashIdentity(id: Identity): string {
     return createHmac('sha256', this.getSalt()).update(`${id.type}:${id.value}`).digest('hex');
-  }
-
-  /** Salted hash of a set of identities: names a subject's journal without naming the subject. */
-  subjectKey(ids: Identity[]): string {
-    const keys = ids.map((i) => `${i.type}:${i.value}`).sort();
-    return createHmac('sha256', this.getSalt()).update(keys.join('\n')).digest('hex').slice(0, 32);
   }
 }
 

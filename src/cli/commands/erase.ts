@@ -3,16 +3,14 @@
 // plan out, journalled, and prints a receipt.
 import type { Command } from 'commander';
 import type { Receipt } from '../../core/apply.js';
-import { carryOut } from '../../core/erasure.js';
+import { begunSources, carryOut, unfinishedErasure } from '../../core/erasure.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { discover, exitCodeFor } from '../../core/engine.js';
+import { describeUnsearched, discover, exitCodeFor, unsearched, type SourceOutcome } from '../../core/engine.js';
 import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
 import { buildPlan, readPlan, stepsFor, type ErasurePlan } from '../../core/plan.js';
 import type { ErasureStep } from '../../adapters/types.js';
-import { completedSources, Journal } from '../../state/journal.js';
-import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
-import { discoverSubject } from '../discover.js';
+import { discoverSubject, recordPlanIdentities, subjectIdentities } from '../discover.js';
 import type { Runner } from '../main.js';
 import type { Output } from '../output.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
@@ -33,10 +31,17 @@ function renderPlan(out: Output, plan: ErasurePlan): string {
     const why = r.disposition === 'erase' ? r.action : r.disposition === 'retain' ? r.retention?.reason : r.manual;
     lines.push(`  ${tag}  ${r.source}  ${r.type}  ${r.locator}  ${why ?? ''}`);
   }
-  for (const s of plan.sources) if (s.status === 'failed') lines.push(`  ${out.cData.red('FAILED')}  ${s.name}: ${s.reason}`);
+  const missing = unsearched(plan.sources);
+  for (const s of missing) lines.push(`  ${out.cData.red('NOT SEARCHED')}  ${describeUnsearched(s)}`);
   const sum = plan.summary;
-  lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}`);
+  lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}${notSearchedTail(missing)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** "; 1 source not searched (lanternfish-github)" — a summary line never hides an unsearched source. */
+function notSearchedTail(missing: SourceOutcome[]): string {
+  if (missing.length === 0) return '';
+  return `; ${missing.length} source${missing.length === 1 ? '' : 's'} not searched (${missing.map((s) => s.name).join(', ')})`;
 }
 
 function renderReceipt(receipt: Receipt): string {
@@ -45,8 +50,11 @@ function renderReceipt(receipt: Receipt): string {
   for (const e of receipt.retained) lines.push(`  retained  ${e.source}  ${e.type}  ${e.locator}  ${e.retention.reason} — ${e.retention.ground}`);
   for (const e of receipt.manual) lines.push(`  manual    ${e.source}  ${e.type}  ${e.locator}  ${e.manual}`);
   for (const e of receipt.failed) lines.push(`  FAILED    ${e.source}  ${e.type}  ${e.locator}  ${e.reason}`);
+  const missing = unsearched(receipt.sources);
+  for (const src of missing) lines.push(`  NOT SEARCHED  ${describeUnsearched(src)}`);
+  for (const src of receipt.sources) for (const n of src.notes ?? []) lines.push(`  note      ${src.name}  ${n}`);
   const s = receipt.summary;
-  lines.push(`${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed`);
+  lines.push(`${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed${notSearchedTail(missing)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -107,21 +115,32 @@ export function registerErase(program: Command, run: Runner): void {
 
       let plan: ErasurePlan;
       let code: number;
-      let skip = new Set<string>();
-      const state = () => new StateDir(ctx.config().stateDir);
+      let resuming = false;
       if (flags.fromPlan) {
         plan = readPlan(flags.fromPlan);
         ctx.audit.identities = plan.subject.identities;
-        if (flags.apply) {
-          const earlier = Journal.open(state(), state().subjectKey(plan.subject.identities));
-          skip = completedSources(earlier.previous, plan.planId);
-        }
-        await checkPlanStillHolds(ctx, plan, skip);
-        code = plan.summary.sourcesFailed.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+        // What an interrupted run of this plan already changed is its own work, not a change
+        // that outdates the plan.
+        await checkPlanStillHolds(ctx, plan, flags.apply ? begunSources(ctx.config(), plan.planId) : new Set());
+        code = exitCodeFor(plan.sources);
       } else {
-        const d = await discoverSubject(ctx, flags);
-        plan = buildPlan(d);
-        code = exitCodeFor(d.sources);
+        const given = await subjectIdentities(ctx, flags);
+        const pending = unfinishedErasure(ctx.config(), { identities: given });
+        if (pending && flags.apply) {
+          // Finish the interrupted plan, for all of its identities: the records that linked some
+          // of them may be gone already, and a fresh discovery would no longer find their data.
+          plan = pending;
+          resuming = true;
+          ctx.audit.identities = plan.subject.identities;
+          ctx.audit.sources = plan.sources.map((s) => ({ name: s.name, status: s.status, records: s.records }));
+          out.info(`resuming the interrupted erasure of plan ${plan.planId} (made ${plan.createdAt}, ${plan.subject.identities.length} identities); run the command again afterwards for anything new`);
+          code = exitCodeFor(plan.sources);
+        } else {
+          if (pending) out.warn(`an erasure of this person (plan ${pending.planId}) was interrupted; \`erase ... --apply\` finishes it before anything else`);
+          const d = await discoverSubject(ctx, flags, undefined, given);
+          plan = buildPlan(d);
+          code = exitCodeFor(d.sources);
+        }
       }
       if (planTarget && planTarget.kind === 'file') {
         await writeFileAtomic(planTarget.path, `${JSON.stringify(plan, null, 2)}\n`, 0o600);
@@ -133,21 +152,21 @@ export function registerErase(program: Command, run: Runner): void {
         return code;
       }
 
-      const steps = plan.steps.filter((s) => !skip.has(s.source));
-      if (!flags.yes) {
+      if (!flags.yes && !resuming) {
         out.info(renderPlan(out, plan).trimEnd());
-        const ok = await out.confirm(`Erase ${steps.length} record${steps.length === 1 ? '' : 's'} now? This cannot be undone.`);
+        const ok = await out.confirm(`Erase ${plan.steps.length} record${plan.steps.length === 1 ? '' : 's'} now? This cannot be undone.`);
         if (!ok) {
           out.info('not confirmed: nothing was erased');
           return ExitCode.OK;
         }
       }
-      const { receipt } = await carryOut(ctx.config(), { ...plan, steps }, {
+      const { receipt } = await carryOut(ctx.config(), plan, {
         signal: ctx.signal,
         log: ctx.log,
         progress: applyProgress(out),
-        onResume: () => out.info('resuming an interrupted erasure for this subject (see the journal in the state directory)'),
+        onResume: () => out.info('resuming an interrupted erasure of this plan (see the journal in the state directory)'),
       });
+      if (ctx.requestRun) await recordPlanIdentities(ctx, ctx.requestRun, plan);
       ctx.audit.planId = plan.planId;
       ctx.audit.counts = receipt.summary;
       const printed = { ...receipt, subject: { identities: plan.subject.identities } };

@@ -1,6 +1,6 @@
 // privacyctl find SUBJECT — where is this person's data: identities and counts per source.
 import type { Command } from 'commander';
-import { exitCodeFor, summarize, type Discovery } from '../../core/engine.js';
+import { exitCodeFor, outcomeOfSource, summarize, type Discovery } from '../../core/engine.js';
 import { discoverSubject } from '../discover.js';
 import type { Runner } from '../main.js';
 import type { Output } from '../output.js';
@@ -13,7 +13,7 @@ export function findResult(d: Discovery) {
     sources: d.sources.map((s) => {
       const byType: Record<string, number> = {};
       for (const r of d.records) if (r.source === s.name) byType[r.type] = (byType[r.type] ?? 0) + 1;
-      return { name: s.name, kind: s.kind, status: s.status, ...(s.reason ? { reason: s.reason } : {}), records: s.records, byType, ...(s.stats ? { stats: s.stats } : {}) };
+      return { ...outcomeOfSource(s), records: s.records, byType, ...(s.stats ? { stats: s.stats } : {}) };
     }),
     summary: summarize(d.records),
   };
@@ -28,8 +28,8 @@ function render(out: Output, r: ReturnType<typeof findResult>): string {
     const what =
       s.status === 'ok'
         ? `${s.records} record${s.records === 1 ? '' : 's'}${s.records ? ` (${Object.entries(s.byType).map(([t, n]) => `${t} ×${n}`).join(', ')})` : ''}`
-        : `${s.status}: ${s.reason}`;
-    lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' ? out.cData.red(what) : what}`);
+        : `${s.status === 'skipped' && s.skip === 'unavailable' ? 'NOT SEARCHED' : s.status}${s.optional ? ' (optional)' : ''}: ${s.reason}`;
+    lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' || s.skip === 'unavailable' ? out.cData.red(what) : what}`);
   }
   if (r.candidates.length > 0) {
     lines.push('', 'Candidate identities (not followed; accept with --include-identity TYPE:VALUE):');

@@ -20,11 +20,13 @@ export function registerSources(program: Command, run: Runner): void {
               return Array.isArray(v) ? v.length === 0 : !v;
             });
             if (missingFacts.length > 0) ctx.out.warn(`${s.name}: Art. 15 facts missing from the config: ${missingFacts.join(', ')}`);
-            const base = { name: s.name, kind: s.kind, facts: s.facts, missingFacts };
+            const base = { name: s.name, kind: s.kind, ...(s.optional ? { optional: true } : {}), facts: s.facts, missingFacts };
             if (!flags.check) return base;
             ctx.out.progress(`checking ${s.name}`);
             const check = await createAdapter(config, s).check(ctx.signal);
-            ctx.out.progressDone(check.ok, `${s.name}: ${check.skipped ? 'skipped: ' : ''}${check.detail}`);
+            // A source that cannot be searched now (no token) is not "ok": runs would not search it.
+            const optional = s.optional ? ' (optional: runs name it as not searched, and still succeed)' : '';
+            ctx.out.progressDone(check.skipped ? 'skipped' : check.ok, `${s.name}: ${check.skipped ? `cannot be searched: ${check.detail}${optional}` : check.detail}`);
             return { ...base, check };
           }),
         );
@@ -34,13 +36,14 @@ export function registerSources(program: Command, run: Runner): void {
         } else {
           const width = Math.max(4, ...rows.map((r) => r.name.length));
           const lines = rows.map((r) => {
-            const check = 'check' in r && r.check ? `  ${r.check.skipped ? 'skipped' : r.check.ok ? 'ok' : 'FAILED'}: ${r.check.detail}` : '';
+            const check = 'check' in r && r.check ? `  ${r.check.skipped ? 'NOT SEARCHABLE' : r.check.ok ? 'ok' : 'FAILED'}: ${r.check.detail}` : '';
             return `${r.name.padEnd(width)}  ${r.kind.padEnd(12)}${check}`;
           });
           await ctx.out.data(lines.length ? `${lines.join('\n')}\n` : '');
           if (rows.length === 0) ctx.out.info(`no sources in ${config.file}; add some (see \`privacyctl init\`)`);
         }
-        const failed = rows.filter((r) => 'check' in r && r.check && !r.check.ok).length;
+        // Failed, or not searchable (no token) and not optional: a run would be partial.
+        const failed = rows.filter((r) => 'check' in r && r.check && (!r.check.ok || (r.check.skipped && !('optional' in r)))).length;
         return failed === 0 ? ExitCode.OK : failed === rows.length ? ExitCode.OPERATIONAL : ExitCode.PARTIAL;
       }),
     );
