@@ -45,6 +45,7 @@ function renderReceipt(receipt: Receipt): string {
   for (const e of receipt.retained) lines.push(`  retained  ${e.source}  ${e.type}  ${e.locator}  ${e.retention.reason} — ${e.retention.ground}`);
   for (const e of receipt.manual) lines.push(`  manual    ${e.source}  ${e.type}  ${e.locator}  ${e.manual}`);
   for (const e of receipt.failed) lines.push(`  FAILED    ${e.source}  ${e.type}  ${e.locator}  ${e.reason}`);
+  for (const src of receipt.sources) for (const n of src.notes ?? []) lines.push(`  note      ${src.name}  ${n}`);
   const s = receipt.summary;
   lines.push(`${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed`);
   return `${lines.join('\n')}\n`;
