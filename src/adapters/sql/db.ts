@@ -283,12 +283,15 @@ class SqliteDb implements Db {
     // In WAL mode the -wal still holds the pages as they were before: a checkpoint copies the
     // zeroed pages into the file and TRUNCATE empties the log. A reader of an older snapshot
     // stops it (after the busy timeout). In rollback mode the journal went with the commit.
-    if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
-      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-      if (r?.busy) {
-        const f = basename(this.file);
-        notes.push(`the checkpoint could not finish, another connection was reading: ${f} and ${f}-wal keep the erased rows until a checkpoint after that read (the last connection to close the database makes one)`);
+    const f = basename(this.file);
+    const later = `${f} and ${f}-wal keep the erased rows until a checkpoint after that (the last connection to close the database makes one)`;
+    try {
+      if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
+        const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (r?.busy) notes.push(`the checkpoint could not finish, another connection was reading: ${later}`);
       }
+    } catch (err) {
+      notes.push(`the checkpoint failed (${errorMessage(err)}): ${later}`);
     }
     return notes;
   }
