@@ -3,11 +3,13 @@
 // (connection refused: exit 3; bad credentials: exit 4; the password never printed).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { leftoverBytes } from '../helpers/leftover-bytes.js';
 import { ANN, BIN, childEnv, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.js';
 
 // The owner adds these sources to the demo privacyctl.yaml; until then the tests append them.
@@ -160,6 +162,34 @@ describe('accounts database and access log (demo, SQLite)', () => {
   });
 });
 
+describe('what an erasure leaves in the demo database file', () => {
+  // Ann's accounts row: name, e-mail (as written, and lower-cased in an index), GA id, IP address.
+  // Other people's values contain some of these (joann@…, ann@example.org.evil, 203.0.113.77).
+  const ANN_ROW = [/Ann Example/, /Ann@Example\.org/, /(?<!jo)ann@example\.org(?!\.evil)/, /GA1\.2\.1111111111\.1700000001/, /203\.0\.113\.7(?!7)/];
+
+  test("erase --apply: no byte of Ann's account row left in accounts.db or beside it; the others' rows intact; the receipt says what was overwritten", () => {
+    const dir = workspace();
+    const file = join(dir, '.privacyctl', 'sql', 'accounts.db');
+    expect(run(dir, ['find', '--email', ANN]).code).toBe(0); // seeds the database
+    const others = () => {
+      const db = accountsDb(dir);
+      try {
+        return ['accounts', 'sessions', 'consents', 'newsletter_subscribers'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+      } finally {
+        db.close();
+      }
+    };
+    const before = others();
+    expect(leftoverBytes(file, ANN_ROW)).toHaveLength(ANN_ROW.length);
+    const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(leftoverBytes(file, ANN_ROW)).toEqual([]);
+    expect(r.stdout).toMatch(/^ {2}note +accounts +the erased rows were overwritten with zeros/m);
+    const gone = (row: any) => row.id === 1 || row.account_id === 1 || row.id === 1000;
+    expect(others()).toEqual(before.map((rows) => rows.filter((row) => !gone(row))));
+  });
+});
+
 describe('Google Analytics deletion through the CLI', () => {
   let server: Server;
   let endpoint: string;
@@ -228,6 +258,40 @@ describe('PostgreSQL source failures through the CLI', () => {
     expect(r.stdout + r.stderr).not.toContain('correct-horse-battery');
     const dbg = run(dir, ['find', '--email', ANN, '--debug'], { env: { SITE_DB_PASSWORD: 'correct-horse-battery' } });
     expect(dbg.stdout + dbg.stderr).not.toContain('correct-horse-battery');
+  });
+
+  describe('erasure: what the receipt says stays in the table files', () => {
+    const db = `privacyctl_e2e_${process.pid}_${Date.now().toString(36)}`;
+    const admin = (database = 'postgres') => new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
+    async function sql(text: string, database = db): Promise<void> {
+      const c = admin(database);
+      await c.connect();
+      try {
+        await c.query(text);
+      } finally {
+        await c.end();
+      }
+    }
+    beforeAll(() => sql(`CREATE DATABASE "${db}"`, 'postgres'));
+    afterAll(() => sql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, 'postgres'));
+
+    test.each([
+      ['', /^ {2}note +site-db +PostgreSQL keeps the erased rows' old versions in the files of accounts until VACUUM FULL rewrites them; this source does not run it \(set vacuum: true\)$/m],
+      ['\n    vacuum: true', /^ {2}note +site-db +VACUUM FULL rewrote accounts: the erased rows' old versions are no longer in their files/m],
+    ])('printed and stored (config%s)', async (extra, note) => {
+      await sql(`DROP TABLE IF EXISTS accounts; CREATE TABLE accounts (id int PRIMARY KEY, email text, name text);
+        INSERT INTO accounts VALUES (1, 'Ann@Example.org', 'Ann Example'), (2, 'joann@example.org', 'Joann Doe');`);
+      const dir = makeWorkspace();
+      appendFileSync(join(dir, 'privacyctl.yaml'), pgSource(`postgres://postgres@127.0.0.1:5432/${db}`, extra));
+      const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(note);
+      const receipts = join(dir, '.privacyctl', 'receipts');
+      const stored = JSON.parse(readFileSync(join(receipts, readdirSync(receipts)[0]!), 'utf8'));
+      const notes: string[] = stored.sources.find((x: any) => x.name === 'site-db').notes;
+      expect(notes).toHaveLength(1);
+      expect(`  note      site-db  ${notes[0]}`).toMatch(note);
+    });
   });
 
   test('a password in the URL is refused by the config check (exit 2)', () => {

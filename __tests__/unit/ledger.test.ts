@@ -90,6 +90,22 @@ describe('ledger', () => {
     ledger = new Ledger(state, () => now);
   });
 
+  it('keeps ledger.db and its -wal and -shm 0600, also when an earlier version left them 0644', () => {
+    const file = path.join(state.path, 'ledger.db');
+    const modes = () => ['', '-wal', '-shm'].map((x) => `ledger.db${x} ${(fs.statSync(file + x).mode & 0o777).toString(8)}`);
+    ledger.add('erasure', [ANN], { responseDays: 30 }); // the -wal and -shm exist while it is open
+    expect(modes()).toEqual(['ledger.db 600', 'ledger.db-wal 600', 'ledger.db-shm 600']);
+    const other = new Ledger(state); // another process's, holding the files open meanwhile
+    try {
+      ledger.close();
+      for (const x of ['', '-wal', '-shm']) fs.chmodSync(file + x, 0o644);
+      ledger = new Ledger(state);
+      expect(modes()).toEqual(['ledger.db 600', 'ledger.db-wal 600', 'ledger.db-shm 600']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('two processes adding at once get distinct ids and lose nothing', async () => {
     ledger.close();
     const mod = path.resolve('dist/state');

@@ -2,8 +2,8 @@
 // and SQLite files: matching pushed down with case differences, via chains two deep, nullify vs
 // delete, rollback on a failure injected mid-way, plan/row-count mismatch, idempotent re-run,
 // SQL injection in identities, connection refused and bad credentials.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,6 +15,7 @@ import { AuthError, ConfigError, SourceError } from '../../src/core/errors.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
 import { stepsFor } from '../../src/core/plan.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
+import { leftoverBytes } from '../helpers/leftover-bytes.js';
 
 const PG_HOST = process.env['PGHOST_TEST'] ?? '127.0.0.1';
 const PG_ADMIN = { host: PG_HOST, port: 5432, user: 'postgres', database: 'postgres' };
@@ -50,8 +51,9 @@ function tables(): SqlSourceConfig['tables'] {
   ] as SqlSourceConfig['tables'];
 }
 
-function ctx(): AdapterContext {
-  return { signal: new AbortController().signal, log: { info: () => undefined, warn: () => undefined }, stats: {} };
+/** An adapter context; the notes an erasure leaves for the receipt go to `notes`. */
+function ctx(notes: string[] = []): AdapterContext {
+  return { signal: new AbortController().signal, log: { info: () => undefined, warn: () => undefined }, stats: {}, note: (text) => notes.push(text) };
 }
 
 const subject = (...ids: Array<[string, string]>) => new IdentityMatcher(ids.map(([type, value]): Identity => ({ type, value })));
@@ -64,9 +66,9 @@ async function collect(adapter: ReturnType<typeof sqlFactory.create>, who: Ident
   return { records, links };
 }
 
-async function eraseAll(adapter: ReturnType<typeof sqlFactory.create>, records: PersonalRecord[], who: IdentityMatcher): Promise<StepResult[]> {
+async function eraseAll(adapter: ReturnType<typeof sqlFactory.create>, records: PersonalRecord[], who: IdentityMatcher, notes: string[] = []): Promise<StepResult[]> {
   const out: StepResult[] = [];
-  for await (const r of adapter.erase!(stepsFor(records), who, ctx())) out.push(r);
+  for await (const r of adapter.erase!(stepsFor(records), who, ctx(notes))) out.push(r);
   return out;
 }
 
@@ -256,6 +258,166 @@ describe.each([pgBackend, sqliteBackend])('sql adapter on $name', (b) => {
   });
 });
 
+describe('what an erasure leaves in the database files (SQLite)', () => {
+  // Ann's values in the rows the erasure deletes or nulls (203.0.113.77 is Joann's address).
+  const ANN_BYTES = [/Ann@Example\.ORG/, /Ann-Example/, /\+1 555 0100/, /argon2-hash/, /GA1\.2\.111\.222/, /203\.0\.113\.7(?!7)/, /203\.0\.113\.8/, /ANN@example\.org/, /\/settings/, /ann-bio/];
+  const OTHERS_BYTES = [/joann@example\.org/, /GA1\.2\.333\.444/, /203\.0\.113\.77/, /Lindqvist/];
+  // A value long enough for overflow pages (16 KB).
+  const LONG_PHONE = `UPDATE accounts SET phone = '+1 555 0100 ' || replace(hex(zeroblob(2000)), '00', 'ann-bio ') WHERE id = 1`;
+
+  async function eraseAnn(extra: Partial<SqlSourceConfig> = {}): Promise<string[]> {
+    const notes: string[] = [];
+    const adapter = sqlFactory.create(sqliteBackend.config(extra), env);
+    const { records } = await collect(adapter, ANN);
+    const results = await eraseAll(adapter, records, ANN, notes);
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill('done'));
+    return notes;
+  }
+
+  /** A file with Ann's long value and no old copies in free space (VACUUM). */
+  async function freshFile(): Promise<void> {
+    await sqliteBackend.reset();
+    await sqliteBackend.exec(`${LONG_PHONE}; VACUUM`);
+  }
+
+  /** A fresh file in WAL mode, open in another connection whose last write put Ann's page in the -wal. */
+  async function walFileOpenElsewhere(): Promise<Database.Database> {
+    await freshFile();
+    const other = new Database(sqliteFile);
+    other.pragma('journal_mode = WAL');
+    other.prepare(`UPDATE accounts SET phone = '+1 555 0199' WHERE id = 2`).run();
+    expect(leftoverBytes(sqliteFile, [/Ann-Example/])).toEqual(['site.db: Ann-Example', 'site.db-wal: Ann-Example']);
+    return other;
+  }
+
+  async function expectOthersIntact(): Promise<void> {
+    expect(await sqliteBackend.count(`SELECT count(*) AS n FROM accounts WHERE id IN (2, 3, 4, 5)`)).toBe(4);
+    expect(await sqliteBackend.count(`SELECT count(*) AS n FROM newsletter WHERE email = 'joann@example.org'`)).toBe(1);
+  }
+
+  test('rollback journal: no byte of the erased rows in the file or its journal, overflow pages and nulled cells included', async () => {
+    await freshFile();
+    expect(leftoverBytes(sqliteFile, ANN_BYTES)).toHaveLength(ANN_BYTES.length);
+    const notes = await eraseAnn();
+    expect(leftoverBytes(sqliteFile, ANN_BYTES)).toEqual([]);
+    expect(leftoverBytes(sqliteFile, OTHERS_BYTES)).toHaveLength(OTHERS_BYTES.length);
+    await expectOthersIntact();
+    expect(notes).toEqual([expect.stringMatching(/overwritten with zeros.*VACUUM.*vacuum: true/)]);
+  });
+
+  test('WAL mode with another connection open: the erased rows are in neither the file nor its -wal, which is truncated', async () => {
+    const other = await walFileOpenElsewhere();
+    try {
+      await eraseAnn();
+      expect(leftoverBytes(sqliteFile, ANN_BYTES)).toEqual([]);
+      expect(statSync(`${sqliteFile}-wal`).size).toBe(0);
+      expect(other.prepare('SELECT phone FROM accounts WHERE id = 2').get()).toEqual({ phone: '+1 555 0199' });
+      await expectOthersIntact();
+    } finally {
+      other.close();
+    }
+  });
+
+  test('WAL mode with a reader in the middle of a transaction: the receipt says the file and its -wal keep the rows until the reader is done', async () => {
+    const other = await walFileOpenElsewhere();
+    try {
+      other.exec('BEGIN');
+      other.prepare('SELECT count(*) FROM accounts').get(); // holds a snapshot from before the erasure
+      const notes = await eraseAnn();
+      expect(notes).toContainEqual(expect.stringMatching(/checkpoint could not finish, another connection was reading: site\.db and site\.db-wal keep the erased rows/));
+      expect(notes.join(' ')).not.toMatch(/ann/i);
+      expect(leftoverBytes(sqliteFile, ANN_BYTES)).not.toEqual([]); // as the note says
+      other.exec('COMMIT');
+    } finally {
+      other.close(); // the last connection: SQLite checkpoints and removes the -wal
+    }
+    expect(leftoverBytes(sqliteFile, ANN_BYTES)).toEqual([]);
+  });
+
+  test('copies left in free space by earlier changes (and a journal another program persists): the receipt says so; vacuum: true removes them', async () => {
+    const earlierChanges = async () => {
+      await sqliteBackend.reset();
+      const other = new Database(sqliteFile);
+      other.pragma('journal_mode = PERSIST');
+      other.exec(LONG_PHONE); // the old version of Ann's row is left in a freed cell, and in site.db-journal
+      other.close();
+      expect(leftoverBytes(sqliteFile, [/Ann-Example/])).toEqual(['site.db: Ann-Example', 'site.db-journal: Ann-Example']);
+    };
+    await earlierChanges();
+    const notes = await eraseAnn();
+    expect(notes).toEqual([expect.stringMatching(/copies that earlier changes left in free space stay until VACUUM/)]);
+    expect(leftoverBytes(sqliteFile, ANN_BYTES)).not.toEqual([]);
+
+    await earlierChanges();
+    const vacuumed = await eraseAnn({ vacuum: true });
+    expect(vacuumed).toEqual([expect.stringMatching(/VACUUM rebuilt the database file/)]);
+    expect(leftoverBytes(sqliteFile, ANN_BYTES)).toEqual([]);
+    expect(leftoverBytes(sqliteFile, OTHERS_BYTES)).toHaveLength(OTHERS_BYTES.length);
+    await expectOthersIntact();
+  });
+});
+
+describe('what an erasure leaves in the table files (PostgreSQL)', () => {
+  /** How many of the table's pages hold `text` in their raw bytes (pageinspect). */
+  async function pagesHolding(table: string, text: string): Promise<number> {
+    const c = new pg.Client({ ...PG_ADMIN, database: dbName });
+    await c.connect();
+    try {
+      const r = await c.query(
+        `SELECT count(*) AS n FROM generate_series(0, pg_relation_size($1::regclass) / current_setting('block_size')::int - 1) AS b
+         WHERE position(convert_to($2, 'UTF8') in get_raw_page($1::text, b)) > 0`,
+        [table, text],
+      );
+      return Number(r.rows[0].n);
+    } finally {
+      await c.end();
+    }
+  }
+
+  async function eraseAnn(cfg: SqlSourceConfig): Promise<string[]> {
+    const notes: string[] = [];
+    const adapter = sqlFactory.create(cfg, env);
+    const { records } = await collect(adapter, ANN);
+    expect((await eraseAll(adapter, records, ANN, notes)).map((r) => r.status)).toEqual(Array(8).fill('done'));
+    return notes;
+  }
+
+  beforeEach(async () => {
+    await pgBackend.reset();
+    await pgBackend.exec('CREATE EXTENSION IF NOT EXISTS pageinspect');
+  });
+
+  test('without vacuum: the receipt says the old row versions stay in the table files (and they do)', async () => {
+    const notes = await eraseAnn(pgBackend.config());
+    expect(notes).toEqual([expect.stringMatching(/old versions .* accounts, newsletter, session_events, sessions .*VACUUM FULL.*vacuum: true/)]);
+    expect(await pagesHolding('accounts', 'Ann@Example.ORG')).toBe(1);
+    expect(await pagesHolding('newsletter', 'ANN@example.org')).toBe(1);
+  });
+
+  test('vacuum: true runs VACUUM FULL on the tables rows were erased from: no byte of the rows left in them; the others intact', async () => {
+    const notes = await eraseAnn(pgBackend.config({ vacuum: true }));
+    expect(notes).toEqual([expect.stringMatching(/VACUUM FULL rewrote accounts, newsletter, session_events, sessions/)]);
+    for (const [table, text] of [['accounts', 'Ann@Example.ORG'], ['accounts', 'GA1.2.111.222'], ['newsletter', 'ANN@example.org'], ['sessions', '203.0.113.8']] as const) {
+      expect(`${table}: ${await pagesHolding(table, text)}`).toBe(`${table}: 0`);
+    }
+    expect(await pagesHolding('accounts', 'joann@example.org')).toBe(1);
+    expect(await pgBackend.count(`SELECT count(*) AS n FROM accounts`)).toBe(4);
+  });
+
+  test('vacuum: true for a user who may not vacuum: the rows are erased, and the receipt says VACUUM FULL did not run', async () => {
+    const role = `privacyctl_rw_${process.pid}`;
+    await pgBackend.exec(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN; GRANT CONNECT ON DATABASE "${dbName}" TO ${role};
+      GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};`);
+    try {
+      const notes = await eraseAnn(pgBackend.config({ url: `postgres://${role}@${PG_HOST}:5432/${dbName}`, vacuum: true }));
+      expect(notes).toEqual([expect.stringMatching(/^VACUUM FULL did not run on accounts, newsletter, session_events, sessions \(.*owner.*\): .*old versions stay/)]);
+      expect(await pgBackend.count(`SELECT count(*) AS n FROM accounts WHERE id = 1`)).toBe(0);
+    } finally {
+      await pgBackend.exec(`DROP OWNED BY ${role}; DROP ROLE ${role};`);
+    }
+  });
+});
+
 describe('postgresql connection failures', () => {
   const base = { name: 'pgdb', kind: 'sql', tables: [{ table: 'accounts', key: 'id', match: { email: ['email'] } }] };
 
@@ -365,7 +527,13 @@ describe('sql config', () => {
     const cfg = sqlFactory.schema.parse({ name: 'seeded', kind: 'sql', sqlite: { seed: 'seed.sql' }, tables: [{ table: 'a', key: 'id', match: { email: ['email'] } }] });
     const { records } = await collect(sqlFactory.create(cfg, env), ANN);
     expect(records.map((r) => r.locator)).toEqual(['a/1']);
+    const file = join(env.stateDir, 'sql', 'seeded.db');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // one an earlier version created 0644, with a journal beside it: made 0600 when opened
+    chmodSync(file, 0o644);
+    writeFileSync(`${file}-journal`, '', { mode: 0o644 });
     const again = await collect(sqlFactory.create(cfg, env), ANN);
     expect(again.records).toHaveLength(1);
+    expect([statSync(file).mode & 0o777, statSync(`${file}-journal`).mode & 0o777]).toEqual([0o600, 0o600]);
   });
 });

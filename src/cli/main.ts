@@ -61,6 +61,10 @@ async function recordRequestRun(ctx: CommandContext, command: string, exitCode: 
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // What the tool and its child processes (git) create — state, caches, exports — is its owner's
+  // only, whatever the caller's umask. Files of the project's own data set their modes explicitly
+  // (a rewritten file keeps its mode; `init` and gitdm's forbidden-hashes files are 0644).
+  process.umask(0o077);
   const version = readVersion();
   const controller = new AbortController();
   let out: Output | undefined;

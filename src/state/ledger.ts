@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError } from '../core/errors.js';
+import { privateSqliteFile } from '../core/file-modes.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { Identity } from '../core/identity.js';
 import type { StateDir } from './state-dir.js';
@@ -61,7 +62,10 @@ export class Ledger {
     private readonly now: () => Date = () => new Date(),
   ) {
     state.ensure();
-    this.db = new Database(join(state.path, 'ledger.db'));
+    // Open requests name people: the file and its -wal/-shm are 0600, also one made 0644 earlier.
+    const file = join(state.path, 'ledger.db');
+    privateSqliteFile(file);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
     // Forgotten identities must not survive in free pages or the write-ahead log.

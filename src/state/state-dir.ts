@@ -2,9 +2,10 @@
 // only as salted hashes, so the state directory never names a person — which holds only while the
 // salt is secret and whole: it is created atomically and refused when it is not 32 random bytes.
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../core/errors.js';
+import { tighten } from '../core/file-modes.js';
 import type { Identity } from '../core/identity.js';
 
 const SECRET_BYTES = 32;
@@ -18,11 +19,7 @@ export class StateDir {
   ensure(sub?: string): string {
     const dir = sub ? join(this.path, sub) : this.path;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
-    } catch {
-      // not ours to change (another owner): the files in it are still created 0600
-    }
+    tighten(dir, 0o700);
     return dir;
   }
 

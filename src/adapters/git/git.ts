@@ -115,7 +115,8 @@ export async function materialiseBundle(bundle: string, cacheRoot: string, signa
   await fsp.mkdir(cacheRoot, { recursive: true, mode: 0o700 });
   const tmp = join(cacheRoot, `.${prefix}${digest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await runGit(cacheRoot, ['clone', '--mirror', '--quiet', bundle, tmp], signal);
+    // No template: a cache needs no sample hooks or description.
+    await runGit(cacheRoot, ['clone', '--mirror', '--quiet', '--template=', bundle, tmp], signal);
     try {
       await fsp.rename(tmp, dir);
     } catch (err) {

@@ -373,7 +373,8 @@ export class GitdmAdapter implements SourceAdapter {
         existing = await fsp.readFile(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SourceError(`${file}: cannot read (${errorMessage(err)})`);
-        await fsp.writeFile(file, '', { flag: 'wx', mode: 0o644 }).catch(() => undefined);
+        // Published with the gitdm files: readable by all, whatever the process umask (077 in the CLI).
+        await fsp.writeFile(file, '', { flag: 'wx' }).then(() => fsp.chmod(file, 0o644), () => undefined);
       }
       const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
       const add = [...new Set(hashes)].filter((h) => !have.has(h));

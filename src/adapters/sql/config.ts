@@ -80,6 +80,13 @@ export const sqlSourceSchema = z
     sqlite: sqliteSchema.optional(),
     /** Seconds to wait for a connection (PostgreSQL). */
     connectTimeout: z.number().positive().max(600).default(10),
+    /**
+     * After an erasure, rewrite what it touched so that no old version of an erased row stays in
+     * the database's files: PostgreSQL runs VACUUM FULL on the tables rows were erased from (it
+     * locks each table while it rewrites it); SQLite runs VACUUM on the whole file (it may renumber
+     * the rowids of tables without an INTEGER PRIMARY KEY). Off by default: the receipt says what stays.
+     */
+    vacuum: z.boolean().default(false),
     /** How a row that holds two of the subject's identity types links them (an account the person filled in: strong). */
     links: z.enum(['strong', 'candidate', 'none']).default('strong'),
     tables: z.array(tableSchema).min(1),

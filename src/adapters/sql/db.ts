@@ -4,12 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 // The drivers are loaded when a source opens its database: every run of the CLI would pay
 // for them otherwise.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Client as PgClient, ClientConfig } from 'pg';
 import { AuthError, ConfigError, PrivacyctlError, SourceError, errorMessage } from '../../core/errors.js';
+import { privateSqliteFile } from '../../core/file-modes.js';
 import { holdSecret } from '../../core/secrets.js';
 import type { AdapterEnv } from '../types.js';
 import type { SqlSourceConfig } from './config.js';
@@ -26,6 +27,13 @@ export interface Db {
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * After an erasure committed: clear what the database's files still keep of the erased rows
+   * (old row versions, freed space, the write-ahead log) as far as this database and `vacuum`
+   * allow, and say what was done and what stays — one line each, for the receipt. Never throws:
+   * the erasure itself is done.
+   */
+  reclaim(tables: string[], vacuum: boolean): Promise<string[]>;
   close(): Promise<void>;
   /** For messages: the database without credentials. */
   readonly label: string;
@@ -155,6 +163,42 @@ class PgDb implements Db {
   async rollback() {
     await this.client.query('ROLLBACK');
   }
+  async reclaim(tables: string[], vacuum: boolean) {
+    // A deleted or updated row's old version stays in the table's pages; plain VACUUM only marks
+    // its space free (the bytes stay until overwritten): VACUUM FULL rewrites the table without it.
+    const list = tables.join(', ');
+    if (!vacuum) {
+      return [`PostgreSQL keeps the erased rows' old versions in the files of ${list} until VACUUM FULL rewrites them; this source does not run it (set vacuum: true)`];
+    }
+    // VACUUM skips a table its user may not vacuum with a WARNING, not an error.
+    let warning: string | undefined;
+    const onNotice = (n: { severity?: string; message?: string }) => {
+      if (n.severity === 'WARNING') warning ??= n.message;
+    };
+    this.client.on('notice', onNotice);
+    const done: string[] = [];
+    const skipped: Array<{ table: string; why: string }> = [];
+    try {
+      for (const table of tables) {
+        warning = undefined;
+        try {
+          await this.client.query(`VACUUM FULL ${quoteIdent(table, true)}`);
+        } catch (err) {
+          warning = errorMessage(err);
+        }
+        if (warning === undefined) done.push(table);
+        else skipped.push({ table, why: warning });
+      }
+    } finally {
+      this.client.off('notice', onNotice);
+    }
+    const notes: string[] = [];
+    if (done.length > 0) notes.push(`VACUUM FULL rewrote ${done.join(', ')}: the erased rows' old versions are no longer in their files (the server's write-ahead log and backups keep them until they expire)`);
+    if (skipped.length > 0) {
+      notes.push(`VACUUM FULL did not run on ${skipped.map((x) => x.table).join(', ')} (${skipped[0]!.why}): the erased rows' old versions stay in their files until it does`);
+    }
+    return notes;
+  }
   async close() {
     await this.client.end().catch(() => undefined);
   }
@@ -192,6 +236,7 @@ class SqliteDb implements Db {
   constructor(
     private readonly db: BetterSqlite3.Database,
     readonly label: string,
+    private readonly file: string,
   ) {
     // NFC + lower case, as the tool's own identity normalisation; SQLite's lower() is ASCII-only.
     db.function('privacyctl_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.normalize('NFC').toLowerCase() : v));
@@ -221,6 +266,35 @@ class SqliteDb implements Db {
   async rollback() {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
+  async reclaim(_tables: string[], vacuum: boolean) {
+    // The erasing connection has secure_delete on: the rows it deleted or nulled are zeros now.
+    // Copies that earlier changes (made without it) left in free space go only with VACUUM.
+    const notes: string[] = [];
+    if (!vacuum) {
+      notes.push(`the erased rows were overwritten with zeros (secure_delete); any copies that earlier changes left in free space stay until VACUUM rebuilds the file (set vacuum: true)`);
+    } else {
+      try {
+        this.db.exec('VACUUM');
+        notes.push('VACUUM rebuilt the database file: no old version of an erased row is left in its free space');
+      } catch (err) {
+        notes.push(`VACUUM could not run (${errorMessage(err)}): the erased rows were overwritten with zeros (secure_delete), but copies that earlier changes left in free space stay`);
+      }
+    }
+    // In WAL mode the -wal still holds the pages as they were before: a checkpoint copies the
+    // zeroed pages into the file and TRUNCATE empties the log. A reader of an older snapshot
+    // stops it (after the busy timeout). In rollback mode the journal went with the commit.
+    const f = basename(this.file);
+    const later = `${f} and ${f}-wal keep the erased rows until a checkpoint after that (the last connection to close the database makes one)`;
+    try {
+      if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
+        const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (r?.busy) notes.push(`the checkpoint could not finish, another connection was reading: ${later}`);
+      }
+    } catch (err) {
+      notes.push(`the checkpoint failed (${errorMessage(err)}): ${later}`);
+    }
+    return notes;
+  }
   async close() {
     this.db.close();
   }
@@ -246,6 +320,7 @@ async function materialise(cfg: SqlSourceConfig, env: AdapterEnv, file: string):
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(file), `.${randomBytes(4).toString('hex')}.seeding.tmp`);
   try {
+    privateSqliteFile(tmp);
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(tmp);
     try {
@@ -268,12 +343,17 @@ async function openSqlite(cfg: SqlSourceConfig, env: AdapterEnv, readonly: boole
   if (!existsSync(file)) {
     throw new SourceError(`${label}: no such database file`, `check sources "${cfg.name}".sqlite`);
   }
+  // A seeded database is the tool's own (one an earlier version made 0644 is made 0600); a
+  // database at a path of the project's keeps its mode.
+  if (!cfg.sqlite!.path) privateSqliteFile(file);
   try {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(file, { fileMustExist: true, readonly });
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    return new SqliteDb(db, label);
+    // What this connection deletes or overwrites is zeroed, in the file and in the -wal.
+    if (!readonly) db.pragma('secure_delete = ON');
+    return new SqliteDb(db, label, file);
   } catch (err) {
     throw mapDbError(err, label, cfg.name, 'opening');
   }

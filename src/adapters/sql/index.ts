@@ -146,6 +146,7 @@ export class SqlAdapter implements SourceAdapter {
     }
     const db = await openDb(this.cfg, this.env, { write: true, signal: ctx.signal });
     const results: StepResult[] = [];
+    const erasedFrom: string[] = [];
     try {
       await db.begin();
       try {
@@ -187,6 +188,7 @@ export class SqlAdapter implements SourceAdapter {
             );
           }
           ctx.stats[`${t.table}.erased`] = (ctx.stats[`${t.table}.erased`] ?? 0) + affected;
+          erasedFrom.push(t.table);
         }
         if (ctx.signal.aborted) throw new SourceError(`${this.name}: interrupted; rolled back, nothing was changed`);
         await db.commit();
@@ -194,6 +196,8 @@ export class SqlAdapter implements SourceAdapter {
         await db.rollback().catch(() => undefined);
         throw err;
       }
+      // The rows are gone from the tables; their bytes may not be gone from the files yet.
+      if (erasedFrom.length > 0) for (const text of await db.reclaim(erasedFrom.sort(), this.cfg.vacuum)) ctx.note?.(text);
     } catch (err) {
       throw mapDbError(err, db.label, this.name, 'erasing');
     } finally {
