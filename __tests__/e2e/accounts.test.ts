@@ -229,6 +229,35 @@ describe('Google Analytics deletion through the CLI', () => {
   });
 });
 
+describe('a secret a server sends back', () => {
+  let server: Server;
+  let endpoint: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 400, message: `Invalid request; headers were: Authorization: ${req.headers.authorization}` } })));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upsert`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  test('a GA error body that repeats the token reaches neither the printed receipt nor the state directory', async () => {
+    const token = 'ya29.echoed-secret-token-0123456789'; // a fake token, for this fake server
+    for (const json of [true, false]) {
+      const dir = workspace(endpoint);
+      const r = await runAsync(dir, ['erase', '--email', ANN, '--apply', '--yes', ...(json ? ['--json'] : []), '--debug'], { GA_TOKEN: token });
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(/HTTP 400: Invalid request; headers were: Authorization: Bearer \[secret withheld\]/);
+      expect(r.stdout + r.stderr).not.toContain('echoed-secret');
+      const state = join(dir, '.privacyctl');
+      const files = ['journal', 'receipts'].flatMap((d) => readdirSync(join(state, d)).map((f) => join(state, d, f)));
+      expect(files.length).toBeGreaterThan(1);
+      for (const f of [...files, join(state, 'audit.ndjson')]) expect({ f, leaks: readFileSync(f, 'utf8').includes('echoed-secret') }).toEqual({ f, leaks: false });
+    }
+  });
+});
+
 describe('PostgreSQL source failures through the CLI', () => {
   const pgSource = (url: string, extra = '') => `
   - name: site-db
