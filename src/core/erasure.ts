@@ -2,6 +2,7 @@
 // (salted hashes only) and, when everything was erased, the suppression list. `erase --apply`,
 // `batch --apply` and `replay --apply` all go through here.
 import type { AdapterLog } from '../adapters/types.js';
+import { AuditLog, type AuditHead } from '../state/audit.js';
 import { Journal } from '../state/journal.js';
 import { storeReceipt } from '../state/receipts.js';
 import { scrubberFor } from '../state/scrub.js';
@@ -9,6 +10,7 @@ import { StateDir } from '../state/state-dir.js';
 import { SuppressionList } from '../state/suppression.js';
 import { applyPlan, type ApplyProgress, type Receipt } from './apply.js';
 import type { LoadedConfig } from './config.js';
+import { AuditTrailError } from './errors.js';
 import type { ErasurePlan } from './plan.js';
 
 export interface CarriedOut {
@@ -25,14 +27,25 @@ export async function carryOut(
   opts: { signal: AbortSignal; log: AdapterLog; progress?: ApplyProgress; onResume?: () => void },
 ): Promise<CarriedOut> {
   const st = new StateDir(config.stateDir);
+  // Nothing is erased that the audit trail could not record; the receipt keeps the trail's head.
+  const auditHead = await auditReady(new AuditLog(st));
   const journal = Journal.open(st, st.subjectKey(plan.subject.identities));
   journal.scrub = scrubberFor(st, plan.subject.identities);
   const resumed = journal.interrupted;
   if (resumed) opts.onResume?.();
   const receipt = await applyPlan(config, plan, journal, { signal: opts.signal, log: opts.log, ...(opts.progress ? { progress: opts.progress } : {}) });
-  const stored = await storeReceipt(st, receipt, plan.subject.identities);
+  const stored = await storeReceipt(st, receipt, plan.subject.identities, auditHead);
   if (receipt.failed.length === 0 && !receipt.sources.some((s) => s.status === 'failed')) {
     new SuppressionList(st).add(plan.subject.identities);
   }
   return { receipt, resumed, stored };
+}
+
+async function auditReady(log: AuditLog): Promise<AuditHead> {
+  try {
+    return await log.ready();
+  } catch (err) {
+    if (err instanceof AuditTrailError) throw new AuditTrailError(`${err.message}; nothing was erased`, err.hint);
+    throw err;
+  }
 }
