@@ -65,6 +65,17 @@ describe('audit trail', () => {
     expect((await reordered.log.verify()).problems[0]).toMatchObject({ where: 'line 2' });
   });
 
+  it('continues after an entry longer than the window it reads the end of the trail with', async () => {
+    const log = new AuditLog(state);
+    const many = Array.from({ length: 3000 }, (_, i) => state.hashIdentity({ type: 'email', value: `p${i}@example.org` }));
+    await log.append({ command: 'batch', exitCode: 0, subjects: many });
+    await log.append({ command: 'batch', exitCode: 0, subjects: many });
+    const third = await log.append({ command: 'find', exitCode: 0 });
+    expect(third.seq).toBe(3);
+    expect(fs.statSync(log.file).size).toBeGreaterThan(2 * 64 * 1024);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 3, anchor: { seq: 3, hash: third.hash } });
+  });
+
   it('two processes writing at once (a cron job and a person) still make one unbroken chain', async () => {
     const dist = path.resolve('dist/state');
     const script = `
