@@ -119,21 +119,24 @@ function readTail(file: string): Tail {
   }
   try {
     const size = fstatSync(fd).size;
+    // The window grows until it holds the newline before the last whole line (or the whole file).
     for (let window = 64 * 1024; ; window *= 4) {
       const start = Math.max(0, size - window);
       const buf = Buffer.alloc(size - start);
       readSync(fd, buf, 0, buf.length, start);
       const end = buf.lastIndexOf(0x0a);
       const begin = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
-      if (begin >= 0 || start === 0) {
-        return { ...(end >= 0 ? { last: buf.toString('utf8', begin + 1, end) } : {}), torn: buf.subarray(end + 1), tornAt: start + end + 1 };
-      }
+      if (begin < 0 && start > 0) continue;
+      const tail: Tail = { torn: buf.subarray(end + 1), tornAt: start + end + 1 };
+      if (end >= 0) tail.last = buf.toString('utf8', begin + 1, end);
+      return tail;
     }
   } finally {
     closeSync(fd);
   }
 }
 
+/** Written and fsync'd before the next step relies on it. */
 function writeDurably(file: string, flags: string, data: Buffer | string): void {
   const fd = openSync(file, flags, 0o600);
   try {
