@@ -44,7 +44,7 @@ describe('state after erase --apply', () => {
     writeFileSync(file, text.replace('"command":"find"', '"command":"export"'));
     const broken = run(ws, ['audit', 'verify']);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toContain('BROKEN at line 1');
+    expect(broken.stdout).toContain('line 1: does not match its keyed hash');
   });
 });
 

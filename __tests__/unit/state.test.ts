@@ -1,4 +1,4 @@
-// The state directory's stores: a hash-chained audit trail, the suppression list, receipts.
+// The state directory's stores: a keyed, anchored audit trail, the suppression list, receipts.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,9 +18,9 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const ANN = { type: 'email', value: 'ann@example.org' };
 
-function logWith(n: number): { log: AuditLog; lines: () => string[]; write: (l: string[]) => void } {
+async function logWith(n: number): Promise<{ log: AuditLog; lines: () => string[]; write: (l: string[]) => void }> {
   const log = new AuditLog(state);
-  for (let i = 0; i < n; i++) log.append({ command: `cmd${i}`, exitCode: 0, subjects: [state.hashIdentity(ANN)] });
+  for (let i = 0; i < n; i++) await log.append({ command: `cmd${i}`, exitCode: 0, subjects: [state.hashIdentity(ANN)] });
   return {
     log,
     lines: () => fs.readFileSync(log.file, 'utf8').trimEnd().split('\n'),
@@ -29,38 +29,51 @@ function logWith(n: number): { log: AuditLog; lines: () => string[]; write: (l: 
 }
 
 describe('audit trail', () => {
-  it('chains entries and verifies an untouched trail', () => {
-    const { log, lines } = logWith(4);
-    expect(log.verify()).toEqual({ ok: true, entries: 4 });
+  it('chains keyed entries, records the head in the ledger, and verifies an untouched trail', async () => {
+    const { log, lines } = await logWith(4);
     const entries = lines().map((l) => JSON.parse(l));
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4, head: { seq: 4, hash: entries[3].hash }, anchor: { seq: 4, hash: entries[3].hash }, unanchored: 0 });
     expect(entries[0].prev).toBe('0'.repeat(64));
     expect(entries[2].prev).toBe(entries[1].hash);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(fs.statSync(log.file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(state.path, 'audit.key')).mode & 0o777).toBe(0o600);
   });
 
-  it('holds no identity, only salted hashes', () => {
-    const { log } = logWith(2);
+  it('holds no identity, only salted hashes', async () => {
+    const { log } = await logWith(2);
     const text = fs.readFileSync(log.file, 'utf8');
     expect(text).not.toContain('ann@example.org');
     expect(text).toContain(state.hashIdentity(ANN));
   });
 
-  it('reports the first broken link: a changed entry, a removed one, a reordered pair', () => {
-    const changed = logWith(3);
+  it('reports the first broken link: a changed entry, a removed one, a reordered pair', async () => {
+    const startOver = () => ['audit.ndjson', 'ledger.db'].forEach((f) => fs.rmSync(path.join(state.path, f)));
+    const changed = await logWith(3);
     changed.write(changed.lines().map((l, i) => (i === 1 ? l.replace('"exitCode":0', '"exitCode":3') : l)));
-    expect(changed.log.verify()).toMatchObject({ ok: false, line: 2, reason: expect.stringContaining('changed') });
+    expect((await changed.log.verify()).problems[0]).toEqual({ where: 'line 2', reason: expect.stringContaining('changed') });
 
-    fs.rmSync(path.join(state.path, 'audit.ndjson'));
-    const removed = logWith(3);
+    startOver();
+    const removed = await logWith(3);
     removed.write(removed.lines().filter((_, i) => i !== 1));
-    expect(removed.log.verify()).toMatchObject({ ok: false, line: 2 });
+    expect((await removed.log.verify()).problems[0]).toMatchObject({ where: 'line 2' });
 
-    fs.rmSync(path.join(state.path, 'audit.ndjson'));
-    const reordered = logWith(3);
+    startOver();
+    const reordered = await logWith(3);
     const l = reordered.lines();
     reordered.write([l[0]!, l[2]!, l[1]!]);
-    expect(reordered.log.verify()).toMatchObject({ ok: false, line: 2 });
+    expect((await reordered.log.verify()).problems[0]).toMatchObject({ where: 'line 2' });
+  });
+
+  it('continues after an entry longer than the window it reads the end of the trail with', async () => {
+    const log = new AuditLog(state);
+    const many = Array.from({ length: 3000 }, (_, i) => state.hashIdentity({ type: 'email', value: `p${i}@example.org` }));
+    await log.append({ command: 'batch', exitCode: 0, subjects: many });
+    await log.append({ command: 'batch', exitCode: 0, subjects: many });
+    const third = await log.append({ command: 'find', exitCode: 0 });
+    expect(third.seq).toBe(3);
+    expect(fs.statSync(log.file).size).toBeGreaterThan(2 * 64 * 1024);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 3, anchor: { seq: 3, hash: third.hash } });
   });
 
   it('two processes writing at once (a cron job and a person) still make one unbroken chain', async () => {
@@ -69,12 +82,12 @@ describe('audit trail', () => {
       const { AuditLog } = await import(${JSON.stringify(path.join(dist, 'audit.js'))});
       const { StateDir } = await import(${JSON.stringify(path.join(dist, 'state-dir.js'))});
       const log = new AuditLog(new StateDir(${JSON.stringify(state.path)}));
-      for (let i = 0; i < 40; i++) log.append({ command: 'w' + process.pid, exitCode: 0 });`;
+      for (let i = 0; i < 40; i++) await log.append({ command: 'w' + process.pid, exitCode: 0 });`;
     state.ensure();
     const runOne = () =>
       new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve));
     expect(await Promise.all([runOne(), runOne()])).toEqual([0, 0]);
-    expect(new AuditLog(state).verify()).toEqual({ ok: true, entries: 80 });
+    expect(await new AuditLog(state).verify()).toMatchObject({ ok: true, entries: 80, unanchored: 0 });
   }, 30_000);
 });
 

@@ -1,7 +1,7 @@
 // The commander program: global options, one module per command, errors → exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, InterruptedError, PrivacyctlError } from '../core/errors.js';
+import { AuditTrailError, errorMessage, ExitCode, InterruptedError, PrivacyctlError, StateError } from '../core/errors.js';
 import { AuditLog } from '../state/audit.js';
 import { StateDir } from '../state/state-dir.js';
 import { CommandContext, globalsOf } from './context.js';
@@ -31,16 +31,23 @@ function readVersion(): string {
   }
 }
 
-/** One audit entry per run that read the config; a failure to write it is a warning, not a crash. */
-function recordAudit(ctx: CommandContext, command: string, exitCode: number): void {
+/**
+ * One audit entry per run that read the config. A run that cannot be recorded fails (exit 1),
+ * after its own output: what it did stands, and the error says that the trail did not record it.
+ */
+async function recordAudit(ctx: CommandContext, command: string, exitCode: number): Promise<StateError | undefined> {
   const config = ctx.loadedConfig;
-  if (!config) return;
+  if (!config) return undefined;
   try {
     const state = new StateDir(config.stateDir);
     const { identities, ...rest } = ctx.audit;
-    new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
+    await new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
+    return undefined;
   } catch (err) {
-    ctx.out.warn(`could not write the audit trail in ${config.stateDir}: ${err instanceof Error ? err.message : String(err)}`);
+    return new StateError(
+      `${command} finished (exit ${exitCode}; what it printed above stands), but the audit trail in ${config.stateDir} could not record it: ${errorMessage(err)}`,
+      err instanceof PrivacyctlError && err.hint ? err.hint : `check that ${config.stateDir} is writable and that no privacyctl still running holds audit.ndjson.lock, then run \`privacyctl audit verify\``,
+    );
   }
 }
 
@@ -94,16 +101,23 @@ export async function main(argv: string[]): Promise<void> {
       out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: g.color !== false, debug: Boolean(g.debug) });
       const ctx = new CommandContext(out, g, controller.signal, version);
       let code: number = ExitCode.OPERATIONAL;
+      let failure: unknown;
       try {
         code = await action(ctx, opts as never, cmd);
       } catch (err) {
+        failure = err;
         code = err instanceof PrivacyctlError ? err.exitCode : ExitCode.OPERATIONAL;
-        throw err;
-      } finally {
-        // `audit verify` reads the trail; writing to it there would change what it checks.
-        if (cmd.name() !== 'verify' || cmd.parent?.name() !== 'audit') recordAudit(ctx, cmd.name(), code);
-        if (ctx.requestRun) await recordRequestRun(ctx, cmd.name(), code);
       }
+      // The audit commands read the trail (`audit repair` records itself): an entry of their own
+      // would change what they check. A run refused because the trail cannot take its entry is
+      // not retried here.
+      const unrecorded = cmd.parent?.name() === 'audit' || failure instanceof AuditTrailError ? undefined : await recordAudit(ctx, cmd.name(), code);
+      if (ctx.requestRun) await recordRequestRun(ctx, cmd.name(), code);
+      if (unrecorded) {
+        if (failure) reportError(failure, out);
+        throw unrecorded;
+      }
+      if (failure) throw failure;
       process.exitCode = code;
     };
 

@@ -6,6 +6,7 @@
 // entries as an uninterrupted run.
 import { basename } from 'node:path';
 import type { AdapterLog } from '../adapters/types.js';
+import { AuditLog, type AuditHead } from '../state/audit.js';
 import { Journal } from '../state/journal.js';
 import { storeReceipt } from '../state/receipts.js';
 import { scrubberFor } from '../state/scrub.js';
@@ -14,6 +15,7 @@ import { SuppressionList } from '../state/suppression.js';
 import { applyPlan, type ApplyProgress, type Receipt } from './apply.js';
 import type { LoadedConfig } from './config.js';
 import { unsearched } from './engine.js';
+import { AuditTrailError } from './errors.js';
 import type { Identity } from './identity.js';
 import type { ErasurePlan } from './plan.js';
 
@@ -41,6 +43,8 @@ export async function carryOut(
   opts: { signal: AbortSignal; log: AdapterLog; progress?: ApplyProgress; onResume?: () => void },
 ): Promise<CarriedOut> {
   const st = new StateDir(config.stateDir);
+  // Nothing is erased that the audit trail could not record; the receipt keeps the trail's head.
+  const auditHead = await auditReady(new AuditLog(st));
   const journal = Journal.open(st, plan.planId);
   journal.scrub = scrubberFor(st, plan.subject.identities);
   const resumed = journal.interrupted;
@@ -48,10 +52,19 @@ export async function carryOut(
   await journal.keepPlan(plan);
   const receipt = await applyPlan(config, plan, journal, { signal: opts.signal, log: opts.log, ...(opts.progress ? { progress: opts.progress } : {}) });
   // The same file as an interrupted run's, if it stored one: one receipt per erasure.
-  const stored = await storeReceipt(st, receipt, plan.subject.identities, journal.storedReceipt());
+  const stored = await storeReceipt(st, receipt, plan.subject.identities, auditHead, journal.storedReceipt());
   journal.append({ event: 'receipt-stored', file: basename(stored) });
   const complete = receipt.failed.length === 0 && unsearched(receipt.sources).every((s) => s.optional);
   if (complete) await new SuppressionList(st).add(plan.subject.identities);
   journal.finish(plan.planId);
   return { receipt, resumed, stored };
+}
+
+async function auditReady(log: AuditLog): Promise<AuditHead> {
+  try {
+    return await log.ready();
+  } catch (err) {
+    if (err instanceof AuditTrailError) throw new AuditTrailError(`${err.message}; nothing was erased`, err.hint);
+    throw err;
+  }
 }

@@ -61,6 +61,12 @@ export class StateError extends PrivacyctlError {
   override readonly exitCode = ExitCode.OPERATIONAL;
 }
 
+/**
+ * The audit trail cannot take an entry (a torn last line, no key, a trail that does not match its
+ * anchors): a run that must be audited stops, or fails after the fact, with how to repair.
+ */
+export class AuditTrailError extends StateError {}
+
 /** A reviewed plan no longer describes the sources: refuse to act on it. */
 export class PlanMismatchError extends PrivacyctlError {
   override readonly exitCode = ExitCode.USAGE;

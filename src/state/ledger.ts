@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { privateSqliteFile } from '../core/file-modes.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { Identity } from '../core/identity.js';
+import type { AuditHead } from './audit.js';
 import type { StateDir } from './state-dir.js';
 
 export const REQUEST_TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'] as const;
@@ -78,6 +79,8 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS runs (
         request_id TEXT NOT NULL REFERENCES requests(id), ts TEXT NOT NULL, command TEXT NOT NULL,
         exit_code INTEGER NOT NULL, summary TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL, ts TEXT NOT NULL);
     `);
     this.forgetExpiredIdentities();
   }
@@ -173,6 +176,17 @@ export class Ledger {
     const r = this.get(id);
     this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, redactSecrets(JSON.stringify(summary)));
     if (r.status === 'open') this.db.prepare(`UPDATE requests SET status = 'in-progress' WHERE id = ?`).run(id);
+  }
+
+  /** The audit trail's head as last recorded: an anchor kept apart from the trail (see audit.ts). */
+  auditHead(): AuditHead | null {
+    return (this.db.prepare(`SELECT seq, hash FROM audit_head WHERE id = 1`).get() as AuditHead | undefined) ?? null;
+  }
+
+  recordAuditHead(head: AuditHead): void {
+    this.db
+      .prepare(`INSERT INTO audit_head (id, seq, hash, ts) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, ts = excluded.ts`)
+      .run(head.seq, head.hash, this.now().toISOString());
   }
 
   private toRequest(row: Row): PrivacyRequest {
