@@ -367,3 +367,36 @@ describe('init, sources, --version, --help', () => {
     expect(r.stdout).toContain('--apply');
   });
 });
+
+describe('address spellings in free-text cells', () => {
+  const extra = [
+    '2024-04-01T08:00:00Z,Ann (ann@example.org),Ann E.,,,Portugal,Meetup,\r\n',
+    '2024-04-01T08:01:00Z,"""ann@example.org""",Ann E.,,,Portugal,Meetup,\r\n',
+    "2024-04-01T08:02:00Z,'ann@example.org',Ann E.,,,Portugal,Meetup,\r\n",
+    '2024-04-01T08:03:00Z,<ann@example.org>,Ann E.,,,Portugal,Meetup,\r\n',
+    '2024-04-01T08:04:00Z,Write to ann@example.org.,Ann E.,,,Portugal,Meetup,\r\n',
+  ];
+  const others = ['2024-04-01T09:00:00Z,Jo (joann@example.org),Joann D.,,,Canada,Meetup,\r\n', '2024-04-01T09:01:00Z,"""ann@example.org.evil""",Mallory,,,Nowhere,Meetup,\r\n'];
+  const idn = ['2024-04-02T08:00:00Z,zoe@xn--bcher-kva.example,Zoe B.,,,Germany,Docs,\r\n', '2024-04-02T08:01:00Z,Zoe <zoe@BÜCHER.example>,Zoe B.,,,Germany,Docs,\r\n'];
+
+  it('every spelling of the address is erased and verified; near misses and other people stay byte for byte', () => {
+    const original = read(ws, SURVEY);
+    writeFileSync(join(ws, SURVEY), Buffer.concat([original, Buffer.from([...extra, ...others, ...idn].join(''))]));
+    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.json.erased.filter((e: any) => e.source === 'survey-2024')).toHaveLength(1 + extra.length);
+    expect(read(ws, SURVEY).toString('utf8')).toBe(without(original, SURVEY_ROW).toString('utf8') + [...others, ...idn].join(''));
+    expect(run(ws, ['verify', '--email', ANN]).code).toBe(0);
+  });
+
+  it('an internationalised domain and its punycode form are one address, whichever is given', () => {
+    const original = read(ws, SURVEY);
+    writeFileSync(join(ws, SURVEY), Buffer.concat([original, Buffer.from([...others, ...idn].join(''))]));
+    const plan = runJson(ws, ['--json', 'erase', '--email', 'zoe@xn--bcher-kva.example']);
+    expect(plan.json.steps.filter((s: any) => s.source === 'survey-2024')).toHaveLength(2);
+    const r = runJson(ws, ['--json', 'erase', '--email', 'Zoe@bücher.example', '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(read(ws, SURVEY).toString('utf8')).toBe(original.toString('utf8') + others.join(''));
+    expect(run(ws, ['verify', '--email', 'zoe@xn--bcher-kva.example']).code).toBe(0);
+  });
+});

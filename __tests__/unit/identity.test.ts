@@ -141,6 +141,27 @@ describe('IdentityMatcher: whole addresses only', () => {
     expect(m.matchCell('email', 'ann-example')).toBeNull();
   });
 
+  it('finds the address however a free-text cell wraps or ends it', () => {
+    const spellings = ['Ann (ann@x.example)', '"ann@x.example"', "'ann@x.example'", '<ann@x.example>', 'ann@x.example.', 'Write to ann@x.example: thanks', '[ann@x.example]', 'ann@x.example?'];
+    expect(spellings.map((c) => [c, m.matchCell('email', c)])).toEqual(spellings.map((c) => [c, 'ann@x.example']));
+    // still whole addresses only
+    const near = ['Jo (joann@x.example)', '"joann@x.example"', "'xann@x.example'", 'ann@x.example.evil.', '(ann@x.exampl)'];
+    expect(near.map((c) => [c, m.matchCell('email', c)])).toEqual(near.map((c) => [c, null]));
+  });
+
+  it('an internationalised domain equals its punycode form, in both directions', () => {
+    expect(normalizeEmail('ann@xn--bcher-kva.example')).toBe('ann@bücher.example');
+    expect(normalizeEmail('Ann@BÜCHER.example')).toBe('ann@bücher.example');
+    const idn = new IdentityMatcher([{ type: 'email', value: normalizeEmail('ann@bücher.example')! }]);
+    expect(idn.matchCell('email', 'ann@xn--bcher-kva.example')).toBe('ann@bücher.example');
+    expect(idn.matchCell('email', 'Ann <ann@BÜCHER.example>')).toBe('ann@bücher.example');
+    expect(idn.matchCell('email', 'ann@xn--bcher-kva.example.evil')).toBeNull();
+    // pre-filters look for every spelling that can stand in a file
+    expect(idn.needles()).toEqual(expect.arrayContaining(['ann@bücher.example', 'ann@xn--bcher-kva.example', 'ann!xn--bcher-kva.example']));
+    const puny = new IdentityMatcher([{ type: 'email', value: normalizeEmail('ann@xn--bcher-kva.example')! }]);
+    expect(puny.matchCell('email', 'ann@bücher.example')).toBe('ann@bücher.example');
+  });
+
   it('names never match anything', () => {
     const withName = new IdentityMatcher([{ type: 'name', value: 'ann example' }]);
     expect(withName.has('name')).toBe(false);
