@@ -18,9 +18,9 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const ANN = { type: 'email', value: 'ann@example.org' };
 
-function logWith(n: number): { log: AuditLog; lines: () => string[]; write: (l: string[]) => void } {
+async function logWith(n: number): Promise<{ log: AuditLog; lines: () => string[]; write: (l: string[]) => void }> {
   const log = new AuditLog(state);
-  for (let i = 0; i < n; i++) log.append({ command: `cmd${i}`, exitCode: 0, subjects: [state.hashIdentity(ANN)] });
+  for (let i = 0; i < n; i++) await log.append({ command: `cmd${i}`, exitCode: 0, subjects: [state.hashIdentity(ANN)] });
   return {
     log,
     lines: () => fs.readFileSync(log.file, 'utf8').trimEnd().split('\n'),
@@ -29,8 +29,8 @@ function logWith(n: number): { log: AuditLog; lines: () => string[]; write: (l: 
 }
 
 describe('audit trail', () => {
-  it('chains entries and verifies an untouched trail', () => {
-    const { log, lines } = logWith(4);
+  it('chains entries and verifies an untouched trail', async () => {
+    const { log, lines } = await logWith(4);
     expect(log.verify()).toEqual({ ok: true, entries: 4 });
     const entries = lines().map((l) => JSON.parse(l));
     expect(entries[0].prev).toBe('0'.repeat(64));
@@ -39,25 +39,25 @@ describe('audit trail', () => {
     expect(fs.statSync(log.file).mode & 0o777).toBe(0o600);
   });
 
-  it('holds no identity, only salted hashes', () => {
-    const { log } = logWith(2);
+  it('holds no identity, only salted hashes', async () => {
+    const { log } = await logWith(2);
     const text = fs.readFileSync(log.file, 'utf8');
     expect(text).not.toContain('ann@example.org');
     expect(text).toContain(state.hashIdentity(ANN));
   });
 
-  it('reports the first broken link: a changed entry, a removed one, a reordered pair', () => {
-    const changed = logWith(3);
+  it('reports the first broken link: a changed entry, a removed one, a reordered pair', async () => {
+    const changed = await logWith(3);
     changed.write(changed.lines().map((l, i) => (i === 1 ? l.replace('"exitCode":0', '"exitCode":3') : l)));
     expect(changed.log.verify()).toMatchObject({ ok: false, line: 2, reason: expect.stringContaining('changed') });
 
     fs.rmSync(path.join(state.path, 'audit.ndjson'));
-    const removed = logWith(3);
+    const removed = await logWith(3);
     removed.write(removed.lines().filter((_, i) => i !== 1));
     expect(removed.log.verify()).toMatchObject({ ok: false, line: 2 });
 
     fs.rmSync(path.join(state.path, 'audit.ndjson'));
-    const reordered = logWith(3);
+    const reordered = await logWith(3);
     const l = reordered.lines();
     reordered.write([l[0]!, l[2]!, l[1]!]);
     expect(reordered.log.verify()).toMatchObject({ ok: false, line: 2 });
@@ -69,7 +69,7 @@ describe('audit trail', () => {
       const { AuditLog } = await import(${JSON.stringify(path.join(dist, 'audit.js'))});
       const { StateDir } = await import(${JSON.stringify(path.join(dist, 'state-dir.js'))});
       const log = new AuditLog(new StateDir(${JSON.stringify(state.path)}));
-      for (let i = 0; i < 40; i++) log.append({ command: 'w' + process.pid, exitCode: 0 });`;
+      for (let i = 0; i < 40; i++) await log.append({ command: 'w' + process.pid, exitCode: 0 });`;
     state.ensure();
     const runOne = () =>
       new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve));
@@ -79,11 +79,11 @@ describe('audit trail', () => {
 });
 
 describe('suppression list', () => {
-  it('answers for an added identity with its first date, and not for others', () => {
+  it('answers for an added identity with its first date, and not for others', async () => {
     const list = new SuppressionList(state);
     expect(list.lookup(ANN)).toBeNull();
-    expect(list.add([ANN], new Date('2026-01-01T00:00:00Z'))).toBe(1);
-    expect(list.add([ANN], new Date('2026-02-01T00:00:00Z'))).toBe(0);
+    expect(await list.add([ANN], new Date('2026-01-01T00:00:00Z'))).toBe(1);
+    expect(await list.add([ANN], new Date('2026-02-01T00:00:00Z'))).toBe(0);
     expect(list.lookup(ANN)).toBe('2026-01-01T00:00:00.000Z');
     expect(list.lookup({ type: 'email', value: 'joann@example.org' })).toBeNull();
     expect(fs.readFileSync(list.file, 'utf8')).not.toContain('ann@');
@@ -94,4 +94,42 @@ describe('suppression list', () => {
     expect(other.hashIdentity(ANN)).not.toBe(state.hashIdentity(ANN));
     expect(fs.statSync(path.join(state.path, 'salt')).mode & 0o777).toBe(0o600);
   });
+});
+
+describe('the lock on the state files', () => {
+  const LONG_AGO = new Date(Date.now() - 60_000);
+
+  it('a lock left behind by a crash (an empty lock file, a lock directory) does not stop later runs', async () => {
+    state.ensure();
+    const log = new AuditLog(state);
+    fs.writeFileSync(`${log.file}.lock`, ''); // no pid in it: the crash came before it was written
+    fs.utimesSync(`${log.file}.lock`, LONG_AGO, LONG_AGO);
+    const list = new SuppressionList(state);
+    fs.mkdirSync(`${list.file}.lock`);
+    fs.utimesSync(`${list.file}.lock`, LONG_AGO, LONG_AGO);
+
+    await expect(log.append({ command: 'after-a-crash', exitCode: 0 })).resolves.toMatchObject({ seq: 1 });
+    await expect(log.append({ command: 'and-again', exitCode: 0 })).resolves.toMatchObject({ seq: 2 });
+    await expect(list.add([ANN])).resolves.toBe(1);
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(false);
+    expect(fs.existsSync(`${list.file}.lock`)).toBe(false);
+  });
+
+  it('a lock whose holder was killed (kill -9) is taken over', async () => {
+    state.ensure();
+    const log = new AuditLog(state);
+    const script = `
+      const { withLock } = await import(${JSON.stringify(path.resolve('dist/state/lock.js'))});
+      await withLock(${JSON.stringify(`${log.file}.lock`)}, () => { process.stdout.write('held'); return new Promise(() => setInterval(() => {}, 1000)); });`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(true);
+    const gone = new Promise((resolve) => holder.on('exit', resolve));
+    holder.kill('SIGKILL');
+    await gone;
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(true); // left behind
+
+    await expect(log.append({ command: 'after-the-kill', exitCode: 0 })).resolves.toMatchObject({ seq: 1 });
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(false);
+  }, 30_000);
 });

@@ -32,13 +32,13 @@ function readVersion(): string {
 }
 
 /** One audit entry per run that read the config; a failure to write it is a warning, not a crash. */
-function recordAudit(ctx: CommandContext, command: string, exitCode: number): void {
+async function recordAudit(ctx: CommandContext, command: string, exitCode: number): Promise<void> {
   const config = ctx.loadedConfig;
   if (!config) return;
   try {
     const state = new StateDir(config.stateDir);
     const { identities, ...rest } = ctx.audit;
-    new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
+    await new AuditLog(state).append({ command, exitCode, ...rest, ...(identities ? { subjects: identities.map((i) => state.hashIdentity(i)) } : {}) });
   } catch (err) {
     ctx.out.warn(`could not write the audit trail in ${config.stateDir}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<void> {
         throw err;
       } finally {
         // `audit verify` reads the trail; writing to it there would change what it checks.
-        if (cmd.name() !== 'verify' || cmd.parent?.name() !== 'audit') recordAudit(ctx, cmd.name(), code);
+        if (cmd.name() !== 'verify' || cmd.parent?.name() !== 'audit') await recordAudit(ctx, cmd.name(), code);
         if (ctx.requestRun) await recordRequestRun(ctx, cmd.name(), code);
       }
       process.exitCode = code;

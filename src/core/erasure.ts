@@ -32,7 +32,7 @@ export async function carryOut(
   const receipt = await applyPlan(config, plan, journal, { signal: opts.signal, log: opts.log, ...(opts.progress ? { progress: opts.progress } : {}) });
   const stored = await storeReceipt(st, receipt, plan.subject.identities);
   if (receipt.failed.length === 0 && !receipt.sources.some((s) => s.status === 'failed')) {
-    new SuppressionList(st).add(plan.subject.identities);
+    await new SuppressionList(st).add(plan.subject.identities);
   }
   return { receipt, resumed, stored };
 }

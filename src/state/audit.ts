@@ -48,9 +48,9 @@ export class AuditLog {
     this.file = join(state.path, 'audit.ndjson');
   }
 
-  append(facts: AuditFacts): AuditEntry {
+  async append(facts: AuditFacts): Promise<AuditEntry> {
     this.state.ensure();
-    return withLock(`${this.file}.lock`, () => {
+    return await withLock(`${this.file}.lock`, () => {
       const last = this.lastEntry();
       const base: Omit<AuditEntry, 'hash'> = {
         seq: last ? last.seq + 1 : 1,
