@@ -3,7 +3,7 @@
 // (a quote may only open a field and must be followed by a delimiter or a line end when it closes).
 // Records are returned as byte ranges so an erasure can copy every other row byte for byte;
 // csv-parse then reads only the rows that may concern the subject.
-import { createReadStream } from 'node:fs';
+import { fileChunks, type RewriteInput } from '../../core/atomic-file.js';
 import { SourceError } from '../../core/errors.js';
 
 const LF = 0x0a;
@@ -37,41 +37,36 @@ export interface ScanOptions {
   highWaterMark?: number;
 }
 
-export async function* scanCsv(path: string, opts: ScanOptions): AsyncGenerator<Block> {
-  const stream = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 1 << 18 });
+export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): AsyncGenerator<Block> {
   let carry: Buffer | null = null;
   let fileOffset = 0; // offset in the file of buf[0]
   let line = 1;
   let first = true;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      if (first) {
-        if (buf.length < 3 && buf.subarray(0, buf.length).equals(BOM.subarray(0, buf.length))) {
-          carry = buf;
-          continue;
-        }
-        if (buf.subarray(0, 3).equals(BOM)) start = 3;
-        first = false;
+  for await (const chunk of fileChunks(file, opts.highWaterMark ?? 1 << 18)) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    if (first) {
+      if (buf.length < 3 && buf.subarray(0, buf.length).equals(BOM.subarray(0, buf.length))) {
+        carry = buf;
+        continue;
       }
-      const block = split(buf, start, line, false, opts);
-      block.offset = fileOffset;
-      line = block.nextLine;
-      carry = block.end < buf.length ? buf.subarray(block.end) : null;
-      fileOffset += block.end;
-      if (block.starts.length > 0 || block.end > 0) yield block;
+      if (buf.subarray(0, 3).equals(BOM)) start = 3;
+      first = false;
     }
-    if (carry && carry.length > 0) {
-      let start = 0;
-      if (first && carry.subarray(0, 3).equals(BOM)) start = 3;
-      const block = split(carry, start, line, true, opts);
-      block.offset = fileOffset;
-      yield block;
-    }
-  } finally {
-    stream.destroy();
+    const block = split(buf, start, line, false, opts);
+    block.offset = fileOffset;
+    line = block.nextLine;
+    carry = block.end < buf.length ? buf.subarray(block.end) : null;
+    fileOffset += block.end;
+    if (block.starts.length > 0 || block.end > 0) yield block;
+  }
+  if (carry && carry.length > 0) {
+    let start = 0;
+    if (first && carry.subarray(0, 3).equals(BOM)) start = 3;
+    const block = split(carry, start, line, true, opts);
+    block.offset = fileOffset;
+    yield block;
   }
 }
 
