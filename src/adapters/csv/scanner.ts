@@ -38,13 +38,25 @@ export interface ScanOptions {
 }
 
 export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): AsyncGenerator<Block> {
-  let carry: Buffer | null = null;
+  let carry: Buffer | null = null; // the bytes after the last complete record
+  // Chunks read since: the carry is split again only once as many bytes have come as it holds,
+  // so a record far longer than a chunk is copied and scanned a bounded number of times over
+  // (linear in its length), not once per chunk.
+  let waiting: Buffer[] = [];
+  let waitingBytes = 0;
   let fileOffset = 0; // offset in the file of buf[0]
   let line = 1;
   let first = true;
   for await (const chunk of fileChunks(file, opts.highWaterMark ?? 1 << 18)) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    if (carry && waitingBytes + chunk.length < carry.length) {
+      waiting.push(chunk);
+      waitingBytes += chunk.length;
+      continue;
+    }
+    const buf: Buffer = carry ? Buffer.concat([carry, ...waiting, chunk]) : chunk;
+    waiting = [];
+    waitingBytes = 0;
     let start = 0;
     if (first) {
       if (buf.length < 3 && buf.subarray(0, buf.length).equals(BOM.subarray(0, buf.length))) {
@@ -61,6 +73,7 @@ export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): 
     fileOffset += block.end;
     if (block.starts.length > 0 || block.end > 0) yield block;
   }
+  if (carry) carry = Buffer.concat([carry, ...waiting]);
   if (carry && carry.length > 0) {
     let start = 0;
     if (first && carry.subarray(0, 3).equals(BOM)) start = 3;
@@ -69,7 +82,6 @@ export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): 
     yield block;
   }
 }
-
 
 function countLf(buf: Buffer, from: number, to: number): number {
   let n = 0;
