@@ -16,6 +16,8 @@ export const CONTEST = 'fixtures/demo/contest/logo-contest-entries.csv';
 export const CSV_FILES = [SURVEY, BOOTH, CONTEST] as const;
 
 export const ANN = 'ann@example.org';
+/** ann's second booth row in bigBooth(), near its end. */
+export const ANN_LATE_ROW = 'Ann;Example;ann@example.org;Lanternfish Labs;S;;2024-10-06\n';
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\x1b\[/;
 
@@ -236,4 +238,16 @@ export function spawnCli(cwd: string, args: string[], env: Record<string, string
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The demo booth file plus ~300k fictional registrations, and one more row for ann near the end. */
+export function bigBooth(original: string): Buffer {
+  const sizes = ['S', 'M', 'L', 'XL'];
+  const rows: string[] = [];
+  for (let i = 0; i < 300_000; i++) {
+    const day = String((i % 28) + 1).padStart(2, '0');
+    rows.push(`User${i};Generated-Surname-${i % 997};user${i}@example.com;Example Company Number ${i % 5003} GmbH & Co. KG;${sizes[i % 4]};;2024-10-${day}T09:${String(i % 60).padStart(2, '0')}:00Z\n`);
+    if (i === 299_000) rows.push(ANN_LATE_ROW);
+  }
+  return Buffer.from(original + rows.join(''), 'utf8');
 }

@@ -4,25 +4,12 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ANN, BOOTH, CSV_FILES, cleanupWorkspaces, listFiles, makeWorkspace, read, run, sleep, spawnCli, without } from './helpers.js';
+import { ANN, ANN_LATE_ROW, BOOTH, CSV_FILES, bigBooth, cleanupWorkspaces, listFiles, makeWorkspace, read, run, sleep, spawnCli, without } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
 const ERASE = ['erase', '--email', ANN, '--apply', '--yes'];
-const ANN_LATE_ROW = 'Ann;Example;ann@example.org;Lanternfish Labs;S;;2024-10-06\n';
 const HIDDEN_TEMP = /^\.[^/]+\.privacyctl-[^/]*\.tmp$/;
-
-/** The demo booth file plus ~300k fictional registrations, and one more row for ann near the end. */
-function bigBooth(original: string): Buffer {
-  const sizes = ['S', 'M', 'L', 'XL'];
-  const rows: string[] = [];
-  for (let i = 0; i < 300_000; i++) {
-    const day = String((i % 28) + 1).padStart(2, '0');
-    rows.push(`User${i};Generated-Surname-${i % 997};user${i}@example.com;Example Company Number ${i % 5003} GmbH & Co. KG;${sizes[i % 4]};;2024-10-${day}T09:${String(i % 60).padStart(2, '0')}:00Z\n`);
-    if (i === 299_000) rows.push(ANN_LATE_ROW);
-  }
-  return Buffer.from(original + rows.join(''), 'utf8');
-}
 
 function prepare(content: Buffer): string {
   const ws = makeWorkspace();

@@ -360,6 +360,55 @@ describe('CsvAdapter on a file larger than one read chunk', () => {
   });
 });
 
+describe('CsvAdapter on records many read chunks long', () => {
+  const CHUNK = 1 << 18; // the scanner's read size
+
+  /**
+   * A quoted field of `size` bytes (commas, newlines) starting at `at` in the file, with an
+   * escaped quote across the first read-chunk boundary in it and a newline right at the next.
+   */
+  function longField(at: number, size: number): string {
+    const b = Buffer.alloc(size, 'lorem ipsum, dolor sit amet\n');
+    const boundary = Math.ceil((at + 1000) / CHUNK) * CHUNK;
+    b[boundary - 1 - at] = b[boundary - at] = 0x22;
+    b[boundary + CHUNK - at] = 0x0a;
+    return b.toString('latin1');
+  }
+
+  function longRecords(): { text: string; rows: string[]; fields: string[] } {
+    const rows = ['Email,Id,Comment\n'];
+    const fields: string[] = [];
+    const longRow = (email: string, id: string) => {
+      const head = `${email},${id},"`;
+      const at = rows.join('').length + head.length;
+      fields.push(longField(at, 3 * MiB));
+      rows.push(`${head}${fields[fields.length - 1]}"\n`);
+    };
+    longRow('bob@example.com', 'b1');
+    longRow('ann@example.org', 'a1');
+    rows.push('carol@example.net,c1,short\n', 'ann@example.org,a2,short\n');
+    return { text: rows.join(''), rows, fields };
+  }
+
+  it('finds the subject in a long record and after it, with the right lines and values', async () => {
+    const { text, fields } = longRecords();
+    writeCsv(text);
+    const { records } = await discoverAll(adapter());
+    expect(records.map((r) => r.data['Id'])).toEqual(['a1', 'a2']);
+    expect(locators(records)).toEqual([`survey.csv:${lineOf(text, 'ann@example.org,a1')}`, `survey.csv:${lineOf(text, 'ann@example.org,a2')}`]);
+    expect(records[0]!.data['Comment']).toBe(fields[1]!.replace(/""/g, '"'));
+  });
+
+  it("erases the subject's long record; another person's long record stays byte for byte", async () => {
+    const { text, rows } = longRecords();
+    const file = path.join(dir, writeCsv(text));
+    const a = adapter();
+    const results = await eraseAll(a, (await discoverAll(a)).records);
+    expect(results.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(fs.readFileSync(file).equals(Buffer.from(rows[0]! + rows[1] + rows[3], 'latin1'))).toBe(true);
+  });
+});
+
 describe('CsvAdapter.erase', () => {
   it('delete-row removes the planned rows byte-exactly (BOM, quoted newlines, unterminated last row)', async () => {
     const bom = '\ufeff';

@@ -92,11 +92,11 @@ describe('audit trail', () => {
 });
 
 describe('suppression list', () => {
-  it('answers for an added identity with its first date, and not for others', () => {
+  it('answers for an added identity with its first date, and not for others', async () => {
     const list = new SuppressionList(state);
     expect(list.lookup(ANN)).toBeNull();
-    expect(list.add([ANN], new Date('2026-01-01T00:00:00Z'))).toBe(1);
-    expect(list.add([ANN], new Date('2026-02-01T00:00:00Z'))).toBe(0);
+    expect(await list.add([ANN], new Date('2026-01-01T00:00:00Z'))).toBe(1);
+    expect(await list.add([ANN], new Date('2026-02-01T00:00:00Z'))).toBe(0);
     expect(list.lookup(ANN)).toBe('2026-01-01T00:00:00.000Z');
     expect(list.lookup({ type: 'email', value: 'joann@example.org' })).toBeNull();
     expect(fs.readFileSync(list.file, 'utf8')).not.toContain('ann@');
@@ -107,4 +107,42 @@ describe('suppression list', () => {
     expect(other.hashIdentity(ANN)).not.toBe(state.hashIdentity(ANN));
     expect(fs.statSync(path.join(state.path, 'salt')).mode & 0o777).toBe(0o600);
   });
+});
+
+describe('the lock on the state files', () => {
+  const LONG_AGO = new Date(Date.now() - 60_000);
+
+  it('a lock left behind by a crash (an empty lock file, a lock directory) does not stop later runs', async () => {
+    state.ensure();
+    const log = new AuditLog(state);
+    fs.writeFileSync(`${log.file}.lock`, ''); // no pid in it: the crash came before it was written
+    fs.utimesSync(`${log.file}.lock`, LONG_AGO, LONG_AGO);
+    const list = new SuppressionList(state);
+    fs.mkdirSync(`${list.file}.lock`);
+    fs.utimesSync(`${list.file}.lock`, LONG_AGO, LONG_AGO);
+
+    await expect(log.append({ command: 'after-a-crash', exitCode: 0 })).resolves.toMatchObject({ seq: 1 });
+    await expect(log.append({ command: 'and-again', exitCode: 0 })).resolves.toMatchObject({ seq: 2 });
+    await expect(list.add([ANN])).resolves.toBe(1);
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(false);
+    expect(fs.existsSync(`${list.file}.lock`)).toBe(false);
+  });
+
+  it('a lock whose holder was killed (kill -9) is taken over', async () => {
+    state.ensure();
+    const log = new AuditLog(state);
+    const script = `
+      const { withLock } = await import(${JSON.stringify(path.resolve('dist/state/lock.js'))});
+      await withLock(${JSON.stringify(`${log.file}.lock`)}, () => { process.stdout.write('held'); return new Promise(() => setInterval(() => {}, 1000)); });`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(true);
+    const gone = new Promise((resolve) => holder.on('exit', resolve));
+    holder.kill('SIGKILL');
+    await gone;
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(true); // left behind
+
+    await expect(log.append({ command: 'after-the-kill', exitCode: 0 })).resolves.toMatchObject({ seq: 1 });
+    expect(fs.existsSync(`${log.file}.lock`)).toBe(false);
+  }, 30_000);
 });

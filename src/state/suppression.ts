@@ -33,9 +33,9 @@ export class SuppressionList {
   }
 
   /** Add identities; those already listed keep their first date. Returns how many were new. */
-  add(ids: Identity[], now = new Date()): number {
+  async add(ids: Identity[], now = new Date()): Promise<number> {
     this.state.ensure();
-    return withLock(`${this.file}.lock`, () => {
+    return await withLock(`${this.file}.lock`, () => {
       const have = new Set(this.entries().map((e) => e.hash));
       const fresh = ids.map((id) => ({ hash: this.state.hashIdentity(id), type: id.type, since: now.toISOString() })).filter((e) => !have.has(e.hash));
       if (fresh.length === 0) return 0;

@@ -3,11 +3,12 @@
 // copies every other line byte for byte.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { AtomicWriter } from '../../core/atomic-file.js';
+import { fileChunks, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
 
 const LF = 0x0a;
@@ -160,22 +161,26 @@ export async function expandLogPaths(patterns: string[], configDir: string): Pro
   return [...out].map(([abs, shown]) => ({ abs, shown }));
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
+async function isGzip(file: string | RewriteInput): Promise<boolean> {
+  const b = Buffer.alloc(2);
+  let bytesRead: number;
+  if (typeof file === 'string') {
+    const fh = await fsp.open(file, 'r');
+    try {
+      ({ bytesRead } = await fh.read(b, 0, 2, 0));
+    } finally {
+      await fh.close();
+    }
+  } else bytesRead = file.readSync(b, 0, 2, 0);
+  return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
 /** Lines of a (possibly gzip) file as bytes, each with its terminator, and its 1-based number. */
-export async function* readLines(file: string, signal?: AbortSignal): AsyncGenerator<{ bytes: Buffer; content: Buffer; n: number }> {
+export async function* readLines(file: string | RewriteInput, signal?: AbortSignal): AsyncGenerator<{ bytes: Buffer; content: Buffer; n: number }> {
   const gz = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 18 });
-  const stream = gz ? raw.pipe(createGunzip()) : raw;
+  const chunks = fileChunks(file, 1 << 18);
+  const raw = gz ? Readable.from(chunks) : null;
+  const stream = raw ? raw.pipe(createGunzip()) : chunks;
   let carry: Buffer | null = null;
   let n = 0;
   try {
@@ -193,7 +198,7 @@ export async function* readLines(file: string, signal?: AbortSignal): AsyncGener
     }
     if (carry && carry.length > 0) yield { bytes: carry, content: carry, n: ++n };
   } finally {
-    raw.destroy();
+    raw?.destroy();
   }
 }
 
@@ -208,7 +213,7 @@ export function clientIp(content: Buffer): { text: string; end: number } | null 
  * Rewrite `file` into `out`, replacing the client IP of the lines chosen by `pick` (given the
  * line's canonical IP and digest) by its truncated form. Returns the digests rewritten.
  */
-export async function rewriteLog(file: string, out: AtomicWriter, pick: (ip: string, digest: string) => boolean, signal?: AbortSignal): Promise<Set<string>> {
+export async function rewriteLog(file: RewriteInput, out: AtomicWriter, pick: (ip: string, digest: string) => boolean, signal?: AbortSignal): Promise<Set<string>> {
   const gz = await isGzip(file);
   const done = new Set<string>();
   let write: (b: Buffer) => Promise<void> = (b) => out.write(b);

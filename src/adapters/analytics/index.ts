@@ -317,11 +317,11 @@ export class AnalyticsAdapter implements SourceAdapter {
       const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
       let done = new Set<string>();
       try {
-        await atomicRewrite(f.abs, async (out) => {
+        await atomicRewrite(f.abs, async (out, input) => {
           // Only planned lines, and only when the IP is still one of the subject's.
-          done = await rewriteLog(f.abs, out, (ip, digest) => ips.has(ip) && wanted.has(digest), ctx.signal);
+          done = await rewriteLog(input, out, (ip, digest) => ips.has(ip) && wanted.has(digest), ctx.signal);
           return done.size > 0;
-        });
+        }, { rewriteReadOnly: this.cfg.rewriteReadOnly, label: shown });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         throw new SourceError(`${shown}: could not rewrite the access log: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');

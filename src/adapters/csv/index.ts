@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { asciiFolder } from '../../core/ascii-fold.js';
-import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
+import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, normalizeEmail, normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
@@ -186,7 +186,10 @@ export class CsvAdapter implements SourceAdapter {
     const found = new Set<string>();
     await this.stat();
     try {
-      await atomicRewrite(this.file, async (out) => this.rewrite(out, subject, ctx.signal, wanted, found));
+      await atomicRewrite(this.file, async (out, input) => this.rewrite(out, input, subject, ctx.signal, wanted, found), {
+        rewriteReadOnly: this.cfg.rewriteReadOnly,
+        label: this.cfg.path,
+      });
     } catch (err) {
       if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
       throw new SourceError(`${this.cfg.path}: could not rewrite the file: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
@@ -211,8 +214,9 @@ export class CsvAdapter implements SourceAdapter {
     }
   }
 
-  private blocks(signal: AbortSignal): AsyncGenerator<Block> {
-    return scanCsv(this.file, { delimiter: this.delimiter, signal, label: this.cfg.path });
+  /** The file's records block by block: read by path, or the input of a rewrite. */
+  private blocks(signal: AbortSignal, input?: RewriteInput): AsyncGenerator<Block> {
+    return scanCsv(input ?? this.file, { delimiter: this.delimiter, signal, label: this.cfg.path });
   }
 
   private parseRecord(bytes: Buffer, line: number): string[] {
@@ -398,18 +402,20 @@ export class CsvAdapter implements SourceAdapter {
 
   private async rewrite(
     out: AtomicWriter,
+    input: RewriteInput,
     subject: IdentityMatcher,
     signal: AbortSignal,
     wanted: Map<string, ErasureStep[]>,
     found: Set<string>,
   ): Promise<boolean> {
+    found.clear(); // a try again on content that changed meanwhile starts afresh
     let header: Header | undefined;
     let changed = false;
     const needles = subject.needles([...this.identityTypes]);
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
     const varia = needles.some((n) => n.includes('`'));
     const plans = searchPlans(needles);
-    for await (const block of this.blocks(signal)) {
+    for await (const block of this.blocks(signal, input)) {
       let first = 0;
       if (!header && block.starts.length > 0) {
         header = this.readHeader(block);

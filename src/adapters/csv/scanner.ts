@@ -3,7 +3,7 @@
 // (a quote may only open a field and must be followed by a delimiter or a line end when it closes).
 // Records are returned as byte ranges so an erasure can copy every other row byte for byte;
 // csv-parse then reads only the rows that may concern the subject.
-import { createReadStream } from 'node:fs';
+import { fileChunks, type RewriteInput } from '../../core/atomic-file.js';
 import { SourceError } from '../../core/errors.js';
 
 const LF = 0x0a;
@@ -37,44 +37,51 @@ export interface ScanOptions {
   highWaterMark?: number;
 }
 
-export async function* scanCsv(path: string, opts: ScanOptions): AsyncGenerator<Block> {
-  const stream = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 1 << 18 });
-  let carry: Buffer | null = null;
+export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): AsyncGenerator<Block> {
+  let carry: Buffer | null = null; // the bytes after the last complete record
+  // Chunks read since: the carry is split again only once as many bytes have come as it holds,
+  // so a record far longer than a chunk is copied and scanned a bounded number of times over
+  // (linear in its length), not once per chunk.
+  let waiting: Buffer[] = [];
+  let waitingBytes = 0;
   let fileOffset = 0; // offset in the file of buf[0]
   let line = 1;
   let first = true;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      if (first) {
-        if (buf.length < 3 && buf.subarray(0, buf.length).equals(BOM.subarray(0, buf.length))) {
-          carry = buf;
-          continue;
-        }
-        if (buf.subarray(0, 3).equals(BOM)) start = 3;
-        first = false;
+  for await (const chunk of fileChunks(file, opts.highWaterMark ?? 1 << 18)) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    if (carry && waitingBytes + chunk.length < carry.length) {
+      waiting.push(chunk);
+      waitingBytes += chunk.length;
+      continue;
+    }
+    const buf: Buffer = carry ? Buffer.concat([carry, ...waiting, chunk]) : chunk;
+    waiting = [];
+    waitingBytes = 0;
+    let start = 0;
+    if (first) {
+      if (buf.length < 3 && buf.subarray(0, buf.length).equals(BOM.subarray(0, buf.length))) {
+        carry = buf;
+        continue;
       }
-      const block = split(buf, start, line, false, opts);
-      block.offset = fileOffset;
-      line = block.nextLine;
-      carry = block.end < buf.length ? buf.subarray(block.end) : null;
-      fileOffset += block.end;
-      if (block.starts.length > 0 || block.end > 0) yield block;
+      if (buf.subarray(0, 3).equals(BOM)) start = 3;
+      first = false;
     }
-    if (carry && carry.length > 0) {
-      let start = 0;
-      if (first && carry.subarray(0, 3).equals(BOM)) start = 3;
-      const block = split(carry, start, line, true, opts);
-      block.offset = fileOffset;
-      yield block;
-    }
-  } finally {
-    stream.destroy();
+    const block = split(buf, start, line, false, opts);
+    block.offset = fileOffset;
+    line = block.nextLine;
+    carry = block.end < buf.length ? buf.subarray(block.end) : null;
+    fileOffset += block.end;
+    if (block.starts.length > 0 || block.end > 0) yield block;
+  }
+  if (carry) carry = Buffer.concat([carry, ...waiting]);
+  if (carry && carry.length > 0) {
+    let start = 0;
+    if (first && carry.subarray(0, 3).equals(BOM)) start = 3;
+    const block = split(carry, start, line, true, opts);
+    block.offset = fileOffset;
+    yield block;
   }
 }
-
 
 function countLf(buf: Buffer, from: number, to: number): number {
   let n = 0;

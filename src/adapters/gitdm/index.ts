@@ -320,7 +320,8 @@ export class GitdmAdapter implements SourceAdapter {
       const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
       const found = new Set<string>();
       try {
-        await atomicRewrite(f.abs, async (out) => {
+        await atomicRewrite(f.abs, async (out, input) => {
+          found.clear(); // a try again on content that changed meanwhile starts afresh
           let changed = false;
           const drop = (digest: string, stillMine: boolean) => {
             if (!wanted.has(digest) || !stillMine) return false;
@@ -329,7 +330,7 @@ export class GitdmAdapter implements SourceAdapter {
             return true;
           };
           if (f.format === 'affiliations') {
-            for await (const item of readAffiliations(f.abs, ctx.signal)) {
+            for await (const item of readAffiliations(input, ctx.signal)) {
               if (item.kind === 'line') {
                 await out.write(item.line.bytes);
                 continue;
@@ -340,14 +341,14 @@ export class GitdmAdapter implements SourceAdapter {
               for (const b of bytes) await out.write(b);
             }
           } else {
-            for await (const l of readLines(f.abs, ctx.signal)) {
+            for await (const l of readLines(input, ctx.signal)) {
               const entry = parseEmailMapLine(l.text);
               if (entry && drop(digestOf([l.bytes]), matchEmail(entry.email, '', subject).hit !== null)) continue;
               await out.write(l.bytes);
             }
           }
           return changed;
-        });
+        }, { rewriteReadOnly: this.cfg.rewriteReadOnly, label: f.path });
       } catch (err) {
         if (err instanceof SourceError || ctx.signal.aborted) throw err;
         throw new SourceError(`${f.path}: could not rewrite the file: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
@@ -368,23 +369,23 @@ export class GitdmAdapter implements SourceAdapter {
     for (const algo of ['sha1', 'sha256'] as const) {
       const file = join(dir, FORBIDDEN_FILES[algo]);
       const hashes = values.map((v) => createHash(algo).update(v, 'utf8').digest('hex'));
-      let existing = '';
+      // Published with the gitdm files: readable by all, whatever the process umask (077 in the CLI).
+      await fsp.writeFile(file, '', { flag: 'wx' }).then(() => fsp.chmod(file, 0o644), () => undefined); // there already, mostly
       try {
-        existing = await fsp.readFile(file, 'utf8');
+        await atomicRewrite(file, async (out, input) => {
+          const existing = (await input.read()).toString('utf8');
+          const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
+          const add = [...new Set(hashes)].filter((h) => !have.has(h));
+          if (add.length === 0) return false;
+          await out.write(existing);
+          if (existing !== '' && !existing.endsWith('\n')) await out.write('\n');
+          await out.write(add.map((h) => `${h}\n`).join(''));
+          return true;
+        }, { rewriteReadOnly: this.cfg.rewriteReadOnly });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SourceError(`${file}: cannot read (${errorMessage(err)})`);
-        // Published with the gitdm files: readable by all, whatever the process umask (077 in the CLI).
-        await fsp.writeFile(file, '', { flag: 'wx' }).then(() => fsp.chmod(file, 0o644), () => undefined);
+        if (err instanceof SourceError) throw err;
+        throw new SourceError(`${file}: cannot update the list (${errorMessage(err)})`);
       }
-      const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
-      const add = [...new Set(hashes)].filter((h) => !have.has(h));
-      if (add.length === 0) continue;
-      await atomicRewrite(file, async (out) => {
-        await out.write(existing);
-        if (existing !== '' && !existing.endsWith('\n')) await out.write('\n');
-        await out.write(add.map((h) => `${h}\n`).join(''));
-        return true;
-      });
     }
   }
 }

@@ -1,6 +1,6 @@
 // Streaming readers for gitdm's two formats. Every item carries its exact bytes (line
 // terminators included), so a rewrite can copy everything it keeps byte for byte.
-import { createReadStream } from 'node:fs';
+import { fileChunks, type RewriteInput } from '../../core/atomic-file.js';
 
 export interface Line {
   /** 1-based. */
@@ -11,8 +11,8 @@ export interface Line {
   text: string;
 }
 
-export async function* readLines(path: string, signal?: AbortSignal): AsyncGenerator<Line> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+/** The lines of a file: by path, or the input of a rewrite. */
+export async function* readLines(file: string | RewriteInput, signal?: AbortSignal): AsyncGenerator<Line> {
   let carry: Buffer | null = null;
   let n = 0;
   const make = (bytes: Buffer): Line => {
@@ -21,21 +21,17 @@ export async function* readLines(path: string, signal?: AbortSignal): AsyncGener
     if (end > 0 && bytes[end - 1] === 0x0d) end--;
     return { line: ++n, bytes, text: bytes.toString('utf8', 0, end) };
   };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let pos = 0;
-      for (let nl = buf.indexOf(0x0a, pos); nl !== -1; nl = buf.indexOf(0x0a, pos)) {
-        yield make(Buffer.from(buf.subarray(pos, nl + 1)));
-        pos = nl + 1;
-      }
-      carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+  for await (const chunk of fileChunks(file, 1 << 16)) {
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let pos = 0;
+    for (let nl = buf.indexOf(0x0a, pos); nl !== -1; nl = buf.indexOf(0x0a, pos)) {
+      yield make(Buffer.from(buf.subarray(pos, nl + 1)));
+      pos = nl + 1;
     }
-    if (carry && carry.length > 0) yield make(carry);
-  } finally {
-    stream.destroy();
+    carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
   }
+  if (carry && carry.length > 0) yield make(carry);
 }
 
 export interface Affiliation {
@@ -66,9 +62,9 @@ export type AffiliationsItem = Block | { kind: 'line'; line: Line };
 
 const LOGIN_LINE = /^([^\s:#][^\s:]*):(.*)$/;
 
-export async function* readAffiliations(path: string, signal?: AbortSignal): AsyncGenerator<AffiliationsItem> {
+export async function* readAffiliations(file: string | RewriteInput, signal?: AbortSignal): AsyncGenerator<AffiliationsItem> {
   let block: Block | null = null;
-  for await (const l of readLines(path, signal)) {
+  for await (const l of readLines(file, signal)) {
     const indented = /^[ \t]/.test(l.text) && l.text.trim() !== '';
     if (block && indented) {
       // An indented comment belongs to the block (it is removed with it, and does not cut the

@@ -26,7 +26,10 @@ function segmentRegex(seg: string): RegExp {
 async function entries(dir: string): Promise<Array<{ name: string; dir: boolean; file: boolean }>> {
   try {
     const list = await fsp.readdir(dir, { withFileTypes: true });
-    return list.map((d) => ({ name: d.name, dir: d.isDirectory(), file: d.isFile() }));
+    // A symbolic link to a file is that file (an archive linked into place is searched and
+    // rewritten like any other); links to directories are not followed, so `**` cannot loop.
+    const linkedFile = async (name: string) => (await fsp.stat(join(dir, name)).catch(() => null))?.isFile() ?? false;
+    return Promise.all(list.map(async (d) => ({ name: d.name, dir: d.isDirectory(), file: d.isFile() || (d.isSymbolicLink() && (await linkedFile(d.name))) })));
   } catch {
     return [];
   }

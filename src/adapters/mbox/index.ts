@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import type { EmailAddress } from 'mailparser';
-import { atomicRewrite, type AtomicWriter } from '../../core/atomic-file.js';
+import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
@@ -299,7 +299,10 @@ export class MboxAdapter implements SourceAdapter {
       }
       const results = new Map<string, StepResult>();
       try {
-        await atomicRewrite(file.file, (out) => this.rewrite(file, out, subject, ctx.signal, wanted, results));
+        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx.signal, wanted, results), {
+          rewriteReadOnly: this.cfg.rewriteReadOnly,
+          label,
+        });
       } catch (err) {
         if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
         throw new SourceError(`${label}: could not rewrite the archive: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
@@ -446,16 +449,18 @@ export class MboxAdapter implements SourceAdapter {
   private async rewrite(
     file: ResolvedFile,
     out: AtomicWriter,
+    input: RewriteInput,
     subject: IdentityMatcher,
     signal: AbortSignal,
     wanted: Map<string, ErasureStep[]>,
     results: Map<string, StepResult>,
   ): Promise<boolean> {
+    results.clear(); // a try again on content that changed meanwhile starts afresh
     let changed = false;
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
     const tests = stageTwoTests(needles);
-    for await (const batch of scanMbox(file.file, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
+    for await (const batch of scanMbox(input, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
       let copied = 0;
       for (const c of this.candidates(file, batch, tests)) {
         const raw = batch.buf.subarray(c.start, c.end);

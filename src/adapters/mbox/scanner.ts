@@ -10,6 +10,7 @@
 // blank line and parses as an envelope line; both are decided by the bytes around that line
 // alone, so a range can find its first message without reading what comes before it.
 import { openSync, closeSync, readSync, fstatSync } from 'node:fs';
+import type { RewriteInput } from '../../core/atomic-file.js';
 import { SourceError } from '../../core/errors.js';
 import { plainEnvelopeAt, type Kernel } from './kernel.js';
 import { isEnvelopeLine, messageEnd, type MessageBatch } from './splitter.js';
@@ -74,17 +75,24 @@ function messageAt(starts: number[], pos: number): number {
   return lo;
 }
 
+/** A file to read at offsets: its size (when opened), and fs.readSync's reads. */
+interface Positional {
+  size: number;
+  readSync(buf: Buffer, offset: number, length: number, position: number): number;
+}
+
 /**
  * The offset of the first message start at or after `pos` (pos > 0) that follows a blank line:
  * a `From ` line after `\n\n` or `\n\r\n` that parses as an envelope; `size` when there is none.
  * (The first message of a file, after blank lines at its top, is the splitter's business.)
  */
-export function boundaryAtOrAfter(fd: number, pos: number, size: number): number {
+export function boundaryAtOrAfter(file: Positional, pos: number): number {
+  const size = file.size;
   let w0 = Math.max(0, pos - 3); // the blank line before a `From ` at pos
   let want = 1 << 16;
   while (w0 < size) {
     const buf = Buffer.allocUnsafe(Math.min(want, size - w0));
-    const n = readSync(fd, buf, 0, buf.length, w0);
+    const n = file.readSync(buf, 0, buf.length, w0);
     if (n <= 0) return size;
     const data = buf.subarray(0, n);
     const atEnd = w0 + n >= size;
@@ -111,17 +119,18 @@ export function boundaryAtOrAfter(fd: number, pos: number, size: number): number
  * pre-filter: `kernel` searches for the patterns, whose byte lengths are `patternLengths`.
  * The messages and batch boundaries are the splitter's (splitMbox) for the same file.
  */
-export async function* scanMbox(path: string, kernel: Kernel, patternLengths: readonly number[], opts: ScanOptions): AsyncGenerator<ScanBatch> {
+export async function* scanMbox(path: string | RewriteInput, kernel: Kernel, patternLengths: readonly number[], opts: ScanOptions): AsyncGenerator<ScanBatch> {
   const chunk = opts.chunkSize ?? 1 << 20;
-  const fd = openSync(path, 'r');
+  const fd = typeof path === 'string' ? openSync(path, 'r') : null;
   try {
-    const size = fstatSync(fd).size;
+    const file: Positional = fd === null ? (path as RewriteInput) : { size: fstatSync(fd).size, readSync: (buf, off, len, pos) => readSync(fd, buf, off, len, pos) };
+    const size = file.size;
     const from = opts.from ?? 0;
     // where the range's messages start and end: the messages that start in [from, to)
-    const first = from === 0 ? 0 : boundaryAtOrAfter(fd, from, size);
+    const first = from === 0 ? 0 : boundaryAtOrAfter(file, from);
     if (first >= size && from > 0) return; // no message starts in [from, to): an earlier range reads to the end
     const to = opts.to ?? Infinity;
-    const end = to >= size ? size : boundaryAtOrAfter(fd, to, size);
+    const end = to >= size ? size : boundaryAtOrAfter(file, to);
     const limit = end >= size ? Infinity : end; // Infinity: to the end of the file, as it grows
     if (first >= limit) return;
     let readPos = first;
@@ -134,7 +143,7 @@ export async function* scanMbox(path: string, kernel: Kernel, patternLengths: re
       // a read grows to the size of a message that spans it, so copying stays linear
       const want = Math.min(Math.max(chunk, carryLen), limit - readPos);
       const buf = kernel.reserve(carryLen + want);
-      const bytesRead = want > 0 ? readSync(fd, buf, carryLen, want, readPos) : 0;
+      const bytesRead = want > 0 ? file.readSync(buf, carryLen, want, readPos) : 0;
       readPos += bytesRead;
       const eof = bytesRead === 0 || readPos >= limit;
       const len = carryLen + bytesRead;
@@ -201,7 +210,7 @@ export async function* scanMbox(path: string, kernel: Kernel, patternLengths: re
       carryOffset += last;
     }
   } finally {
-    closeSync(fd);
+    if (fd !== null) closeSync(fd);
   }
 }
 

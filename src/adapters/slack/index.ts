@@ -292,8 +292,9 @@ export class SlackExportAdapter implements SourceAdapter {
       const results = new Map<string, StepResult>();
       const file = join(this.root, rel);
       try {
-        await atomicRewrite(file, async (out) => {
-          const buf = await fsp.readFile(file);
+        await atomicRewrite(file, async (out, input) => {
+          results.clear(); // a try again on content that changed meanwhile starts afresh
+          const buf = await input.read();
           const elements = this.elements(buf, rel);
           const replace = new Map<number, string>();
           if (rel === 'users.json') this.planProfileRedactions(buf, elements, list, subject, replace, results);
@@ -308,7 +309,7 @@ export class SlackExportAdapter implements SourceAdapter {
           }
           await out.write(buf.subarray(copied));
           return true;
-        });
+        }, { rewriteReadOnly: this.cfg.rewriteReadOnly, label: `${this.cfg.path}/${rel}` });
       } catch (err) {
         if (err instanceof SourceError || ctx.signal.aborted) throw err;
         throw new SourceError(`${this.cfg.path}/${rel}: could not rewrite the file: ${errorMessage(err)}`, 'check that the export folder is writable; nothing was changed');
