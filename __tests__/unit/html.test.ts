@@ -78,7 +78,8 @@ describe('toHtml', () => {
   });
 
   it('says which source could not be searched, and why', () => {
-    expect(html).toContain('could not be searched: cannot read &lt;file&gt;');
+    expect(html).toContain('we could not search this source: cannot read &lt;file&gt;');
+    expect(html).toMatch(/We could not search [^<]*\(cannot read &lt;file&gt;\): this answer does not cover what it holds\./);
   });
 
   it('lists retained records with reason and ground, the identities with provenance, and the rights with the contact', () => {
