@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { AuditLog } from '../../src/state/audit.js';
 import { StateDir } from '../../src/state/state-dir.js';
+import { withLock } from '../../src/state/lock.js';
 import { SuppressionList } from '../../src/state/suppression.js';
 
 let dir: string;
@@ -89,9 +90,39 @@ describe('suppression list', () => {
     expect(fs.readFileSync(list.file, 'utf8')).not.toContain('ann@');
   });
 
+  it('after a line torn by a crash, the next entries are still read (the torn one starts no line of theirs)', () => {
+    const list = new SuppressionList(state);
+    list.add([ANN]);
+    const whole = fs.readFileSync(list.file, 'utf8');
+    fs.writeFileSync(list.file, whole.slice(0, 30)); // ann's entry cut mid-write
+    expect(list.lookup(ANN)).toBeNull();
+    expect(list.add([ANN, { type: 'github', value: 'ann-example' }])).toBe(2);
+    expect(list.lookup(ANN)).not.toBeNull();
+    expect(list.lookup({ type: 'github', value: 'ann-example' })).not.toBeNull();
+  });
+
   it('hashes with a per-state-directory salt: another state directory does not recognise the hash', () => {
     const other = new StateDir(path.join(dir, 'other'));
     expect(other.hashIdentity(ANN)).not.toBe(state.hashIdentity(ANN));
     expect(fs.statSync(path.join(state.path, 'salt')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('lock files', () => {
+  it('a lock whose writer died before writing its pid is taken over once it is a second old', () => {
+    const lock = path.join(dir, 'x.lock');
+    fs.writeFileSync(lock, '');
+    const old = new Date(Date.now() - 5_000);
+    fs.utimesSync(lock, old, old);
+    const started = Date.now();
+    expect(withLock(lock, () => 'ran', 3_000)).toBe('ran');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('a fresh lock without a pid is waited for (its owner is writing it)', () => {
+    const lock = path.join(dir, 'x.lock');
+    fs.writeFileSync(lock, '');
+    expect(() => withLock(lock, () => 'ran', 300)).toThrow(/is held/);
   });
 });

@@ -1,6 +1,6 @@
 // A lock file for state shared by processes that may run at once (a cron job and a person):
 // created with O_EXCL, holding the owner's pid; a lock whose owner is gone is taken over.
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { openSync, closeSync, writeSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 
 function alive(pid: number): boolean {
   try {
@@ -8,6 +8,14 @@ function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0; // gone: the next attempt takes it
   }
 }
 
@@ -20,7 +28,18 @@ export function withLock<T>(lockPath: string, fn: () => T, timeoutMs = 10_000): 
   for (;;) {
     try {
       const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      try {
+        writeSync(fd, String(process.pid));
+      } catch (err) {
+        // a full disk: an empty lock left behind would hold every later run off for good
+        closeSync(fd);
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+        throw err;
+      }
       closeSync(fd);
       break;
     } catch (err) {
@@ -31,7 +50,9 @@ export function withLock<T>(lockPath: string, fn: () => T, timeoutMs = 10_000): 
       } catch {
         continue; // released meanwhile
       }
-      if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+      // no owner: its writer died between creating it and writing its pid (an instant)
+      const orphan = !(Number.isInteger(owner) && owner > 0) && ageMs(lockPath) > 1000;
+      if (orphan || (Number.isInteger(owner) && owner > 0 && !alive(owner))) {
         try {
           unlinkSync(lockPath);
         } catch {
