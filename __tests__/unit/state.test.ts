@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { AuditLog } from '../../src/state/audit.js';
 import { StateDir } from '../../src/state/state-dir.js';
+import { withLock } from '../../src/state/lock.js';
 import { SuppressionList } from '../../src/state/suppression.js';
 
 let dir: string;
@@ -100,6 +101,17 @@ describe('suppression list', () => {
     expect(list.lookup(ANN)).toBe('2026-01-01T00:00:00.000Z');
     expect(list.lookup({ type: 'email', value: 'joann@example.org' })).toBeNull();
     expect(fs.readFileSync(list.file, 'utf8')).not.toContain('ann@');
+  });
+
+  it('after a line torn by a crash, the next entries are still read (the torn one starts no line of theirs)', () => {
+    const list = new SuppressionList(state);
+    list.add([ANN]);
+    const whole = fs.readFileSync(list.file, 'utf8');
+    fs.writeFileSync(list.file, whole.slice(0, 30)); // ann's entry cut mid-write
+    expect(list.lookup(ANN)).toBeNull();
+    expect(list.add([ANN, { type: 'github', value: 'ann-example' }])).toBe(2);
+    expect(list.lookup(ANN)).not.toBeNull();
+    expect(list.lookup({ type: 'github', value: 'ann-example' })).not.toBeNull();
   });
 
   it('hashes with a per-state-directory salt: another state directory does not recognise the hash', () => {

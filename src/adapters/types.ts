@@ -31,6 +31,12 @@ export interface AdapterContext {
    * PostgreSQL's table files until VACUUM"). One line, never an identity.
    */
   note?(text: string): void;
+  /**
+   * erase() only: an interrupted earlier run of the same plan had begun erasing in this source,
+   * so a planned record that is gone is most likely its work — whose follow-up (reclaiming the
+   * erased bytes, the notes that say so) this run must still do.
+   */
+  resumed?: boolean;
 }
 
 /** An item of a multi-subject pass: the index of the subject it belongs to. */

@@ -6,6 +6,7 @@ import type { AdapterLog } from '../adapters/types.js';
 import { Output } from './output.js';
 import type { Identity } from '../core/identity.js';
 import type { AuditFacts } from '../state/audit.js';
+import { StateDir } from '../state/state-dir.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -38,7 +39,12 @@ export class CommandContext {
   }
 
   config(): LoadedConfig {
-    this.loaded ??= loadConfig(this.configFile);
+    if (!this.loaded) {
+      this.loaded = loadConfig(this.configFile);
+      // A damaged salt is refused before the command reads or writes anything: its hashes would
+      // protect nobody, and the audit entry of a find or export could not be written at the end.
+      new StateDir(this.loaded.stateDir).checkSecret('salt');
+    }
     return this.loaded;
   }
 

@@ -79,10 +79,15 @@ export async function applyPlan(
 
   for (const name of order) {
     if (opts.signal.aborted) break;
-    if (completed.has(name)) continue;
     const steps = bySource.get(name)!;
     const source = config.sources.find((s) => s.name === name);
     const status = receipt.sources.find((s) => s.name === name);
+    if (completed.has(name)) {
+      // what the earlier run noted there stands too (the rows were zeroed, VACUUM ran)
+      const notes = journal.sourceNotes(name);
+      if (status && notes) status.notes = notes;
+      continue;
+    }
     const fail = (reason: string) => {
       // steps the adapter already reported keep their outcome: a later failure does not undo them
       for (const s of steps) if (!outcome.has(s.id)) outcome.set(s.id, { status: 'failed', when: 'now', reason });
@@ -106,7 +111,8 @@ export async function applyPlan(
       const note = (text: string) => {
         if (status && !status.notes?.includes(text)) status.notes = [...(status.notes ?? []), text];
       };
-      for await (const result of adapter.erase(steps, matcher, { signal: opts.signal, log: opts.log, stats: {}, note }) as AsyncIterable<StepResult>) {
+      const ctx = { signal: opts.signal, log: opts.log, stats: {}, note, resumed: begun.has(name) };
+      for await (const result of adapter.erase(steps, matcher, ctx) as AsyncIterable<StepResult>) {
         const step = stepById.get(result.stepId);
         if (!step || step.source !== name) continue;
         journal.append({ event: 'step', stepId: step.id, source: name, type: step.type, locator: step.locator, action: step.action, status: result.status, ...(result.detail ? { detail: result.detail } : {}) });
@@ -116,7 +122,7 @@ export async function applyPlan(
         outcome.set(step.id, earlier ? { status: 'done', when: 'earlier-run' } : { status: result.status, when: 'now', ...(result.detail ? { reason: result.detail } : {}) });
         if (result.status !== 'failed' && !earlier) done++;
       }
-      journal.append({ event: 'source-end', source: name, ok: true });
+      journal.append({ event: 'source-end', source: name, ok: true, ...(status?.notes ? { notes: status.notes } : {}) });
       opts.progress?.sourceApplied(name, true, `${done} record${done === 1 ? '' : 's'} erased`);
     } catch (err) {
       if (opts.signal.aborted) break;

@@ -4,11 +4,10 @@
 // by the plan and keeps the plan until the record is complete, so a re-run after an interruption
 // finishes the same plan for the same identities and stores the same receipt and suppression
 // entries as an uninterrupted run.
-import { basename } from 'node:path';
 import type { AdapterLog } from '../adapters/types.js';
 import { AuditLog, type AuditHead } from '../state/audit.js';
 import { Journal } from '../state/journal.js';
-import { storeReceipt } from '../state/receipts.js';
+import { receiptFileName, storeReceipt } from '../state/receipts.js';
 import { scrubberFor } from '../state/scrub.js';
 import { StateDir } from '../state/state-dir.js';
 import { SuppressionList } from '../state/suppression.js';
@@ -51,9 +50,14 @@ export async function carryOut(
   if (resumed) opts.onResume?.();
   await journal.keepPlan(plan);
   const receipt = await applyPlan(config, plan, journal, { signal: opts.signal, log: opts.log, ...(opts.progress ? { progress: opts.progress } : {}) });
-  // The same file as an interrupted run's, if it stored one: one receipt per erasure.
-  const stored = await storeReceipt(st, receipt, plan.subject.identities, auditHead, journal.storedReceipt());
-  journal.append({ event: 'receipt-stored', file: basename(stored) });
+  // One receipt per erasure: the file an interrupted run of the plan chose, else a new one, named
+  // in the journal before it is written so that a re-run after a kill in between replaces it.
+  let name = journal.storedReceipt();
+  if (!name) {
+    name = receiptFileName(receipt);
+    journal.append({ event: 'receipt', file: name });
+  }
+  const stored = await storeReceipt(st, receipt, plan.subject.identities, auditHead, name);
   const complete = receipt.failed.length === 0 && unsearched(receipt.sources).every((s) => s.optional);
   if (complete) await new SuppressionList(st).add(plan.subject.identities);
   journal.finish(plan.planId);

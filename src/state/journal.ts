@@ -19,8 +19,10 @@ export type JournalEvent =
   | { event: 'start'; planId: string }
   | { event: 'source-begin'; source: string }
   | { event: 'step'; stepId: string; source: string; type: string; locator: string; action: string; status: 'done' | 'gone' | 'failed'; detail?: string }
-  | { event: 'source-end'; source: string; ok: boolean; reason?: string }
-  | { event: 'receipt-stored'; file: string }
+  | { event: 'source-end'; source: string; ok: boolean; reason?: string; notes?: string[] }
+  // Written before the receipt file, so that a re-run replaces that file rather than storing a
+  // second receipt of the same erasure.
+  | { event: 'receipt'; file: string }
   | { event: 'complete'; planId: string };
 
 export type JournalEntry = JournalEvent & { ts: string };
@@ -57,13 +59,19 @@ export class Journal {
     const dir = join(state.path, 'journal');
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.plan.json'));
+      names = readdirSync(dir);
     } catch {
       return undefined;
     }
+    // An erasure killed after its `complete` entry but before it was put away is finished: put
+    // away now, never carried out again (that would store a second receipt of it).
+    for (const name of names.filter((n) => /^[^.]+\.ndjson$/.test(n))) {
+      const file = join(dir, name);
+      if (readEntries(file).at(-1)?.event === 'complete') retire(file, file.replace(/\.ndjson$/, '.plan.json'));
+    }
     const wanted = new Set((match.identities ?? []).map(identityKey));
     const found: Array<{ plan: ErasurePlan; mtime: number }> = [];
-    for (const name of names) {
+    for (const name of names.filter((n) => n.endsWith('.plan.json') && existsSync(join(dir, n)))) {
       const path = join(dir, name);
       let plan: ErasurePlan;
       try {
@@ -96,9 +104,14 @@ export class Journal {
     return new Set(this.previous.flatMap((e) => (e.event === 'source-end' && e.ok ? [e.source] : [])));
   }
 
-  /** Where an earlier run of this plan stored its receipt, if it got that far. */
+  /** The notes of a source an interrupted earlier run finished (the receipt states them). */
+  sourceNotes(source: string): string[] | undefined {
+    return this.previous.flatMap((e) => (e.event === 'source-end' && e.ok && e.source === source && e.notes ? [e.notes] : [])).at(-1);
+  }
+
+  /** The receipt file of this erasure, if an earlier run of this plan got that far. */
   storedReceipt(): string | undefined {
-    return this.previous.flatMap((e) => (e.event === 'receipt-stored' ? [e.file] : [])).at(-1);
+    return this.previous.flatMap((e) => (e.event === 'receipt' ? [e.file] : [])).at(-1);
   }
 
   /** Keep the plan (identities included) until the erasure is finished. */

@@ -2,7 +2,7 @@
 // the subject's identities as salted hashes only, and the audit trail's head when the erasure
 // began (an anchor of the trail kept outside it: see audit.ts).
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Receipt } from '../core/apply.js';
 import type { Identity } from '../core/identity.js';
@@ -10,10 +10,15 @@ import type { AuditHead } from './audit.js';
 import { scrubberFor, scrubDeep } from './scrub.js';
 import type { StateDir } from './state-dir.js';
 
-/** `name`: the file an interrupted run of the same erasure stored, to be replaced. */
-export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[], auditHead: AuditHead, name?: string): Promise<string> {
+/** The name a receipt is stored under: when it was applied, and its plan. */
+export function receiptFileName(receipt: Receipt): string {
+  return `${receipt.appliedAt.replace(/[:.]/g, '-')}-${receipt.planId}.json`;
+}
+
+/** `name`: the file an interrupted run of the same erasure chose, to be replaced. */
+export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[], auditHead: AuditHead, name = receiptFileName(receipt)): Promise<string> {
   const dir = state.ensure('receipts');
-  const file = join(dir, name ?? `${receipt.appliedAt.replace(/[:.]/g, '-')}-${receipt.planId}.json`);
+  const file = join(dir, basename(name)); // a name read from the journal stays in receipts/
   const stored = {
     ...scrubDeep(receipt, scrubberFor(state, identities)),
     subject: { identityHashes: identities.map((i) => ({ type: i.type, hash: state.hashIdentity(i) })) },

@@ -40,14 +40,33 @@ export class StateDir {
         createSecret(file, name);
         continue;
       }
-      if (!SECRET_TEXT.test(text)) {
-        throw new StateError(
-          `the state secret ${file} is damaged (${Buffer.byteLength(text)} bytes where 64 hex digits are expected); hashes made with it would not protect anyone, so nothing was done`,
-          `if the state directory holds no receipts, suppression list or ledger yet, delete ${file} and re-run; otherwise restore it from a backup of ${this.path}`,
-        );
-      }
+      this.refuseDamaged(file, text);
       return Buffer.from(text.trim(), 'hex');
     }
+  }
+
+  /**
+   * Refuse a secret that exists but is damaged (an old version left an empty one on a full
+   * disk), without creating one: a command checks before it reads or writes anything.
+   */
+  checkSecret(name: string): void {
+    const file = join(this.path, name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // created on first use
+      throw cannotRead(file, err);
+    }
+    this.refuseDamaged(file, text);
+  }
+
+  private refuseDamaged(file: string, text: string): void {
+    if (SECRET_TEXT.test(text)) return;
+    throw new StateError(
+      `the state secret ${file} is damaged (${Buffer.byteLength(text)} bytes where 64 hex digits are expected); hashes made with it would not protect anyone, so nothing was done`,
+      `if the state directory holds no receipts, suppression list or ledger yet, delete ${file} and re-run; otherwise restore it from a backup of ${this.path}`,
+    );
   }
 
   private getSalt(): Buffer {

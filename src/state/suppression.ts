@@ -18,9 +18,12 @@ export class SuppressionList {
     this.file = join(state.path, 'suppression.ndjson');
   }
 
-  private entries(): Entry[] {
-    if (!existsSync(this.file)) return [];
-    return readFileSync(this.file, 'utf8')
+  private text(): string {
+    return existsSync(this.file) ? readFileSync(this.file, 'utf8') : '';
+  }
+
+  private entries(text = this.text()): Entry[] {
+    return text
       .split('\n')
       .filter((l) => l.trim() !== '')
       .flatMap((l) => {
@@ -36,12 +39,15 @@ export class SuppressionList {
   async add(ids: Identity[], now = new Date()): Promise<number> {
     this.state.ensure();
     return await withLock(`${this.file}.lock`, () => {
-      const have = new Set(this.entries().map((e) => e.hash));
+      const text = this.text();
+      const have = new Set(this.entries(text).map((e) => e.hash));
       const fresh = ids.map((id) => ({ hash: this.state.hashIdentity(id), type: id.type, since: now.toISOString() })).filter((e) => !have.has(e.hash));
       if (fresh.length === 0) return 0;
+      // after a line torn by a crash, the first new entry starts a line of its own (else both are lost)
+      const torn = text !== '' && !text.endsWith('\n');
       const fd = openSync(this.file, 'a', 0o600);
       try {
-        appendFileSync(fd, fresh.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        appendFileSync(fd, (torn ? '\n' : '') + fresh.map((e) => `${JSON.stringify(e)}\n`).join(''));
         fsyncSync(fd);
       } finally {
         closeSync(fd);

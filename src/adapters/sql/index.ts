@@ -146,7 +146,7 @@ export class SqlAdapter implements SourceAdapter {
     }
     const db = await openDb(this.cfg, this.env, { write: true, signal: ctx.signal });
     const results: StepResult[] = [];
-    const erasedFrom: string[] = [];
+    const erasedFrom = new Set<string>();
     try {
       await db.begin();
       try {
@@ -179,6 +179,8 @@ export class SqlAdapter implements SourceAdapter {
           for (const [k, { step }] of want) {
             results.push(isPresent.has(k) ? { stepId: step.id, status: 'done' } : { stepId: step.id, status: 'gone', detail: 'no longer in the database (erased by an earlier run)' });
           }
+          // An interrupted run of this plan may have committed without reclaiming: do it again.
+          if (ctx.resumed && present.length < want.size) erasedFrom.add(t.table);
           if (present.length === 0) continue;
           const affected = await this.eraseRows(db, t, present.map((k) => have.get(k)!.keyValues));
           if (affected !== present.length) {
@@ -188,7 +190,7 @@ export class SqlAdapter implements SourceAdapter {
             );
           }
           ctx.stats[`${t.table}.erased`] = (ctx.stats[`${t.table}.erased`] ?? 0) + affected;
-          erasedFrom.push(t.table);
+          erasedFrom.add(t.table);
         }
         if (ctx.signal.aborted) throw new SourceError(`${this.name}: interrupted; rolled back, nothing was changed`);
         await db.commit();
@@ -197,7 +199,7 @@ export class SqlAdapter implements SourceAdapter {
         throw err;
       }
       // The rows are gone from the tables; their bytes may not be gone from the files yet.
-      if (erasedFrom.length > 0) for (const text of await db.reclaim(erasedFrom.sort(), this.cfg.vacuum)) ctx.note?.(text);
+      if (erasedFrom.size > 0) for (const text of await db.reclaim([...erasedFrom].sort(), this.cfg.vacuum)) ctx.note?.(text);
     } catch (err) {
       throw mapDbError(err, db.label, this.name, 'erasing');
     } finally {
