@@ -1,4 +1,4 @@
-// ESM + ts-jest: see DEVELOPERS.md. Relative imports carry a `.js` suffix for NodeNext;
+// ESM + ts-jest (run with NODE_OPTIONS=--experimental-vm-modules). Relative imports carry a `.js` suffix for NodeNext;
 // the mapper strips it so ts-jest resolves the `.ts` source.
 export default {
   preset: 'ts-jest/presets/default-esm',

@@ -1,4 +1,4 @@
-// Exit codes and error messages (DESIGN.md section 1): 2 for usage/config errors with nothing
+// Exit codes and error messages (the README's table): 2 for usage/config errors with nothing
 // written, 3 for a partial result that says which source failed, 1 when nothing usable came out.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

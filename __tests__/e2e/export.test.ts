@@ -184,7 +184,7 @@ describe('identity matching', () => {
   });
 
   it('a cell shared with another person: her export never shows the other address', () => {
-    // DESIGN.md section 3: a record's data is "only the subject's, never others'"
+    // a record's data is "only the subject's, never others'" (core/record.ts)
     const file = join(ws, 'fixtures/demo/events/booth-registrations-2024.csv');
     writeFileSync(file, `${readFileSync(file, 'utf8')}Team;Lantern;"ann@example.org, joann@example.org";Lanternfish Labs;M;;2024-10-09\n`);
     const r = run(ws, ['export', '--email', ANN]);

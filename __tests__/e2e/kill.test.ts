@@ -1,6 +1,6 @@
 // kill -9 in the middle of `erase --apply`: every file is either exactly as before or exactly as an
 // uninterrupted run leaves it (no other person's data lost or half-written), and a re-run of the
-// same command finishes with the same result as an uninterrupted one (DESIGN.md section 6).
+// same command finishes with the same result as an uninterrupted one (see docs/decisions.md, "Plans, journal, receipts").
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// Output rules (DESIGN.md section 1): data on stdout, humans on stderr; colour and spinners only
+// Output rules (the README's Output section): data on stdout, humans on stderr; colour and spinners only
 // for a person at a terminal; --quiet and --json; a closed pipe ends quietly.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -36,7 +36,10 @@ function outcome(ws: string): Outcome {
   const dir = join(ws, STATE, 'receipts');
   const receipts = (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []).map((f) => {
     const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    // when it happened, and which run did what: the audit head is the trail's position when the
+    // erasure was recorded, and the interrupted run has its own audit entry
     delete r.appliedAt;
+    delete r.auditHead;
     delete r.resumed;
     for (const e of r.erased) delete e.when;
     return r;

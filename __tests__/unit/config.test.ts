@@ -110,7 +110,7 @@ describe('loadConfig: schema errors name the path', () => {
     expect(err.message).toContain('sources[0].kind');
   });
 
-  it('every kind of DESIGN.md section 7 is known, and each validates its own keys', () => {
+  it('every documented source kind is known, and each validates its own keys', () => {
     for (const kind of ['csv', 'github', 'git', 'gitdm', 'mbox', 'slack-export', 'sql', 'analytics']) {
       const err = configError(write(`sources:\n  - { name: s, kind: ${kind}, bogusKey: 1 }\n`));
       expect(err.message).toContain('sources[0]');

@@ -20,7 +20,7 @@ const factories: ReadonlyArray<AdapterFactory<BaseSourceConfig>> = [
   analyticsFactory,
 ].map((f) => f as unknown as AdapterFactory<BaseSourceConfig>);
 
-/** Kinds DESIGN.md names whose adapters are not in this version yet (none left). */
+/** Kinds announced whose adapters are not in this version yet (none left). */
 export const PLANNED_KINDS: readonly string[] = [];
 
 export function adapterFactory(kind: string): AdapterFactory<BaseSourceConfig> | undefined {

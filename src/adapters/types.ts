@@ -1,4 +1,4 @@
-// The adapter contract (DESIGN.md section 7). Adapters never write to stdout, never exit the
+// The adapter contract (see docs/ARCHITECTURE.md). Adapters never write to stdout, never exit the
 // process, stream their input, and throw the typed errors of src/core/errors.ts.
 import type { z } from 'zod';
 import type { Identity, IdentityMatcher } from '../core/identity.js';

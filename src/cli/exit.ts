@@ -28,9 +28,11 @@ export function reportError(err: unknown, out: Output | undefined): number {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    done, every source answered
-  1    operational failure (nothing usable produced)
+  1    operational failure (nothing usable produced), or state that cannot be trusted
+       (a damaged salt, an audit trail that cannot record the run)
   2    usage or configuration error (bad flag, bad address, invalid config) — nothing written
-  3    partial: some sources failed; the output says which, and why
+  3    partial: a source was not searched (failed, or no token) and is not optional, or a
+       step failed; the output names each, and why
   4    authentication / permission refused by a source
-  5    verify found erasable data still present
+  5    verify found erasable data or an outstanding manual step
   130  interrupted (Ctrl-C): work stopped cleanly; re-run to resume`;

@@ -1,7 +1,7 @@
 // The commander program: global options, one module per command, errors → exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { AuditTrailError, errorMessage, ExitCode, InterruptedError, PrivacyctlError, StateError } from '../core/errors.js';
+import { errorMessage, ExitCode, InterruptedError, PrivacyctlError, StateError } from '../core/errors.js';
 import { AuditLog } from '../state/audit.js';
 import { StateDir } from '../state/state-dir.js';
 import { CommandContext, globalsOf } from './context.js';
@@ -109,9 +109,9 @@ export async function main(argv: string[]): Promise<void> {
         code = err instanceof PrivacyctlError ? err.exitCode : ExitCode.OPERATIONAL;
       }
       // The audit commands read the trail (`audit repair` records itself): an entry of their own
-      // would change what they check. A run refused because the trail cannot take its entry is
-      // not retried here.
-      const unrecorded = cmd.parent?.name() === 'audit' || failure instanceof AuditTrailError ? undefined : await recordAudit(ctx, cmd.name(), code);
+      // would change what they check. A run refused because the state directory cannot be trusted
+      // or written (a damaged salt, a trail that cannot take its entry) writes nothing more there.
+      const unrecorded = cmd.parent?.name() === 'audit' || failure instanceof StateError ? undefined : await recordAudit(ctx, cmd.name(), code);
       if (ctx.requestRun) await recordRequestRun(ctx, cmd.name(), code);
       if (unrecorded) {
         if (failure) reportError(failure, out);

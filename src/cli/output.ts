@@ -1,4 +1,4 @@
-// The one owner of stdout, stderr, colour and the spinner (DESIGN.md section 1, clig.dev).
+// The one owner of stdout, stderr, colour and the spinner (the README's output rules, after clig.dev).
 // stdout carries data only; everything for humans goes to stderr.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Options as OraOptions, Ora } from 'ora';

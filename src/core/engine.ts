@@ -1,5 +1,5 @@
 // The engine: discover across sources concurrently, each isolated from the others' failures,
-// following strong identity links (DESIGN.md section 4) between rounds.
+// following strong identity links (candidates only by hand) between rounds.
 import { createHash } from 'node:crypto';
 import type { AdapterContext, AdapterLog, Art15Facts, SourceAdapter } from '../adapters/types.js';
 import type { LoadedConfig, LoadedSource } from './config.js';

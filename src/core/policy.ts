@@ -1,5 +1,5 @@
 // Retention policy: which records are kept as proof of contribution, and on what ground
-// (DESIGN.md section 3; the privacy statement's "Publicly Available Personal Data").
+// (the privacy statement's "Publicly Available Personal Data").
 import type { PersonalRecord, Retention } from './record.js';
 
 export const CONTRIBUTION_TYPES: ReadonlySet<string> = new Set([

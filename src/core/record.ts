@@ -1,4 +1,4 @@
-// The record model every adapter yields (DESIGN.md section 3).
+// The record model every adapter yields.
 import type { Identity, MatchedIdentity } from './identity.js';
 
 export type Disposition = 'erase' | 'retain' | 'manual';

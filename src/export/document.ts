@@ -1,4 +1,4 @@
-// The access / portability export (DESIGN.md section 5): the records, and everything Art. 15
+// The access / portability export: the records, and everything Art. 15
 // asks to be told about them.
 import type { Art15Facts } from '../adapters/types.js';
 import type { Controller } from '../core/config.js';

@@ -21,7 +21,7 @@ export const csvSourceSchema = z
         error: 'must be delete-row or { redact: [Column, ...] }',
       })
       .default('delete-row'),
-    /** How a row that holds both an email and a handle links them (DESIGN.md section 4). */
+    /** How a row that holds both an email and a handle links them (strong links are followed, candidates only by hand). */
     links: z.enum(['candidate', 'strong', 'none']).default('candidate'),
     /** Category of each column's data, where the column name does not say it. */
     columns: z.record(z.string(), z.string().min(1)).optional(),

@@ -5,7 +5,7 @@
 // discoverMany reads each repository's history and people files once for a whole batch;
 // identities() lists, in the same one pass per repository, every address and login discover
 // could match (for `replay`).
-// Contributions are retained (DESIGN.md section 3); people-file entries are manual edits. The
+// Contributions are retained (core/policy.ts); people-file entries are manual edits. The
 // adapter has no erase(): it never rewrites history.
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';

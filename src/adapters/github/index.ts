@@ -1,7 +1,7 @@
 // The GitHub adapter: a contributor's footprint in the project's GitHub organisation — profile,
 // organisation / team membership, pending invitations, outside-collaborator status, and the
 // issues, pull requests, comments, reviews and commits they wrote in the org's repositories.
-// Contributions are retained (DESIGN.md section 3); memberships are removed only where the
+// Contributions are retained (core/policy.ts); memberships are removed only where the
 // config allows it; the profile is GitHub's own data, so it is a manual step.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,5 +1,5 @@
 // `kind: sql` sources: website accounts, sessions, consent records, newsletter lists in a
-// PostgreSQL or SQLite database (DESIGN.md section 7; issue 6).
+// PostgreSQL or SQLite database.
 import { z } from 'zod';
 import { art15Keys } from '../base-schema.js';
 

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
 import type { Runner } from '../main.js';
 
-export const STARTER_CONFIG = `# privacyctl configuration — see DESIGN.md section 2.
+export const STARTER_CONFIG = `# privacyctl configuration — see the README's Configuration section.
 # Secrets never go in this file: a source names an environment variable (tokenEnv) or a file.
 
 controller:                  # who answers requests (GDPR Art. 13/15)
