@@ -112,6 +112,12 @@ describe('interrupted erase', () => {
     expect(exited).toBe(false); // it was killed, not finished
     expect(journal).toContain('"event":"source-end"');
     expect(journal).not.toContain('"event":"complete"');
+    // the unfinished plan is kept for the re-run: its identities, never the records' data
+    const kept = readdirSync(join(ws, '.privacyctl', 'journal')).filter((f) => f.endsWith('.plan.json'));
+    expect(kept).toHaveLength(1);
+    const plan = readFileSync(join(ws, '.privacyctl', 'journal', kept[0]!), 'utf8');
+    expect(plan).toContain(ANN);
+    expect(plan).not.toMatch(/Loved the mentoring|vegetarian|Lanternfish Labs/);
 
     // every real file is exactly the old bytes or exactly the fully-erased bytes
     const states: Record<string, string> = {};

@@ -116,7 +116,11 @@ export class Journal {
 
   /** Keep the plan (identities included) until the erasure is finished. */
   async keepPlan(plan: ErasurePlan): Promise<void> {
-    if (!existsSync(this.planFile)) await writeFileAtomic(this.planFile, `${JSON.stringify(plan)}\n`, 0o600);
+    if (existsSync(this.planFile)) return;
+    // Not the records' data: a resumed run needs the identities, the steps and what the receipt
+    // lists, and the state directory keeps no more of a person than it must.
+    const kept: ErasurePlan = { ...plan, records: plan.records.map(({ data: _data, ...rest }) => ({ ...rest, data: {} })) };
+    await writeFileAtomic(this.planFile, `${JSON.stringify(kept)}\n`, 0o600);
   }
 
   /** Applied to every entry before it is written: keeps identities out of locators and details. */
