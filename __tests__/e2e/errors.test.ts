@@ -117,7 +117,7 @@ describe('exit 2: configuration errors (nothing written)', () => {
   });
 
   it('a config with a wrongly typed value names its path', () => {
-    writeConfig(replaced(config(), 'responseDays: 30', 'responseDays: soon'));
+    writeConfig(replaced(config(), '  contact: privacy@lanternfish.example\n', '  contact: privacy@lanternfish.example\n  responseDays: soon\n'));
     const r = run(ws, ['export', '--email', ANN]);
     expectUsageError(r);
     expect(r.stderr).toContain('controller.responseDays');

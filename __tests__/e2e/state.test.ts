@@ -55,7 +55,7 @@ describe('requests ledger from the command line', () => {
     const id: string = add.json.id;
     expect(id).toMatch(/^R-\d{8}-1$/);
     const old = run(ws, ['requests', 'add', '--type', 'access', '--github', 'botr', '--received', '2020-01-01']);
-    expect(old.stdout).toMatch(/^R-20200101-1\tdue 2020-01-31\n$/);
+    expect(old.stdout).toMatch(/^R-20200101-1\tdue 2020-02-01\n$/); // one calendar month
 
     const exp = runJson(ws, ['--json', 'export', '--request', id]);
     expect(exp.code).toBe(0);
@@ -69,9 +69,23 @@ describe('requests ledger from the command line', () => {
     expect(shown.json.runs.map((r: { command: string }) => r.command)).toEqual(['export', 'erase']);
 
     const overdue = runJson(ws, ['--json', 'requests', 'list', '--overdue']);
+    expect(overdue.code).toBe(5); // something a cron job must act on
     expect(overdue.json.requests.map((r: { id: string }) => r.id)).toEqual(['R-20200101-1']);
-    expect(run(ws, ['requests', 'extend', 'R-20200101-1', '--days', '90', '--reason', 'x']).code).toBe(2);
-    expect(run(ws, ['requests', 'close', id]).stdout).toBe(`${id}\tdone\n`);
+    // too late to extend: the first month has ended
+    const late = run(ws, ['requests', 'extend', 'R-20200101-1', '--months', '1', '--reason', 'x']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/was due on 2020-02-01/);
+    const ext = run(ws, ['requests', 'extend', id, '--months', '2', '--reason', 'the archives are large']);
+    expect(ext.code).toBe(0);
+    expect(ext.stdout).toMatch(new RegExp(`^${id}\tdue \\d{4}-\\d{2}-\\d{2}\n\nYour erasure request of .*\\(reference ${id}\\).*The reason: the archives are large\\. We will answer it by \\d{4}-\\d{2}-\\d{2} at the latest`));
+    expect(run(ws, ['requests', 'close', id]).stdout).toBe(`${id}\tdone\n`); // its erasure run completed
+    expect(run(ws, ['requests', 'close', 'R-20200101-1']).code).toBe(0); // an access request: no erasure run needed
+    const unerased = runJson(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--email', 'bo@lanternfish.example']).json.id;
+    const refused = run(ws, ['requests', 'close', unerased]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no erasure run for it completed/);
+    expect(run(ws, ['requests', 'close', unerased, '--force']).code).toBe(0);
+    expect(run(ws, ['requests', 'add', '--type', 'access', '--email', ANN, '--received', '2999-01-01']).code).toBe(2);
     expect(run(ws, ['requests', 'show', 'R-19990101-9']).code).toBe(2);
     expect(run(ws, ['export', '--request', 'R-19990101-9']).stderr).toContain('no request R-19990101-9');
   });

@@ -25,20 +25,33 @@ afterEach(() => {
 });
 
 describe('ledger', () => {
-  it('opens a request with an id, status open, and a due date responseDays after receipt', () => {
-    const r = ledger.add('erasure', [ANN], { responseDays: 30 });
+  it('opens a request with an id, status open, and due at the end of the same date a month later (Art. 12(3))', () => {
+    const r = ledger.add('erasure', [ANN], {});
     expect(r.id).toBe('R-20260301-1');
     expect(r.status).toBe('open');
-    expect(r.due).toBe('2026-03-31T12:00:00.000Z');
+    expect(r.due).toBe('2026-04-01T23:59:59.999Z');
     expect(r.identities).toEqual([ANN]);
     expect(r.identityHashes).toEqual([{ type: 'email', hash: state.hashIdentity(ANN) }]);
     expect(ledger.add('access', [ANN], { responseDays: 30 }).id).toBe('R-20260301-2');
   });
 
+  it('a month without the date ends on its last day: 31 January is due 28 February, 29 in a leap year', () => {
+    now = new Date('2028-12-31T00:00:00Z');
+    expect(ledger.add('access', [ANN], { received: new Date('2027-01-31T09:30:00Z') }).due).toBe('2027-02-28T23:59:59.999Z');
+    expect(ledger.add('access', [ANN], { received: new Date('2028-01-31T09:30:00Z') }).due).toBe('2028-02-29T23:59:59.999Z');
+    expect(ledger.add('access', [ANN], { received: new Date('2027-12-15T00:00:00Z') }).due).toBe('2028-01-15T23:59:59.999Z');
+    // a controller's own, shorter deadline in days
+    expect(ledger.add('access', [ANN], { responseDays: 10, received: new Date('2027-01-31T09:30:00Z') }).due).toBe('2027-02-10T23:59:59.999Z');
+  });
+
+  it('refuses a request received in the future', () => {
+    expect(() => ledger.add('access', [ANN], { received: new Date('2026-03-02T00:00:00Z') })).toThrow(/in the future/);
+  });
+
   it('lists overdue requests and those due within N days; closed ones are neither', () => {
-    const old = ledger.add('access', [ANN], { responseDays: 30, received: new Date('2026-01-01T00:00:00Z') });
+    const old = ledger.add('access', [ANN], { received: new Date('2026-01-01T00:00:00Z') });
     const soon = ledger.add('access', [ANN], { responseDays: 5 });
-    const later = ledger.add('access', [ANN], { responseDays: 30 });
+    const later = ledger.add('access', [ANN], {});
     expect(ledger.list({ overdue: true }).map((r) => r.id)).toEqual([old.id]);
     expect(ledger.list({ dueWithinDays: 7 }).map((r) => r.id)).toEqual([old.id, soon.id]);
     ledger.setStatus(old.id, 'done');
@@ -46,14 +59,32 @@ describe('ledger', () => {
     expect(ledger.list().map((r) => r.id)).toEqual([old.id, soon.id, later.id]);
   });
 
-  it('extends once, by 1-60 days, with a reason (Art. 12(3))', () => {
-    const r = ledger.add('access', [ANN], { responseDays: 30 });
-    expect(() => ledger.extend(r.id, 61, 'x')).toThrow(UsageError);
-    expect(() => ledger.extend(r.id, 30, ' ')).toThrow(UsageError);
-    const e = ledger.extend(r.id, 60, 'many sources');
-    expect(e.due).toBe('2026-05-30T12:00:00.000Z');
-    expect(e.extension).toEqual({ days: 60, reason: 'many sources' });
-    expect(() => ledger.extend(r.id, 10, 'again')).toThrow(/already extended/);
+  it('extends once, by one or two further months, with a reason, while the first month runs (Art. 12(3))', () => {
+    const r = ledger.add('access', [ANN], { received: new Date('2026-01-31T10:00:00Z') }); // due 28 February
+    now = new Date('2026-02-20T00:00:00Z');
+    expect(() => ledger.extend(r.id, 3, 'x')).toThrow(/1 or 2/);
+    expect(() => ledger.extend(r.id, 2, ' ')).toThrow(UsageError);
+    const e = ledger.extend(r.id, 2, 'many sources');
+    expect(e.due).toBe('2026-04-30T23:59:59.999Z'); // three months from 31 January: 30 April
+    expect(e.extension).toEqual({ days: 61, months: 2, reason: 'many sources' });
+    expect(() => ledger.extend(r.id, 1, 'again')).toThrow(/already extended/);
+  });
+
+  it('refuses an extension once the first month has ended', () => {
+    const r = ledger.add('access', [ANN], { received: new Date('2026-01-10T10:00:00Z') });
+    now = new Date('2026-02-11T00:00:00Z');
+    expect(() => ledger.extend(r.id, 1, 'too late')).toThrow(/due on 2026-02-10/);
+  });
+
+  it('closes an erasure request only after an erasure run that completed, unless forced', () => {
+    const r = ledger.add('erasure', [ANN], {});
+    expect(() => ledger.setStatus(r.id, 'done')).toThrow(/no erasure run for it completed/);
+    ledger.recordRun(r.id, 'erase', 3, { erased: 1 });
+    expect(() => ledger.setStatus(r.id, 'done')).toThrow(/no erasure run for it completed/);
+    ledger.recordRun(r.id, 'erase', 0, { erased: 2 });
+    expect(ledger.setStatus(r.id, 'done').status).toBe('done');
+    const other = ledger.add('erasure', [ANN], {});
+    expect(ledger.setStatus(other.id, 'done', undefined, { force: true }).status).toBe('done');
   });
 
   it('closes as done or refused (with a reason); a closed request cannot change', () => {
@@ -73,8 +104,8 @@ describe('ledger', () => {
   });
 
   it('forgets the identities of a closed request once its reply window has passed, keeping the hashes', () => {
-    const r = ledger.add('erasure', [ANN], { responseDays: 30 });
-    ledger.setStatus(r.id, 'done');
+    const r = ledger.add('erasure', [ANN], {});
+    ledger.setStatus(r.id, 'done', undefined, { force: true });
     expect(ledger.get(r.id).identities).toEqual([ANN]); // still inside the window
     now = new Date('2026-04-15T00:00:00Z');
     ledger.close();

@@ -15,7 +15,8 @@ const topSchema = z.strictObject({
     .strictObject({
       name: z.string().min(1),
       contact: z.string().min(1),
-      responseDays: z.number().int().min(1).max(90).default(30),
+      /** A shorter deadline of the controller's own, in days; without it, one calendar month (Art. 12(3)). */
+      responseDays: z.number().int().min(1).max(31).optional(),
     })
     .optional(),
   stateDir: z.string().min(1).default('.privacyctl'),
@@ -25,7 +26,8 @@ const topSchema = z.strictObject({
 export interface Controller {
   name: string;
   contact: string;
-  responseDays: number;
+  /** Days to answer in, when shorter than the one calendar month Art. 12(3) allows. */
+  responseDays?: number | undefined;
 }
 
 export interface LoadedSource {
@@ -47,7 +49,7 @@ export interface LoadedConfig {
   sources: LoadedSource[];
 }
 
-const DEFAULT_CONTROLLER: Controller = { name: 'the project', contact: 'the project privacy team', responseDays: 30 };
+const DEFAULT_CONTROLLER: Controller = { name: 'the project', contact: 'the project privacy team' };
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';

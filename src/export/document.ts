@@ -2,6 +2,7 @@
 // asks to be told about them.
 import type { Art15Facts } from '../adapters/types.js';
 import type { Controller } from '../core/config.js';
+import { dueDate } from '../core/deadline.js';
 import { outcomeOfSource, summarize, unsearched, type Discovery, type SourceOutcome } from '../core/engine.js';
 import type { SubjectIdentity } from '../core/identity.js';
 import { publicRecord, type IdentityLink, type PersonalRecord } from '../core/record.js';
@@ -34,7 +35,7 @@ export function buildExport(
   meta: { controller: Controller; version: string; now?: Date; requestType?: string; request?: ExportDocument['request'] },
 ): ExportDocument {
   const now = meta.now ?? new Date();
-  const deadline = new Date(now.getTime() + meta.controller.responseDays * 86_400_000);
+  const deadline = dueDate(now, meta.controller);
   const sources: ExportSource[] = d.sources.map((s) => {
     const found = new Set(d.records.filter((r) => r.source === s.name).flatMap((r) => r.categories));
     return {

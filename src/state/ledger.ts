@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../core/errors.js';
 import { privateSqliteFile } from '../core/file-modes.js';
 import { redactSecrets } from '../core/secrets.js';
+import { dueDate } from '../core/deadline.js';
 import type { Identity } from '../core/identity.js';
 import type { AuditHead } from './audit.js';
 import type { StateDir } from './state-dir.js';
@@ -33,7 +34,8 @@ export interface PrivacyRequest {
   /** null once the request is closed and its reply window has passed. */
   identities: Identity[] | null;
   identityHashes: Array<{ type: string; hash: string }>;
-  extension: { days: number; reason: string } | null;
+  /** days: how much later the answer is due; months: the extension as decided (Art. 12(3)). */
+  extension: { days: number; months?: number; reason: string } | null;
   closedAt: string | null;
   overdue: boolean;
   runs: RequestRun[];
@@ -49,11 +51,16 @@ interface Row {
   identities: string | null;
   identity_hashes: string;
   extension_days: number | null;
+  extension_months: number | null;
   extension_reason: string | null;
   closed_at: string | null;
 }
 
 const DAY = 86_400_000;
+/** A request's deadline: the controller's responseDays, if set; one calendar month otherwise. */
+export interface DeadlineRule {
+  responseDays?: number | undefined;
+}
 
 export class Ledger {
   private readonly db: Database.Database;
@@ -82,6 +89,9 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL, ts TEXT NOT NULL);
     `);
+    // Extensions are counted in months since calendar deadlines (a ledger of an earlier version has no column for it).
+    const columns = (this.db.prepare(`PRAGMA table_info(requests)`).all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('extension_months')) this.db.exec(`ALTER TABLE requests ADD COLUMN extension_months INTEGER`);
     this.forgetExpiredIdentities();
   }
 
@@ -98,9 +108,12 @@ export class Ledger {
     return changes;
   }
 
-  add(type: RequestType, identities: Identity[], opts: { responseDays: number; received?: Date }): PrivacyRequest {
+  add(type: RequestType, identities: Identity[], opts: DeadlineRule & { received?: Date }): PrivacyRequest {
     const received = opts.received ?? this.now();
-    const due = new Date(received.getTime() + opts.responseDays * DAY);
+    if (received.getTime() > this.now().getTime()) {
+      throw new UsageError('--received is in the future', 'give the date the request arrived (YYYY-MM-DD), or leave it out for now');
+    }
+    const due = dueDate(received, opts);
     const day = received.toISOString().slice(0, 10).replace(/-/g, '');
     const insert = this.db.transaction(() => {
       const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE id LIKE ?`).get(`R-${day}-%`) as { n: number }).n;
@@ -132,22 +145,39 @@ export class Ledger {
       });
   }
 
-  /** Art. 12(3): extended by up to two further months, with the reason told to the person. */
-  extend(id: string, days: number, reason: string): PrivacyRequest {
+  /**
+   * Art. 12(3): extended once, by one or two further months, while the first period still runs,
+   * with the reason the person must be told.
+   */
+  extend(id: string, months: number, reason: string, rule: DeadlineRule = {}): PrivacyRequest {
     const r = this.get(id);
     if (isClosed(r.status)) throw new UsageError(`request ${id} is ${r.status}; only an open request can be extended`);
-    if (r.extension) throw new UsageError(`request ${id} was already extended by ${r.extension.days} days`, 'GDPR Art. 12(3) allows one extension of up to two further months');
-    if (!Number.isInteger(days) || days < 1 || days > 60) throw new UsageError('--days must be a whole number from 1 to 60', 'Art. 12(3): at most two further months');
+    if (r.extension) throw new UsageError(`request ${id} was already extended (due ${r.due.slice(0, 10)})`, 'GDPR Art. 12(3) allows one extension of at most two further months');
+    if (months !== 1 && months !== 2) throw new UsageError('--months must be 1 or 2', 'Art. 12(3): by at most two further months');
     if (!reason.trim()) throw new UsageError('--reason is required', 'the person must be told why the answer is delayed');
-    const due = new Date(Date.parse(r.due) + days * DAY).toISOString();
-    this.db.prepare(`UPDATE requests SET due = ?, extension_days = ?, extension_reason = ? WHERE id = ?`).run(due, days, reason, id);
+    if (Date.parse(r.due) < this.now().getTime()) {
+      throw new UsageError(`request ${id} was due on ${r.due.slice(0, 10)}: an extension must be decided, and the person told, within the first period`, 'answer the request now');
+    }
+    const due = dueDate(new Date(r.received), { ...rule, extendedByMonths: months });
+    const days = Math.round((due.getTime() - Date.parse(r.due)) / DAY);
+    this.db.prepare(`UPDATE requests SET due = ?, extension_days = ?, extension_months = ?, extension_reason = ? WHERE id = ?`).run(due.toISOString(), days, months, reason, id);
     return this.get(id);
   }
 
-  setStatus(id: string, status: RequestStatus, reason?: string): PrivacyRequest {
+  /**
+   * Close a request. An erasure request is done only after an erasure run that completed (exit
+   * 0); `force` closes it anyway (the reason is the operator's).
+   */
+  setStatus(id: string, status: RequestStatus, reason?: string, opts: { force?: boolean } = {}): PrivacyRequest {
     const r = this.get(id);
     if (isClosed(r.status)) throw new UsageError(`request ${id} is already ${r.status}`);
     if (status === 'refused' && !reason?.trim()) throw new UsageError('a refusal needs a reason', 'pass --refused "REASON"');
+    if (status === 'done' && r.type === 'erasure' && !opts.force && !r.runs.some((run) => ['erase', 'batch'].includes(run.command) && run.exitCode === 0)) {
+      throw new UsageError(
+        `request ${id} is an erasure request and no erasure run for it completed; it was not closed`,
+        `run \`privacyctl erase --request ${id} --apply\` (or batch) until it exits 0, or pass --force to close it anyway`,
+      );
+    }
     const closedAt = isClosed(status) ? this.now().toISOString() : null;
     this.db.prepare(`UPDATE requests SET status = ?, status_reason = ?, closed_at = ? WHERE id = ?`).run(status, reason ?? null, closedAt, id);
     this.forgetExpiredIdentities();
@@ -205,7 +235,7 @@ export class Ledger {
       statusReason: row.status_reason,
       identities: row.identities ? (JSON.parse(row.identities) as Identity[]) : null,
       identityHashes: JSON.parse(row.identity_hashes) as Array<{ type: string; hash: string }>,
-      extension: row.extension_days ? { days: row.extension_days, reason: row.extension_reason ?? '' } : null,
+      extension: row.extension_days ? { days: row.extension_days, ...(row.extension_months ? { months: row.extension_months } : {}), reason: row.extension_reason ?? '' } : null,
       closedAt: row.closed_at,
       overdue: !isClosed(row.status) && Date.parse(row.due) < this.now().getTime(),
       runs,

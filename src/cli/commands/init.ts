@@ -11,7 +11,7 @@ export const STARTER_CONFIG = `# privacyctl configuration — see the README's C
 controller:                  # who answers requests (GDPR Art. 13/15)
   name: Example Project
   contact: privacy@example.org
-  responseDays: 30           # Art. 12(3): one month, extendable
+  # responseDays: 20         # default: one calendar month after receipt (Art. 12(3)); extendable
 
 stateDir: .privacyctl        # journals and salted hashes; relative to this file
 

@@ -1,6 +1,6 @@
 // privacyctl requests add|list|show|extend|close — the request ledger (deadlines, status).
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
 import { resolveSubject } from '../../core/subject.js';
 import type { PrivacyRequest, RequestType } from '../../state/ledger.js';
 import { StateDir } from '../../state/state-dir.js';
@@ -38,6 +38,15 @@ function show(r: PrivacyRequest): string {
     ...r.runs.map((run) => `run ${run.ts}: ${run.command} → exit ${run.exitCode}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What the person is told when their request is extended (Art. 12(3): within the first month, with the reasons). */
+export function extensionNotice(r: PrivacyRequest, controller: { name: string; contact: string }): string {
+  return (
+    `Your ${r.type} request of ${day(r.received)} (reference ${r.id}) needs more time than the one month we first have to answer it. ` +
+    `The reason: ${r.extension?.reason ?? ''}. We will answer it by ${day(r.due)} at the latest (GDPR Art. 12(3)). ` +
+    `If you have questions, write to ${controller.name} at ${controller.contact}.\n`
+  );
 }
 
 function parseDays(spec: string): number {
@@ -93,10 +102,12 @@ export function registerRequests(program: Command, run: Runner): void {
           });
           await ctx.out.data(ctx.out.json ? `${JSON.stringify({ requests: rows }, null, 2)}\n` : table(ctx.out, rows));
           if (!ctx.out.json && rows.length === 0) ctx.out.info('no requests match');
+          // `requests list --overdue` in cron: exit 5 says "act now", as verify's does
+          if (flags.overdue && rows.length > 0) return ExitCode.VERIFY_FOUND_DATA;
         } finally {
           ledger.close();
         }
-        return 0;
+        return ExitCode.OK;
       }),
     );
 
@@ -118,16 +129,18 @@ export function registerRequests(program: Command, run: Runner): void {
 
   requests
     .command('extend <id>')
-    .description('extend the deadline (Art. 12(3): up to two further months, with a reason)')
-    .requiredOption('--days <n>', 'how many days (1-60)')
-    .requiredOption('--reason <text>', 'why: the person is told')
+    .description('extend the deadline once, within the first month, by 1 or 2 further months (Art. 12(3)); prints the notice for the person')
+    .requiredOption('--months <n>', '1 or 2')
+    .requiredOption('--reason <text>', 'why more time is needed: the person is told')
     .action(
-      run<{ days: string; reason: string }>(async (ctx, flags, cmd) => {
+      run<{ months: string; reason: string }>(async (ctx, flags, cmd) => {
         const ledger = await openLedger(ctx);
         try {
-          const r = ledger.extend(cmd.args[0]!, Number(flags.days), flags.reason);
+          const controller = ctx.config().controller;
+          const r = ledger.extend(cmd.args[0]!, Number(flags.months), flags.reason, controller);
           ctx.audit.request = r.id;
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n`);
+          const text = extensionNotice(r, controller);
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...r, notice: text }, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n\n${text}`);
         } finally {
           ledger.close();
         }
@@ -137,13 +150,14 @@ export function registerRequests(program: Command, run: Runner): void {
 
   requests
     .command('close <id>')
-    .description('mark a request done (or refused, with a reason)')
+    .description('mark a request done (an erasure request: after an erasure run that completed), or refused with a reason')
     .option('--refused <reason>', 'close it as refused, saying why')
+    .option('--force', 'close an erasure request although no erasure run for it completed')
     .action(
-      run<{ refused?: string }>(async (ctx, flags, cmd) => {
+      run<{ refused?: string; force?: boolean }>(async (ctx, flags, cmd) => {
         const ledger = await openLedger(ctx);
         try {
-          const r = flags.refused !== undefined ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused) : ledger.setStatus(cmd.args[0]!, 'done');
+          const r = flags.refused !== undefined ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused) : ledger.setStatus(cmd.args[0]!, 'done', undefined, { force: Boolean(flags.force) });
           ctx.audit.request = r.id;
           await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\t${r.status}\n`);
         } finally {
