@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, expectSameFiles, makeWorkspace, read, run, runJson, runPty, snapshot } from './helpers.js';
+import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, cliCommand, expectSameFiles, makeWorkspace, read, run, runJson, runPty, runShell, snapshot } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
@@ -70,10 +70,26 @@ describe('batch: validation first', () => {
     expectSameFiles(ws, before);
   });
 
+  it("the README's pipeline: the ledger's open requests, through jq, into batch", () => {
+    const ws = makeWorkspace();
+    const access = runJson(ws, ['--json', 'requests', 'add', '--type', 'access', '--email', ANN]).json.id;
+    const erasure = runJson(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--github', 'botr']).json.id;
+    const r = runShell(ws, `${cliCommand(['requests', 'list', '--json'])} | jq -c '.requests[] | {request_id: .id}' | ${cliCommand(['batch', '-', '-o', 'replies/'])}`);
+    expect(r.code).toBe(0);
+    const lines = statusLines(r.stdout);
+    expect(lines.map((l: any) => [l.request_id, l.subject_request_type, l.outcome])).toEqual([
+      [access, 'access', 'ok'],
+      [erasure, 'erasure', 'planned'],
+    ]);
+    expect(readdirSync(join(ws, 'replies')).sort()).toEqual([access, erasure].sort());
+    expect(readdirSync(join(ws, 'replies', erasure))).toEqual(['plan.json']);
+    expect(JSON.parse(readFileSync(join(ws, 'replies', erasure, 'plan.json'), 'utf8')).subject.identities.map((i: any) => i.value)).toContain('botr');
+  });
+
   it('--skip-invalid runs the valid ones and reports the others as cancelled', () => {
     const ws = makeWorkspace();
     const r = run(ws, ['batch', '-', '--skip-invalid', '-o', 'out/'], { input: `{"type":"access","email":"${ANN}","request_id":"ok"}\n{"type":"access","email":"nobody"}\n` });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3); // partial: a request was cancelled
     const lines = statusLines(r.stdout);
     expect(lines).toContainEqual(expect.objectContaining({ line: 2, request_status: 'cancelled', outcome: 'invalid', reason: 'an email is not a valid address' }));
     expect(lines).toContainEqual(expect.objectContaining({ line: 1, request_id: 'ok', outcome: 'ok', records: 3 }));

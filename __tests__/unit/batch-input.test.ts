@@ -51,6 +51,33 @@ describe('batch input: CSV', () => {
   });
 });
 
+describe('batch input: column names and ledger requests', () => {
+  it('reads header names whatever their case and spacing, and refuses unknown columns (a dropped id would go unnoticed)', () => {
+    const input = parseBatchInput('Type,E-mail,GitHub,Request ID\naccess,ann@example.org,,r1\n'.replace('E-mail', 'Email'));
+    expect(input.requests).toEqual([{ line: 2, type: 'access', requestId: 'r1', identities: [{ type: 'email', value: 'ann@example.org' }] }]);
+    const bad = parseBatchInput('type,email,ticket\naccess,ann@example.org,T-1\n');
+    expect(bad.requests).toEqual([]);
+    expect(bad.invalid).toEqual([{ line: 1, reason: 'unknown column "ticket" in the CSV header (the columns are type, email, github, request_id)' }]);
+  });
+
+  it('a line naming a ledger request takes the type and identities it does not give', () => {
+    const ledger = new Map([
+      ['R-20261201-1', { type: 'erasure', identities: [{ type: 'email', value: 'ann@example.org' }, { type: 'github', value: 'ann-example' }] }],
+      ['R-20261201-2', { type: 'access', identities: null }],
+      ['R-20261201-3', { type: 'rectification', identities: [{ type: 'email', value: 'bo@lanternfish.example' }] }],
+    ]);
+    const input = parseBatchInput('{"request_id":"R-20261201-1"}\n{"request_id":"R-20261201-2"}\n{"request_id":"R-20261201-1","type":"access"}\n{"request_id":"R-20261201-3"}\n', (id) => ledger.get(id));
+    expect(input.requests).toEqual([
+      { line: 1, type: 'erasure', requestId: 'R-20261201-1', identities: [{ type: 'email', value: 'ann@example.org' }, { type: 'github', value: 'ann-example' }] },
+    ]);
+    expect(input.invalid.map((i) => [i.line, i.reason])).toEqual([
+      [2, "the ledger request's identities were forgotten (it is closed); give them on the line"],
+      [3, "request type differs from the ledger request's (erasure)"],
+      [4, 'request type must be access, portability or erasure'],
+    ]);
+  });
+});
+
 describe('batch input: NDJSON and OpenDSR', () => {
   it('reads one object a line, with a bad line reported by number', () => {
     const input = parseBatchInput('{"type":"access","email":["ann@example.org"],"github":"ann-example","request_id":"q1"}\n\n{"type":"portability"\n{"type":"erasure","github":"botr"}\n');

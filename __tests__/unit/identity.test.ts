@@ -99,6 +99,7 @@ describe('parseTypedIdentity', () => {
     expect(parseTypedIdentity(':ann')).toBeNull();
     expect(parseTypedIdentity('github:ann--x')).toBeNull();
     expect(parseTypedIdentity('name:Ann Example')).toBeNull();
+    expect(parseTypedIdentity('gh:zoe')).toBeNull(); // not a type any source matches
   });
 });
 
@@ -220,6 +221,14 @@ describe('resolveSubject', () => {
     expect(err.message).toContain(flag);
     expect(err.message).not.toContain(secret);
     expect(err.hint ?? '').not.toContain(secret);
+  });
+
+  it('rejects an unknown --include-identity type, naming the known ones (it would match nothing)', () => {
+    const err = usageError(() => resolveSubject(spec({ emails: ['ann@example.org'], include: ['gh:zoe'] })));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('unknown identity type "gh"');
+    expect(err.hint).toContain('email, github, slack-id');
+    expect(err.message + err.hint).not.toContain('zoe');
   });
 
   it('rejects an empty subject with exit 2', () => {

@@ -42,7 +42,18 @@ interface Draft {
   problem?: string;
 }
 
-export function parseBatchInput(text: string): BatchInput {
+/** A request of the ledger, as a batch line that names it by `request_id` takes it. */
+export interface KnownRequest {
+  type: string;
+  /** null: the ledger forgot them (closed, reply window over). */
+  identities: Identity[] | null;
+}
+
+/**
+ * `known`: the ledger's request of that id, if there is one: a line naming it takes the type and
+ * identities it does not give itself.
+ */
+export function parseBatchInput(text: string, known: (requestId: string) => KnownRequest | undefined = () => undefined): BatchInput {
   const body = text.replace(/^\uFEFF/, '');
   const first = /\S/.exec(body);
   if (!first) return { format: 'csv', requests: [], invalid: [] };
@@ -73,7 +84,7 @@ export function parseBatchInput(text: string): BatchInput {
   const invalid: InvalidRequest[] = [];
   const ids = new Map<string, number>();
   for (const d of drafts) {
-    const r = validate(d);
+    const r = validate(d, known);
     if ('reason' in r) {
       invalid.push(r);
       continue;
@@ -91,14 +102,23 @@ export function parseBatchInput(text: string): BatchInput {
   return { format, requests, invalid };
 }
 
-function validate(d: Draft): BatchRequest | InvalidRequest {
+function validate(d: Draft, known: (requestId: string) => KnownRequest | undefined): BatchRequest | InvalidRequest {
   const requestId = typeof d.requestId === 'string' && d.requestId.trim() !== '' ? d.requestId.trim() : undefined;
   const bad = (reason: string): InvalidRequest => ({ line: d.line, ...(requestId !== undefined && REQUEST_ID.test(requestId) ? { requestId } : {}), reason });
   if (d.problem) return bad(d.problem);
   if (d.requestId !== undefined && d.requestId !== null && d.requestId !== '' && (requestId === undefined || !REQUEST_ID.test(requestId))) {
     return bad('request id must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
   }
-  const type = typeof d.type === 'string' ? d.type.trim().toLowerCase() : '';
+  const ledger = requestId !== undefined ? known(requestId) : undefined;
+  let type = typeof d.type === 'string' ? d.type.trim().toLowerCase() : '';
+  if (ledger) {
+    if (type === '') type = ledger.type;
+    else if (type !== ledger.type) return bad(`request type differs from the ledger request's (${ledger.type})`);
+    if (d.emails.length + d.githubs.length === 0) {
+      if (ledger.identities === null) return bad('the ledger request\'s identities were forgotten (it is closed); give them on the line');
+      d = { ...d, emails: ledger.identities.filter((i) => i.type === 'email').map((i) => i.value), githubs: ledger.identities.filter((i) => i.type === 'github').map((i) => i.value) };
+    }
+  }
   if (!(BATCH_TYPES as readonly string[]).includes(type)) {
     return bad(type === '' ? 'no request type (access, portability or erasure)' : 'request type must be access, portability or erasure');
   }
@@ -155,6 +175,8 @@ function draftOfObject(v: unknown, line: number): Draft {
   return d;
 }
 
+const CSV_COLUMNS = ['type', 'email', 'github', 'request_id'];
+
 function csvDrafts(body: string): Draft[] {
   let rows: Array<{ record: string[]; line: number }>;
   try {
@@ -167,10 +189,15 @@ function csvDrafts(body: string): Draft[] {
   }
   const [header, ...data] = rows;
   if (!header) return [];
-  const cols = header.record.map((h) => h.toLowerCase());
+  // "Request ID", "request-id", "GitHub": one name each, whatever the case and spacing
+  const cols = header.record.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
   const at = (name: string) => cols.indexOf(name);
-  if (at('type') < 0 || (at('email') < 0 && at('github') < 0)) {
-    return [{ line: header.line, emails: [], githubs: [], problem: 'the CSV header must name the columns type, email and/or github, and optionally request_id' }];
+  const unknown = header.record.filter((_, i) => !CSV_COLUMNS.includes(cols[i]!));
+  if (unknown.length > 0) {
+    return [{ line: header.line, emails: [], githubs: [], problem: `unknown column${unknown.length === 1 ? '' : 's'} ${unknown.map((c) => `"${c}"`).join(', ')} in the CSV header (the columns are ${CSV_COLUMNS.join(', ')})` }];
+  }
+  if (at('request_id') < 0 && (at('type') < 0 || (at('email') < 0 && at('github') < 0))) {
+    return [{ line: header.line, emails: [], githubs: [], problem: 'the CSV header must name the columns type, email and/or github, and optionally request_id (or request_id alone, for ledger requests)' }];
   }
   return data.map(({ record, line }) => {
     const cell = (name: string) => (at(name) >= 0 ? record[at(name)] : undefined);

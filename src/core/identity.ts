@@ -103,12 +103,20 @@ export function normalizeIdentity(type: string, raw: string): string | null {
   }
 }
 
-/** Parse `TYPE:VALUE` as given to --include-identity. */
-export function parseTypedIdentity(spec: string): Identity | null {
+/** The identity types some source can match (a name never matches anything). */
+export const IDENTITY_TYPES = ['email', 'github', 'slack-id', 'ga-client-id', 'ga-user-id', 'ip'] as const;
+
+/** The type of `TYPE:VALUE`, lower-cased, or null when there is none. */
+export function typeOfTypedIdentity(spec: string): string | null {
   const i = spec.indexOf(':');
-  if (i <= 0) return null;
-  const type = spec.slice(0, i).trim().toLowerCase();
-  const value = normalizeIdentity(type, spec.slice(i + 1));
+  return i <= 0 ? null : spec.slice(0, i).trim().toLowerCase();
+}
+
+/** Parse `TYPE:VALUE` as given to --include-identity; null for an unknown type or a bad value. */
+export function parseTypedIdentity(spec: string): Identity | null {
+  const type = typeOfTypedIdentity(spec);
+  if (type === null || !(IDENTITY_TYPES as readonly string[]).includes(type)) return null;
+  const value = normalizeIdentity(type, spec.slice(spec.indexOf(':') + 1));
   return value === null ? null : { type, value };
 }
 

@@ -1,6 +1,6 @@
 // SUBJECT: --email / --github / --include-identity turned into validated identities.
 import { UsageError } from './errors.js';
-import { identityKey, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity, type Identity, type SubjectIdentity } from './identity.js';
+import { IDENTITY_TYPES, identityKey, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity, typeOfTypedIdentity, type Identity, type SubjectIdentity } from './identity.js';
 
 export interface SubjectSpec {
   emails: string[];
@@ -34,6 +34,11 @@ export function resolveSubject(spec: SubjectSpec, opts: { allowEmpty?: boolean }
     add({ type: id.type, value: id.value, provenance: { via: 'given', reason: `from request ${spec.fromRequest!.id}` } });
   }
   for (const raw of spec.include) {
+    const type = typeOfTypedIdentity(raw);
+    if (type !== null && !(IDENTITY_TYPES as readonly string[]).includes(type)) {
+      // an unknown type would match nothing, and the run would look as if the person had no data
+      throw new UsageError(`--include-identity: unknown identity type "${type.slice(0, 40)}"`, `the types are ${IDENTITY_TYPES.join(', ')}`);
+    }
     const id = parseTypedIdentity(raw);
     if (id === null) {
       throw new UsageError('--include-identity: expected TYPE:VALUE with a valid value', 'e.g. --include-identity github:ann-example or email:ann@example.org');

@@ -36,33 +36,39 @@ async function readInput(file: string): Promise<string> {
   }
 }
 
-/** A batch fails (exit 3) if any request failed; credentials refused anywhere win (exit 4). */
+/**
+ * A batch is partial (exit 3) if any request failed or was cancelled as invalid (--skip-invalid);
+ * credentials refused anywhere win (exit 4).
+ */
 export function batchExitCode(statuses: BatchStatus[]): number {
   const ran = statuses.filter((s) => s.outcome !== 'invalid');
   if (ran.some((s) => s.exit_code === ExitCode.AUTH)) return ExitCode.AUTH;
-  if (ran.some((s) => s.exit_code !== ExitCode.OK)) return ExitCode.PARTIAL;
+  if (ran.length < statuses.length || ran.some((s) => s.exit_code !== ExitCode.OK)) return ExitCode.PARTIAL;
   return ExitCode.OK;
 }
 
-/** The ledger requests the batch's request ids name (an OpenDSR id usually names none). */
-async function ledgerRequests(ctx: CommandContext, requests: BatchRequest[]): Promise<Map<string, PrivacyRequest>> {
-  const known = new Map<string, PrivacyRequest>();
-  if (!requests.some((r) => r.requestId)) return known;
+/**
+ * The ledger requests that the batch's request ids name (an OpenDSR id usually names none),
+ * looked up as the input is read: a line naming one takes its type and identities.
+ */
+async function ledgerLookup(ctx: CommandContext): Promise<{ get(id: string): PrivacyRequest | undefined; found: Map<string, PrivacyRequest>; close(): void }> {
   const { Ledger } = await import('../../state/ledger.js');
-  const ledger = new Ledger(new StateDir(ctx.config().stateDir));
-  try {
-    for (const r of requests) {
-      if (!r.requestId) continue;
+  let ledger: InstanceType<typeof Ledger> | undefined;
+  const found = new Map<string, PrivacyRequest>();
+  return {
+    found,
+    get(id) {
+      ledger ??= new Ledger(new StateDir(ctx.config().stateDir));
       try {
-        known.set(r.requestId, ledger.get(r.requestId));
+        const r = ledger.get(id);
+        found.set(id, r);
+        return r;
       } catch {
-        // an external id, not a ledger entry
+        return undefined; // an external id, not a ledger entry
       }
-    }
-  } finally {
-    ledger.close();
-  }
-  return known;
+    },
+    close: () => ledger?.close(),
+  };
 }
 
 async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[], known: Map<string, PrivacyRequest>): Promise<void> {
@@ -82,7 +88,7 @@ async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[], know
 export function registerBatch(program: Command, run: Runner): void {
   program
     .command('batch')
-    .description('many requests at once (CSV type,email,github,request_id; NDJSON; OpenDSR JSON): every source read once for all of them')
+    .description('many requests at once (CSV type,email,github,request_id; NDJSON; OpenDSR JSON): every source read once for all of them; a line naming a ledger request by request_id takes its type and identities')
     .argument('<file>', 'the requests, or - for standard input')
     .option('--skip-invalid', 'run the valid requests even if some are invalid (those are reported, not run)')
     .option('-o, --output <dir>', 'write each request\'s export bundle, plan and receipt to DIR/<request id>/ (needed for access and portability requests)')
@@ -98,7 +104,14 @@ export function registerBatch(program: Command, run: Runner): void {
           throw new UsageError('batch --apply needs --yes; nothing was erased', 'review the plans first (run without --apply, with -o DIR/), then add --apply --yes');
         }
         const target = flags.output ? resolveTarget(flags.output.endsWith('/') ? flags.output : `${flags.output}/`) : undefined;
-        const input = parseBatchInput(await readInput(file));
+        const text = await readInput(file);
+        const ledger = await ledgerLookup(ctx);
+        let input: ReturnType<typeof parseBatchInput>;
+        try {
+          input = parseBatchInput(text, (id) => ledger.get(id));
+        } finally {
+          ledger.close();
+        }
         for (const bad of input.invalid) out.error(`line ${bad.line}${bad.requestId ? ` (${bad.requestId})` : ''}: ${bad.reason}`);
         const total = input.requests.length + input.invalid.length;
         if (input.invalid.length > 0 && !flags.skipInvalid) {
@@ -121,7 +134,7 @@ export function registerBatch(program: Command, run: Runner): void {
         }));
         for (const s of statuses) await out.data(`${JSON.stringify(s)}\n`);
         const config = ctx.config();
-        const known = await ledgerRequests(ctx, input.requests);
+        const known = ledger.found;
         out.info(`${input.requests.length} request${input.requests.length === 1 ? '' : 's'} (${input.format}); reading every source once for all of them`);
         const found = await runBatch(config, input.requests, {
           expand: flags.expand,

@@ -1,5 +1,6 @@
 // privacyctl replay [--apply --yes] — after a backup restore, find the erased people the restore
-// brought back (by the salted hashes in the stored receipts) and erase them again.
+// brought back (by the salted hashes in the stored receipts) and erase them again. Exit 5 when
+// restored data is still there (a dry run found it), 3 when a source or an erasure failed.
 import type { Command } from 'commander';
 import { discoverBatch, exitCodeFor, summarize } from '../../core/engine.js';
 import { carryOut } from '../../core/erasure.js';
@@ -38,7 +39,7 @@ interface ReplayLine {
 export function registerReplay(program: Command, run: Runner): void {
   program
     .command('replay')
-    .description('after a backup restore: find erased people the restore brought back (by the hashed receipts) and erase them again')
+    .description('after a backup restore: find erased people the restore brought back (by the hashed receipts) and erase them again; exit 5 when restored data remains')
     .option('--apply', 'erase what is found again (needs --yes); without it, only report')
     .option('-y, --yes', 'confirm --apply (replay never asks)')
     .action(
@@ -100,6 +101,8 @@ export function registerReplay(program: Command, run: Runner): void {
           reErased: lines.filter((l) => l.status === 're-erased').length,
         };
         const n = lines.filter((l) => l.status === 'restored').length;
+        // a restore brought erased data back and it is still there: a cron job must act (as verify's 5)
+        if (n > 0) code = Math.max(code, ExitCode.VERIFY_FOUND_DATA);
         out.info(
           `${subjects.length} erased ${subjects.length === 1 ? 'person' : 'people'} on record: ${lines.filter((l) => l.status === 'clean').length} clean, ` +
             `${ctx.audit.counts['reErased']} erased again, ${n} with restored data${n > 0 ? ' (run with --apply --yes to erase it again)' : ''}`,
