@@ -1,7 +1,7 @@
 // Exit codes and error messages (the README's table): 2 for usage/config errors with nothing
 // written, 3 for a partial result that says which source failed, 1 when nothing usable came out.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANN, ANSI, BOOTH, CONTEST, SURVEY, cleanupWorkspaces, listFiles, makeWorkspace, replaced, run, runJson, type RunResult } from './helpers.js';
 
@@ -53,10 +53,40 @@ describe('exit 2: usage errors', () => {
     expect(r.stderr).not.toContain(bad);
   });
 
-  it('-o into a directory that does not exist: exit 2, nothing written', () => {
+  it('-o into directories that do not exist yet: they are made (0700), the file 0600', () => {
     const r = run(ws, ['export', '--email', ANN, '-o', 'no/such/dir/x.json']);
-    expectUsageError(r);
-    expect(existsSync(join(ws, 'no'))).toBe(false);
+    expect(r.code).toBe(0);
+    expect(statSync(join(ws, 'no/such/dir')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(ws, 'no/such/dir/x.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('-o under a path that is a file, or a usage error before any source is read: exit 2, nothing written', () => {
+    writeFileSync(join(ws, 'plain'), '');
+    expectUsageError(run(ws, ['export', '--email', ANN, '-o', 'plain/x.json']));
+    expectUsageError(run(ws, ['export', '--email', 'not-an-address', '-o', 'later/x.json']));
+    expect(existsSync(join(ws, 'later'))).toBe(false);
+  });
+
+  it('a flag that would be ignored is refused: --format with a bundle, --json with a CSV on stdout', () => {
+    const bundle = run(ws, ['export', '--email', ANN, '--format', 'html', '-o', 'bundle/']);
+    expectUsageError(bundle);
+    expect(bundle.stderr).toMatch(/writes a bundle of every format; --format html would be ignored/);
+    expect(existsSync(join(ws, 'bundle'))).toBe(false);
+    const csv = run(ws, ['--json', 'export', '--email', ANN, '--format', 'csv']);
+    expect(csv.code).toBe(2);
+    expect(JSON.parse(csv.stdout)).toEqual({ error: { message: expect.stringMatching(/--json prints JSON/), hint: expect.any(String), exitCode: 2 } });
+  });
+
+  it('--json: an error is also one JSON object on stdout, for the script that reads it', () => {
+    const r = run(ws, ['--json', 'find', '--email', 'not-an-address']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { message: '--email: not a valid email address', hint: expect.stringMatching(/give one whole address/), exitCode: 2 } });
+    expect(r.stderr).toMatch(/^error: --email: not a valid email address/m);
+    const unknown = run(ws, ['--json', 'find', '--no-such-flag']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ message: expect.stringMatching(/unknown option '--no-such-flag'/), exitCode: 2 });
+    const config = run(ws, ['--json', '-c', 'nope.yaml', 'find', '--email', ANN]);
+    expect(JSON.parse(config.stdout).error).toMatchObject({ message: expect.stringMatching(/nope\.yaml: no such config file/), exitCode: 2 });
   });
 
   it('--debug adds the stack trace', () => {

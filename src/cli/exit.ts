@@ -4,11 +4,20 @@ import { ExitCode, PrivacyctlError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { Output } from './output.js';
 
-export function reportError(err: unknown, out: Output | undefined): number {
+/**
+ * Report `err` on stderr and return its exit code. With --json (`json`, when no Output exists
+ * yet), the error is also one JSON object on stdout — `{"error":{"message","hint","exitCode"}}` —
+ * so that a script reading stdout learns why there is no result.
+ */
+export function reportError(err: unknown, out: Output | undefined, json = out?.json ?? false): number {
+  const asJson = (message: string, exitCode: number, hint?: string) => {
+    if (json) process.stdout.write(`${redactSecrets(JSON.stringify({ error: { message, ...(hint ? { hint } : {}), exitCode } }))}\n`);
+    return exitCode;
+  };
   if (err instanceof CommanderError) {
     // commander has already printed its one-line message (and the --help hint)
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
-    return ExitCode.USAGE;
+    return asJson(err.message.replace(/^error: /, ''), ExitCode.USAGE);
   }
   const write = (msg: string, hint?: string) => {
     if (out) out.error(msg, hint);
@@ -17,12 +26,13 @@ export function reportError(err: unknown, out: Output | undefined): number {
   if (err instanceof PrivacyctlError) {
     write(err.message, err.hint);
     if (out?.debug && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
-    return err.exitCode;
+    return asJson(err.message, err.exitCode, err.hint);
   }
   const message = err instanceof Error ? err.message : String(err);
-  write(`internal error: ${message}`, out?.debug ? undefined : 'run again with --debug for the stack trace, and report it');
+  const hint = out?.debug ? undefined : 'run again with --debug for the stack trace, and report it';
+  write(`internal error: ${message}`, hint);
   if (out?.debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
-  return ExitCode.OPERATIONAL;
+  return asJson(`internal error: ${message}`, ExitCode.OPERATIONAL, hint);
 }
 
 export const EXIT_CODES_HELP = `

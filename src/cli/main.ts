@@ -163,7 +163,7 @@ Examples:
     if (err instanceof CommanderError && err.exitCode === 0) {
       process.exitCode = 0;
     } else {
-      process.exitCode = reportError(err, out);
+      process.exitCode = reportError(err, out, out?.json ?? argv.includes('--json'));
     }
   } finally {
     out?.stopSpinner();

@@ -300,9 +300,10 @@ async function rewriteOnce(real: string, label: string, produce: Produce, opts: 
 
 /**
  * Write a whole new file atomically (exports, plans, receipts): created with `mode` (0600 by
- * default). Text never carries a secret the tool holds (a server may have echoed one).
+ * default), in a directory created 0700 if it is missing. Text never carries a secret the tool holds (a server may have echoed one).
  */
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true, mode: 0o700 }); // `-o out/x.json` with no out/ yet
   const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, 'wx', mode);
   let committed = false;

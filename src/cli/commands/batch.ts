@@ -12,7 +12,7 @@ import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../main.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
-import { resolveTarget } from './export.js';
+import { resolveTarget } from '../target.js';
 
 interface BatchFlags {
   skipInvalid?: boolean;

@@ -15,7 +15,7 @@ import type { Runner } from '../main.js';
 import type { Output } from '../output.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
-import { resolveTarget } from './export.js';
+import { resolveTarget } from '../target.js';
 
 interface EraseFlags extends SubjectFlags {
   apply?: boolean;

@@ -1,10 +1,10 @@
 // privacyctl export SUBJECT [--format F] [-o OUT] — the access / portability export.
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { exitCodeFor } from '../../core/engine.js';
 import { UsageError } from '../../core/errors.js';
+import { resolveTarget } from '../target.js';
 import { writeBundle } from '../../export/bundle.js';
 import { toCsv } from '../../export/csv.js';
 import { buildExport, type ExportDocument } from '../../export/document.js';
@@ -23,27 +23,6 @@ interface ExportFlags extends SubjectFlags {
   output?: string;
 }
 
-type Target = { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'bundle'; dir: string };
-
-/** Where the export goes; checked before any source is read, so a bad -o writes nothing. */
-export function resolveTarget(output: string | undefined): Target {
-  if (output === undefined || output === '-') return { kind: 'stdout' };
-  const path = resolve(output);
-  let isDir = output.endsWith('/');
-  try {
-    isDir ||= statSync(path).isDirectory();
-  } catch {
-    // does not exist yet
-  }
-  const parent = isDir ? dirname(path.replace(/\/+$/, '')) : dirname(path);
-  try {
-    accessSync(parent, constants.W_OK);
-  } catch {
-    throw new UsageError(`-o ${output}: cannot write there (${parent} is missing or not writable)`, 'create the directory first, or choose another path');
-  }
-  return isDir ? { kind: 'bundle', dir: path } : { kind: 'file', path };
-}
-
 export function registerExport(program: Command, run: Runner): void {
   addSubjectOptions(
     program
@@ -52,8 +31,16 @@ export function registerExport(program: Command, run: Runner): void {
       .addOption(new Option('-f, --format <format>', 'json, ndjson (one record a line), csv (one row per field) or html (a page for the person)').choices(['json', 'ndjson', 'csv', 'html']).default('json'))
       .option('-o, --output <path>', 'write to FILE (mode 0600), or DIR/ for a bundle: every format, one CSV per source, report.html, README.txt; default stdout'),
   ).action(
-    run<ExportFlags>(async (ctx, flags) => {
+    run<ExportFlags>(async (ctx, flags, cmd) => {
       const target = resolveTarget(flags.output);
+      // a flag that would be silently ignored is a mistake: say so before anything is read
+      const formatGiven = cmd.getOptionValueSource('format') === 'cli';
+      if (target.kind === 'bundle' && formatGiven) {
+        throw new UsageError(`-o ${flags.output} writes a bundle of every format; --format ${flags.format} would be ignored`, 'drop --format, or give a file name: -o export.' + flags.format);
+      }
+      if (target.kind === 'stdout' && ctx.out.json && flags.format !== 'json') {
+        throw new UsageError(`--json prints JSON on stdout; --format ${flags.format} asks for ${flags.format}`, `drop --json, or write the ${flags.format} to a file with -o`);
+      }
       const request = await requestOf(ctx, flags);
       const d = await discoverSubject(ctx, flags, request);
       const doc = buildExport(d, {
