@@ -67,7 +67,7 @@ describe('loadConfig: reading the file', () => {
     const cfg = loadConfig(file);
     expect(cfg.sources).toEqual([]);
     expect(cfg.stateDir).toBe(path.join(dir, '.privacyctl'));
-    expect(cfg.controller.responseDays).toBe(30);
+    expect(cfg.controller.responseDays).toBeUndefined(); // one calendar month
   });
 });
 
@@ -162,6 +162,31 @@ describe('loadConfig: schema errors name the path', () => {
   });
 });
 
+describe('loadConfig: every problem at once, in plain words', () => {
+  it('lists each problem with its path, what was expected, and what a misspelt key probably meant', () => {
+    const err = configError(
+      write(
+        [
+          'controler: { name: X, contact: y }',
+          'sources:',
+          '  - { name: s1, kind: csv, pat: a.csv, match: { email: Email } }',
+          '  - { name: s2, kind: mbx, paths: [a.mbox] }',
+          '  - { name: s3, kind: mbox, paths: a.mbox }',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(err.message).toContain('6 problems:');
+    expect(err.message).toContain('controler is not a known key here; did you mean "controller"?');
+    expect(err.message).toContain('sources[0].pat is not a known key here; did you mean "path"?');
+    expect(err.message).toContain('sources[0].path is required');
+    expect(err.message).toContain('sources[0].match.email must be a list ([a, b]), not text ("Email")');
+    expect(err.message).toContain('sources[1].kind "mbx" is not a known source kind; did you mean "mbox"?');
+    expect(err.message).toContain('sources[2].paths must be a list ([a, b]), not text ("a.mbox")');
+    expect(err.message).not.toMatch(/Invalid input|expected array, received/);
+  });
+});
+
 describe('loadConfig: resolution and defaults', () => {
   it('stateDir resolves against the config file directory, not the cwd', () => {
     fs.mkdirSync(path.join(dir, 'conf'));
@@ -176,9 +201,9 @@ describe('loadConfig: resolution and defaults', () => {
     expect(loadConfig(write(`stateDir: ${abs}\n`)).stateDir).toBe(abs);
   });
 
-  it('controller is read, with responseDays defaulting to 30', () => {
+  it('controller is read; without responseDays a request is due one calendar month after receipt', () => {
     const cfg = loadConfig(write('controller: { name: Example Project, contact: privacy@example.org }\n'));
-    expect(cfg.controller).toEqual({ name: 'Example Project', contact: 'privacy@example.org', responseDays: 30 });
+    expect(cfg.controller).toEqual({ name: 'Example Project', contact: 'privacy@example.org' });
   });
 
   it('Art. 15 facts default from the adapter', () => {

@@ -27,6 +27,10 @@ export function adapterFactory(kind: string): AdapterFactory<BaseSourceConfig> |
   return factories.find((f) => f.kind === kind);
 }
 
+export function adapterFactories(): ReadonlyArray<AdapterFactory<BaseSourceConfig>> {
+  return factories;
+}
+
 export function knownKinds(): string[] {
   return factories.map((f) => f.kind);
 }

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { adapterFactory, knownKinds, PLANNED_KINDS } from '../adapters/registry.js';
+import { adapterFactories, adapterFactory, knownKinds, PLANNED_KINDS } from '../adapters/registry.js';
 import type { AdapterFactory, Art15Facts, BaseSourceConfig } from '../adapters/types.js';
+import { didYouMean, problemsOf, type ConfigProblem } from './config-problems.js';
 import { ConfigError } from './errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'privacyctl.yaml';
@@ -51,24 +52,15 @@ export interface LoadedConfig {
 
 const DEFAULT_CONTROLLER: Controller = { name: 'the project', contact: 'the project privacy team' };
 
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out;
+function sourceEntries(v: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(v) ? v.filter((e): e is Record<string, unknown> => e !== null && typeof e === 'object' && !Array.isArray(e)) : [];
 }
 
-function schemaError(file: string, prefix: ReadonlyArray<PropertyKey>, err: z.ZodError): ConfigError {
-  const issue = err.issues[0]!;
-  let path = [...prefix, ...issue.path];
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    path = [...path, issue.keys[0]!];
-    message = 'is not a known key here';
-  } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-    message = 'is required';
-  }
-  const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem${err.issues.length > 2 ? 's' : ''})` : '';
-  return new ConfigError(`${file}: ${formatPath(path)} ${message}${more}`, 'fix the config file; `privacyctl init` writes a commented example');
+/** One error for every problem of the file, each on a line: path, what is wrong, what was meant. */
+function configError(file: string, problems: ConfigProblem[]): ConfigError {
+  const hint = 'fix the config file; `privacyctl init` writes a commented example of every source kind';
+  if (problems.length === 1) return new ConfigError(`${file}: ${problems[0]!.path} ${problems[0]!.message}`, hint);
+  return new ConfigError(`${file}: ${problems.length} problems:\n${problems.map((p) => `  ${p.path} ${p.message}`).join('\n')}`, hint);
 }
 
 export function loadConfig(file: string): LoadedConfig {
@@ -94,24 +86,33 @@ export function loadConfig(file: string): LoadedConfig {
     throw new ConfigError(`${file}: the config must be a YAML mapping (controller, stateDir, sources)`, 'see `privacyctl init` for the layout');
   }
   const top = topSchema.safeParse(raw);
-  if (!top.success) throw schemaError(file, [], top.error);
+  const problems: ConfigProblem[] = top.success ? [] : problemsOf(top.error, raw, [], topSchema);
+  // The sources are checked even when something above them is wrong: every problem at once.
+  const entries = top.success ? top.data.sources : sourceEntries((raw as Record<string, unknown>)['sources']);
   const dir = dirname(abs);
   const names = new Set<string>();
-  const sources: LoadedSource[] = top.data.sources.map((entry, index) => {
+  const sources: LoadedSource[] = entries.flatMap((entry, index) => {
     const kind = entry.kind;
     if (typeof kind !== 'string' || kind === '') {
-      throw new ConfigError(`${file}: sources[${index}].kind is required`, `one of: ${knownKinds().join(', ')}`);
+      problems.push({ path: `sources[${index}].kind`, message: `is required (one of: ${knownKinds().join(', ')})` });
+      return [];
     }
     const factory = adapterFactory(kind);
     if (!factory) {
       const planned = PLANNED_KINDS.includes(kind) ? ' (planned, not in this version)' : '';
-      throw new ConfigError(`${file}: sources[${index}].kind "${kind}" is not a known source kind${planned}`, `use one of: ${knownKinds().join(', ')}`);
+      const guess = didYouMean(kind, knownKinds());
+      problems.push({ path: `sources[${index}].kind`, message: `"${kind}" is not a known source kind${planned}${guess ? `; did you mean "${guess}"?` : ` (one of: ${knownKinds().join(', ')})`}` });
+      return [];
     }
     const parsed = factory.schema.safeParse(entry);
-    if (!parsed.success) throw schemaError(file, ['sources', index], parsed.error);
+    if (!parsed.success) {
+      problems.push(...problemsOf(parsed.error, entry, ['sources', index], factory.schema));
+      return [];
+    }
     const config = parsed.data;
     if (names.has(config.name)) {
-      throw new ConfigError(`${file}: sources[${index}].name "${config.name}" is used twice`, 'give every source a unique name');
+      problems.push({ path: `sources[${index}].name`, message: `"${config.name}" is used twice: give every source a unique name` });
+      return [];
     }
     names.add(config.name);
     const facts: Art15Facts = {
@@ -122,8 +123,23 @@ export function loadConfig(file: string): LoadedConfig {
       retention: config.retention ?? factory.defaults.retention,
       origin: config.origin ?? factory.defaults.origin,
     };
-    return { index, name: config.name, kind, optional: config.optional === true, config, facts, factory };
+    return [{ index, name: config.name, kind, optional: config.optional === true, config, facts, factory }];
   });
+  if (problems.length > 0 || !top.success) throw configError(file, problems);
   const stateDir = isAbsolute(top.data.stateDir) ? top.data.stateDir : resolve(dir, top.data.stateDir);
   return { file: abs, dir, controller: top.data.controller ?? DEFAULT_CONTROLLER, stateDir, sources };
+}
+
+/**
+ * The JSON Schema of privacyctl.yaml, made from the same zod schemas that check it (written to
+ * dist/privacyctl.schema.json by the build; `init` points editors at it).
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  const kinds = adapterFactories().map((f) => f.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]];
+  const whole = topSchema.extend({ sources: z.array(z.union(kinds)).optional() });
+  return {
+    ...(z.toJSONSchema(whole, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>),
+    title: 'privacyctl.yaml',
+    description: 'The configuration of privacyctl: who answers requests, where state is kept, and every source of personal data.',
+  };
 }

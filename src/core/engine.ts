@@ -76,6 +76,8 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
  * give; a config error in any source fails the whole batch (exit 2), as it would one subject.
  */
 export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity[][], opts: DiscoverOptions): Promise<Discovery[]> {
+  // "0 records" from a config that names no source would read as "this person has no data here"
+  if (config.sources.length === 0) throw new ConfigError(`${config.file}: no sources are configured, so nothing can be searched`, 'add the project\'s sources (`privacyctl init` writes a commented example of every kind)');
   const subjects = given.map((ids) => new Map(ids.map((id) => [identityKey(id), id])));
   // Round 1 searches for the given identities. When it links new identities strongly, the next
   // round searches again with all of them: whether a record is the subject's alone (a shared

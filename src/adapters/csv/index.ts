@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { asciiFolder } from '../../core/ascii-fold.js';
 import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
+import { didYouMean } from '../../core/config-problems.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, normalizeEmail, normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
@@ -235,8 +236,9 @@ export class CsvAdapter implements SourceAdapter {
     const index = (column: string, where: string) => {
       const i = names.indexOf(column);
       if (i === -1) {
+        const guess = didYouMean(column, names);
         throw new ConfigError(
-          `${this.cfg.path}: column "${column}" (sources "${this.name}" ${where}) is not in the file's header`,
+          `${this.cfg.path}: column "${column}" (sources "${this.name}" ${where}) is not in the file's header${guess ? `; did you mean "${guess}"?` : ''}`,
           `the header has: ${names.join(', ')}; fix the column name in the config`,
         );
       }

@@ -1,5 +1,7 @@
 // privacyctl init — a commented starter privacyctl.yaml.
 import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
@@ -33,6 +35,17 @@ sources:
   []
 `;
 
+/**
+ * The line that lets editors (the YAML language server: VS Code, vim, emacs…) complete and check
+ * the file against the JSON Schema shipped in this package: relative when the package sits inside
+ * the project (node_modules), absolute otherwise.
+ */
+function schemaComment(configFile: string): string {
+  const schema = fileURLToPath(new URL('../privacyctl.schema.json', import.meta.url));
+  const rel = relative(dirname(resolve(configFile)), schema);
+  return `# yaml-language-server: $schema=${rel.startsWith('..') || isAbsolute(rel) ? schema : `./${rel}`}`;
+}
+
 export function registerInit(program: Command, run: Runner): void {
   program
     .command('init')
@@ -42,7 +55,7 @@ export function registerInit(program: Command, run: Runner): void {
       run<{ force?: boolean }>(async (ctx, flags) => {
         const file = ctx.configFile;
         if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists; nothing written`, 'pass --force to overwrite it');
-        await writeFileAtomic(file, STARTER_CONFIG, 0o644);
+        await writeFileAtomic(file, `${schemaComment(file)}\n${STARTER_CONFIG}`, 0o644);
         ctx.out.success(`wrote ${file}; add your sources, then run \`privacyctl sources --check\``);
         if (ctx.out.json) await ctx.out.data(`${JSON.stringify({ file })}\n`);
         return 0;
