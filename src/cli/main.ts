@@ -5,6 +5,7 @@ import { errorMessage, ExitCode, InterruptedError, PrivacyctlError, StateError }
 import { AuditLog } from '../state/audit.js';
 import { StateDir } from '../state/state-dir.js';
 import { CommandContext, globalsOf } from './context.js';
+import { examplesFor } from './examples.js';
 import { EXIT_CODES_HELP, reportError } from './exit.js';
 import { Output } from './output.js';
 import { registerErase } from './commands/erase.js';
@@ -18,6 +19,7 @@ import { registerSuppressed } from './commands/suppressed.js';
 import { registerRequests } from './commands/requests.js';
 import { registerBatch } from './commands/batch.js';
 import { registerReplay } from './commands/replay.js';
+import { registerCompletion } from './commands/completion.js';
 
 export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
@@ -132,6 +134,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--debug', 'stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (str, write) => write(str) })
     .addHelpText('after', `${EXIT_CODES_HELP}
 
@@ -155,7 +158,10 @@ Examples:
   registerBatch(program, run);
   registerReplay(program, run);
   registerAudit(program, run);
-  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', EXIT_CODES_HELP);
+  registerCompletion(program, run);
+  for (const c of program.commands) {
+    c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `${examplesFor(c.name())}${EXIT_CODES_HELP}`);
+  }
 
   try {
     await program.parseAsync(argv);

@@ -66,8 +66,8 @@ export function registerRequests(program: Command, run: Runner): void {
   )
     .option('--received <date>', 'when the request arrived (YYYY-MM-DD; default now)')
     .action(
-      run<{ type: RequestType; email: string[]; github: string[]; received?: string }>(async (ctx, flags) => {
-        const ids = resolveSubject({ emails: flags.email, githubs: flags.github, include: [] }).filter((i) => i.provenance.via === 'given');
+      run<{ type: RequestType; email?: string[]; github?: string[]; received?: string }>(async (ctx, flags) => {
+        const ids = resolveSubject({ emails: flags.email ?? [], githubs: flags.github ?? [], include: [] }).filter((i) => i.provenance.via === 'given');
         let received: Date | undefined;
         if (flags.received) {
           received = new Date(flags.received);
