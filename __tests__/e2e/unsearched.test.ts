@@ -25,7 +25,7 @@ function withFailingCsv(): string {
   return ws;
 }
 
-const notSearchedLine = /NOT SEARCHED +org-github: no token: set PRIVACYCTL_E2E_NO_SUCH_TOKEN/;
+const notSearchedLine = /\nNOT SEARCHED \(1\)\n {2}org-github: no token: set PRIVACYCTL_E2E_NO_SUCH_TOKEN/;
 
 describe('a source skipped for lack of a token', () => {
   it('is named in the plan, the receipt (printed and stored) and the summary line, and the run exits 3', () => {
@@ -83,7 +83,7 @@ describe('a source skipped for lack of a token', () => {
     const ws = withUnsearchedGithub('    optional: true\n');
     const applied = run(ws, ['erase', '--email', ANN, '--apply', '--yes'], { env: NO_TOKEN });
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toMatch(/NOT SEARCHED +org-github \(optional\): no token/);
+    expect(applied.stdout).toMatch(/\nNOT SEARCHED \(1\)\n {2}org-github \(optional\): no token/);
     expect(run(ws, ['suppressed', '--email', ANN]).stdout).toMatch(/^yes email:/);
     const html = run(ws, ['export', '--email', ANN, '--format', 'html'], { env: NO_TOKEN });
     expect(html.code).toBe(0);
@@ -97,7 +97,7 @@ describe('a source that failed', () => {
     const ws = withFailingCsv();
     const r = run(ws, ['erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/NOT SEARCHED +lost-survey: failed: fixtures\/demo\/surveys\/moved-away\.csv: cannot read the file \(no such file\)/);
+    expect(r.stdout).toMatch(/\nNOT SEARCHED \(1\)\n {2}lost-survey: failed: fixtures\/demo\/surveys\/moved-away\.csv: cannot read the file \(no such file\)/);
     expect(r.stdout).toMatch(/3 erased, 0 retained, 0 manual, 0 failed; 1 source not searched \(lost-survey\)/);
     const json = runJson(withFailingCsv(), ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(json.code).toBe(3);

@@ -9,6 +9,9 @@ function plural(n: number, word: string): string {
 
 export function discoveryProgress(out: Output): ProgressSink {
   const running = new Set<string>();
+  // what was printed per source: a later round's line only when its count changed, so that the
+  // last line of each source is the count the plan or export then shows
+  const printed = new Map<string, string>();
   const show = () => {
     if (running.size > 0) out.progress(`searching ${[...running].join(', ')}`);
     else out.stopSpinner();
@@ -18,10 +21,14 @@ export function discoveryProgress(out: Output): ProgressSink {
       running.add(name);
       show();
     },
-    sourceFinished(s: SourceStatus) {
+    sourceFinished(s: SourceStatus, again = false) {
       running.delete(s.name);
       const ms = `${s.durationMs} ms`;
-      if (s.status === 'ok') out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms})`);
+      const seen = `${s.status}:${s.records}`;
+      if (printed.get(s.name) === seen) return show();
+      printed.set(s.name, seen);
+      if (s.stats && out.verbose) out.detail(`  ${s.name}: ${Object.entries(s.stats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      if (s.status === 'ok') out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms}${again ? ', searched again with the identities linked since' : ''})`);
       else if (s.skip === 'unavailable') out.progressDone('skipped', `${s.name}${s.optional ? ' (optional)' : ''}: not searched: ${s.reason}`);
       else if (s.status === 'skipped') out.detail(`- ${s.name}: skipped (${s.reason})`);
       else out.progressDone(false, `${s.name}: failed: ${s.reason}`);

@@ -46,7 +46,8 @@ export interface Discovery {
 
 export interface ProgressSink {
   sourceStarted(name: string): void;
-  sourceFinished(status: SourceStatus): void;
+  /** `again`: a later round searched the source again with identities linked since. */
+  sourceFinished(status: SourceStatus, again?: boolean): void;
 }
 
 export interface DiscoverOptions {
@@ -177,7 +178,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   };
   const done = () => {
     const statuses = found.map((_, k) => statusOf(k));
-    if (!quiet) opts.progress?.sourceFinished(aggregate(statuses));
+    opts.progress?.sourceFinished(aggregate(statuses), quiet);
     return found.map((f, k) => ({ records: f.records, links: f.links, status: statuses[k]! }));
   };
   const settle = (k: number, outcome: Finish) => {

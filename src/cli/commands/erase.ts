@@ -2,17 +2,16 @@
 // Without --apply it only plans; with it, it asks (on a TTY) or needs --yes, then carries the
 // plan out, journalled, and prints a receipt.
 import type { Command } from 'commander';
-import type { Receipt } from '../../core/apply.js';
 import { begunSources, carryOut, unfinishedErasure } from '../../core/erasure.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { describeUnsearched, discover, exitCodeFor, unsearched, type SourceOutcome } from '../../core/engine.js';
+import { discover, exitCodeFor } from '../../core/engine.js';
 import { ExitCode, PlanMismatchError, UsageError } from '../../core/errors.js';
 import { buildPlan, readPlan, stepsFor, type ErasurePlan } from '../../core/plan.js';
 import type { ErasureStep } from '../../adapters/types.js';
 import type { CommandContext } from '../context.js';
 import { discoverSubject, recordPlanIdentities, subjectIdentities } from '../discover.js';
 import type { Runner } from '../main.js';
-import type { Output } from '../output.js';
+import { renderPlan, renderReceipt } from '../render-erasure.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
 import { resolveTarget } from '../target.js';
@@ -22,40 +21,6 @@ interface EraseFlags extends SubjectFlags {
   yes?: boolean;
   planOut?: string;
   fromPlan?: string;
-}
-
-function renderPlan(out: Output, plan: ErasurePlan): string {
-  const lines = [`Erasure plan ${plan.planId} (${plan.subject.identities.length} identit${plan.subject.identities.length === 1 ? 'y' : 'ies'})`];
-  for (const r of plan.records) {
-    const tag = r.disposition === 'erase' ? out.cData.red('ERASE ') : r.disposition === 'retain' ? out.cData.green('RETAIN') : out.cData.yellow('MANUAL');
-    const why = r.disposition === 'erase' ? r.action : r.disposition === 'retain' ? r.retention?.reason : r.manual;
-    lines.push(`  ${tag}  ${r.source}  ${r.type}  ${r.locator}  ${why ?? ''}`);
-  }
-  const missing = unsearched(plan.sources);
-  for (const s of missing) lines.push(`  ${out.cData.red('NOT SEARCHED')}  ${describeUnsearched(s)}`);
-  const sum = plan.summary;
-  lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}${notSearchedTail(missing)}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** "; 1 source not searched (lanternfish-github)" — a summary line never hides an unsearched source. */
-function notSearchedTail(missing: SourceOutcome[]): string {
-  if (missing.length === 0) return '';
-  return `; ${missing.length} source${missing.length === 1 ? '' : 's'} not searched (${missing.map((s) => s.name).join(', ')})`;
-}
-
-function renderReceipt(receipt: Receipt): string {
-  const lines = [`Erasure receipt for plan ${receipt.planId}${receipt.resumed ? ' (resumed after an interruption)' : ''}`];
-  for (const e of receipt.erased) lines.push(`  erased    ${e.source}  ${e.type}  ${e.locator}  ${e.action}${e.status === 'gone' ? ' (already gone)' : ''}`);
-  for (const e of receipt.retained) lines.push(`  retained  ${e.source}  ${e.type}  ${e.locator}  ${e.retention.reason} — ${e.retention.ground}`);
-  for (const e of receipt.manual) lines.push(`  manual    ${e.source}  ${e.type}  ${e.locator}  ${e.manual}`);
-  for (const e of receipt.failed) lines.push(`  FAILED    ${e.source}  ${e.type}  ${e.locator}  ${e.reason}`);
-  const missing = unsearched(receipt.sources);
-  for (const src of missing) lines.push(`  NOT SEARCHED  ${describeUnsearched(src)}`);
-  for (const src of receipt.sources) for (const n of src.notes ?? []) lines.push(`  note      ${src.name}  ${n}`);
-  const s = receipt.summary;
-  lines.push(`${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed${notSearchedTail(missing)}`);
-  return `${lines.join('\n')}\n`;
 }
 
 /** Re-read the sources a reviewed plan covers; refuse if any has changed since. */
