@@ -6,8 +6,10 @@ import { SourceError, errorMessage } from '../../core/errors.js';
 import type { IdentityMatcher } from '../../core/identity.js';
 import type { AdapterContext, ErasureStep, StepResult } from '../types.js';
 import { serializeLike, type ElementRange } from './json-array.js';
-import { REDACTED_NAME, elementAt, isDayFilePath, isRedacted, sha256, type SlackMessage, type SlackUser } from './model.js';
+import { editJson, type JsonChange } from './json-edit.js';
+import { REDACTED_NAME, elementAt, isDayFilePath, isRedacted, sha256, type SlackFile, type SlackMessage, type SlackUser } from './model.js';
 import type { ExportReader } from './reading.js';
+import { authorOf, mentionLabels } from './records.js';
 
 export interface ErasureTarget {
   files: ExportReader;
@@ -37,7 +39,10 @@ export async function* eraseSteps(target: ErasureTarget, steps: ErasureStep[], s
         const elements = files.elements(buf, rel);
         const replace = new Map<number, string>();
         if (rel === 'users.json') planProfileRedactions(files, buf, elements, list, subject, replace, results);
-        else planMessageRedactions(buf, elements, list, replace, results);
+        else {
+          planMessageRedactions(buf, elements, list.filter((s) => s.action === 'redact-message'), replace, results);
+          planCopyRedactions(files, rel, buf, elements, list.filter((s) => s.action !== 'redact-message'), subject, replace, results);
+        }
         if (replace.size === 0) return false;
         let copied = 0;
         for (const [k, text] of [...replace].sort((a, b) => a[0] - b[0])) {
@@ -104,13 +109,83 @@ function planMessageRedactions(buf: Buffer, elements: ElementRange[], steps: Era
     const list = byDigest.get(sha256(raw));
     if (!list) continue;
     const msg = JSON.parse(raw.toString('utf8')) as SlackMessage;
-    const keep: Record<string, unknown> = { type: 'message', subtype: 'tombstone', user: 'USLACKBOT', text: 'This message was deleted.', ts: msg.ts };
-    // thread structure stays, so that replies still hang together
-    for (const key of ['thread_ts', 'parent_user_id', 'reply_count', 'reply_users_count', 'latest_reply', 'reply_users', 'replies']) {
-      if (msg[key] !== undefined) keep[key] = msg[key];
-    }
-    keep['hidden'] = true;
-    replace.set(k, serializeLike(raw, buf, el.start, keep));
+    replace.set(k, serializeLike(raw, buf, el.start, tombstoneOf(msg)));
     for (const s of list) results.set(s.id, { stepId: s.id, status: 'done' });
+  }
+}
+
+/** What is left of an erased message: Slack's tombstone, with the thread structure so that replies still hang together. */
+function tombstoneOf(msg: SlackMessage): Record<string, unknown> {
+  const keep: Record<string, unknown> = { type: 'message', subtype: 'tombstone', user: 'USLACKBOT', text: 'This message was deleted.', ts: msg.ts };
+  for (const key of ['thread_ts', 'parent_user_id', 'reply_count', 'reply_users_count', 'latest_reply', 'reply_users', 'replies']) {
+    if (msg[key] !== undefined) keep[key] = msg[key];
+  }
+  keep['hidden'] = true;
+  return keep;
+}
+
+/** Slack's own shape of a deleted file. */
+const FILE_TOMBSTONE = (f: SlackFile) => ({ ...(typeof f.id === 'string' ? { id: f.id } : {}), mode: 'tombstone' });
+
+/**
+ * The copies of the subject's data in messages that stay (theirs retained, or others'), each
+ * step naming a message by `ts` and the subject's ids: `redact-profile-copy` removes the
+ * `user_profile` of their message and the `|label` of each `<@id|label>` mention of them (in
+ * `text` and the legacy `username`);
+ * `redact-file-copy` replaces their file embedded in another's message with a tombstone;
+ * `redact-root-copy` replaces their message quoted as a thread's start with a tombstone. Only
+ * those bytes change (editJson). What a step would change is worked out again from the message
+ * as it is now: nothing left to change is `gone`; ids no longer the subject's fail the step.
+ */
+function planCopyRedactions(files: ExportReader, rel: string, buf: Buffer, elements: ElementRange[], steps: ErasureStep[], subject: IdentityMatcher, replace: Map<number, string>, results: Map<string, StepResult>): void {
+  const byTs = new Map<string, ErasureStep[]>();
+  for (const s of steps) {
+    const ids = Array.isArray(s.params['ids']) ? (s.params['ids'] as unknown[]).map(String) : [];
+    if (ids.length === 0 || ids.some((id) => subject.matchCell('slack-id', id) === null)) {
+      results.set(s.id, { stepId: s.id, status: 'failed', detail: 'the step names an account that is not this subject\'s; not changed' });
+      continue;
+    }
+    const ts = String(s.params['ts'] ?? '');
+    byTs.set(ts, [...(byTs.get(ts) ?? []), s]);
+  }
+  const needles = [...byTs.keys()].filter(Boolean).map((ts) => Buffer.from(`"${ts}"`, 'latin1'));
+  for (const k of [...elementsHolding(buf, elements, needles)].sort((a, b) => a - b)) {
+    if (replace.has(k)) continue; // tombstoned whole
+    const el = elements[k]!;
+    const msg = files.parse<SlackMessage>(buf, el, rel);
+    const list = byTs.get(typeof msg?.ts === 'string' ? msg.ts : '');
+    if (!msg || typeof msg !== 'object' || !list) continue;
+    const changes: JsonChange[] = [];
+    const did = new Set<string>();
+    for (const s of list) {
+      const ids = new Set((s.params['ids'] as unknown[]).map(String));
+      const before = changes.length;
+      if (s.action === 'redact-profile-copy') {
+        const author = authorOf(msg);
+        if (author !== undefined && ids.has(author) && msg['user_profile'] !== undefined) changes.push({ path: ['user_profile'], value: undefined });
+        for (const field of ['text', 'username']) {
+          if (mentionLabels(msg[field], ids).length === 0) continue;
+          // in the string as written: its other escapes (`\/` in older exports) stay as they are
+          changes.push({ path: [field], literal: (raw) => raw.replace(/<@([^>|"\\]+)\|[^>"]*>/g, (m, id: string) => (ids.has(id) ? `<@${id}>` : m)) });
+        }
+      } else if (s.action === 'redact-file-copy') {
+        if (msg.file && typeof msg.file === 'object' && typeof msg.file.user === 'string' && ids.has(msg.file.user)) changes.push({ path: ['file'], value: FILE_TOMBSTONE(msg.file) });
+        if (Array.isArray(msg.files)) {
+          msg.files.forEach((f, i) => {
+            if (f && typeof f.user === 'string' && ids.has(f.user)) changes.push({ path: ['files', i], value: FILE_TOMBSTONE(f) });
+          });
+        }
+      } else if (s.action === 'redact-root-copy') {
+        const root = msg['root'] as SlackMessage | undefined;
+        if (root && typeof root === 'object' && typeof root.user === 'string' && ids.has(root.user)) changes.push({ path: ['root'], value: tombstoneOf(root) });
+      } else {
+        results.set(s.id, { stepId: s.id, status: 'failed', detail: `unknown action ${s.action}` });
+        continue;
+      }
+      if (changes.length > before) did.add(s.id);
+    }
+    if (changes.length === 0) continue;
+    replace.set(k, editJson(buf.toString('utf8', el.start, el.end), changes));
+    for (const id of did) results.set(id, { stepId: id, status: 'done' });
   }
 }

@@ -17,7 +17,8 @@ import { eraseSteps } from './erasure.js';
 import { IdSearch } from './ids.js';
 import { isRedacted, type SlackMessage, type SlackUser } from './model.js';
 import { ExportReader, FileReader } from './reading.js';
-import { messageRecord, namedIds } from './records.js';
+import { conversationIds, conversationRecords } from './conversations.js';
+import { messageRecords, namedIds } from './records.js';
 import { addKnownIds, matchingUsers, matchingUsersMany, profileLink, profileRecord } from './users.js';
 
 export { CHAT_MENTION_RETENTION, CHAT_PRIVATE_RETENTION, CHAT_PUBLIC_RETENTION } from './retention.js';
@@ -67,6 +68,7 @@ export class SlackExportAdapter implements SourceAdapter {
     addKnownIds(ids, subject);
     ctx.stats['users'] = users.elements.length;
     if (ids.size === 0) return;
+    for (const c of await this.files.conversations()) yield* conversationRecords(this.name, c, ids);
     // The engine's expansion round asks again for the slack-id this round revealed: the answer
     // is the same while no file has changed, so it is remembered (per export, per set of ids)
     // with a stamp of every day file's size and mtime, instead of reading the export twice.
@@ -92,10 +94,10 @@ export class SlackExportAdapter implements SourceAdapter {
       ctx.stats['files'] = (ctx.stats['files'] ?? 0) + 1;
       if (!needles.some((n) => buf.includes(n))) continue;
       for (const { msg, range } of this.files.candidateMessages(buf, rel, needles)) {
-        const rec = messageRecord(this.name, this.cfg.erase.messages, msg, folder, rel, buf.subarray(range.start, range.end), ids);
-        if (!rec) continue;
-        found.push(structuredClone(rec));
-        yield rec;
+        for (const rec of messageRecords(this.name, this.cfg.erase.messages, msg, folder, rel, buf.subarray(range.start, range.end), ids)) {
+          found.push(structuredClone(rec));
+          yield rec;
+        }
       }
     }
     MEMO.set(this.root, { key, stamp: digest, records: found });
@@ -106,7 +108,7 @@ export class SlackExportAdapter implements SourceAdapter {
    * their ids), then every day file is read once and searched for all their ids at once. Each
    * subject gets what discover gives it: a message counts for a subject only when discover would
    * have looked at it (a byte search for one of that subject's ids hits it) and it names the
-   * subject's ids (messageRecord, with that subject's ids).
+   * subject's ids (messageRecords, with that subject's ids).
    */
   async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
     const users = await this.files.readUsers();
@@ -121,6 +123,8 @@ export class SlackExportAdapter implements SourceAdapter {
     ctx.stats['users'] = users.elements.length;
     const active = subjects.map((_, k) => k).filter((k) => ids[k]!.size > 0);
     if (active.length === 0) return;
+    const conversations = await this.files.conversations();
+    for (const k of active) for (const c of conversations) for (const item of conversationRecords(this.name, c, ids[k]!)) yield { subject: k, item };
     const { files, digest } = await this.files.dayFilesStamped();
     // The expansion round asks again for the subjects whose slack-id the first round revealed:
     // while no file has changed, the same ids give the same messages (as in discover).
@@ -163,10 +167,10 @@ export class SlackExportAdapter implements SourceAdapter {
             const at = buf.indexOf(n, from);
             return at !== -1 && at < to;
           })) continue;
-          const rec = messageRecord(this.name, this.cfg.erase.messages, msg, folder, rel, buf.subarray(range.start, range.end), ids[k]!);
-          if (!rec) continue;
-          found[k]!.push(JSON.stringify(rec));
-          out.push({ subject: k, item: rec });
+          for (const rec of messageRecords(this.name, this.cfg.erase.messages, msg, folder, rel, buf.subarray(range.start, range.end), ids[k]!)) {
+            found[k]!.push(JSON.stringify(rec));
+            out.push({ subject: k, item: rec });
+          }
         }
       }
       yield* out;
@@ -178,9 +182,9 @@ export class SlackExportAdapter implements SourceAdapter {
    * Every identity by which discover could find a record (`replay`): the profile email (each
    * address in it, canonical) and the id (`slack-id`, lower-cased as discover links it) of every
    * account in users.json that is not a redacted one, and every id a message names in any day
-   * file of the export — its author, its `<@U…>` mentions and the user elements of its blocks
-   * (namedIds, what messageRecord matches): an account deleted from users.json is still found by
-   * its messages. One day file in memory at a time; each distinct identity yielded once.
+   * file of the export — its author, mentions, reactions, files, member lists, inviter, thread
+   * repliers (namedIds, what messageRecords matches) — and every id of the conversation metadata
+   * files (conversationIds): an account deleted from users.json is still found by its messages. One day file in memory at a time; each distinct identity yielded once.
    */
   async *identities(ctx: AdapterContext): AsyncIterable<Identity> {
     const users = await this.files.readUsers();
@@ -198,6 +202,7 @@ export class SlackExportAdapter implements SourceAdapter {
       if (typeof email === 'string') for (const e of emailsInCell(email)) add('email', e);
     }
     ctx.stats['users'] = users.elements.length;
+    for (const { conv } of await this.files.conversations()) for (const id of conversationIds(conv)) add('slack-id', id);
     yield* ids.take();
     const reader = new FileReader();
     for (const folder of await this.files.folders()) {
