@@ -286,6 +286,23 @@ describe('SlackExportAdapter.erase', () => {
     // found again by id: only retained records are left
     const left = await discoverAll(a, [{ type: 'slack-id', value: 'u01ann' }]);
     expect(left.records.every((r) => r.disposition === 'retain')).toBe(true);
+    // and her id is left only where it keys one of them: every message, and every conversation,
+    // that still names U01ANN is the place of a retained record (users.json keeps the stub)
+    const keyed = new Set(left.records.map((r) => r.locator.replace(/:.*$/, '')));
+    const slackDir = path.join(dir, 'slack');
+    for (const folder of fs.readdirSync(slackDir, { withFileTypes: true })) {
+      if (!folder.isDirectory()) continue;
+      for (const day of fs.readdirSync(path.join(slackDir, folder.name))) {
+        const rel = `${folder.name}/${day}`;
+        for (const el of elementsOf(rel)) if (el.includes('U01ANN')) expect({ rel, ts: (JSON.parse(el) as { ts: string }).ts, keyed: keyed.has(`${rel}#${(JSON.parse(el) as { ts: string }).ts}`) }).toMatchObject({ keyed: true });
+      }
+    }
+    for (const f of ['channels.json', 'dms.json']) {
+      for (const el of elementsOf(f)) if (el.includes('U01ANN')) expect(keyed.has(`${f}#${(JSON.parse(el) as { id: string }).id}`)).toBe(true);
+    }
+    // no token of her files, and none of her profile, anywhere
+    const all = fs.readdirSync(slackDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
+    expect(all).not.toMatch(/T0LANTERN-F02NOTES[^"]*\?t=xoxe|T0LANTERN-F01CHECK[^"]*\?t=xoxe|Ann Example|U01ANN_72|\|ann>|"title": "Meetup notes"|Who can host/);
   });
 
   it('refuses step files outside the export', async () => {
