@@ -29,6 +29,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   external: ['mailparser', '@octokit/*', 'pg', 'better-sqlite3', 'ora'],
+  // jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow: bundle its ES module build
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // CommonJS packages in an ES module bundle call require()
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

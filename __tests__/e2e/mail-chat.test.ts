@@ -40,7 +40,26 @@ describe('mbox and slack-export sources', () => {
     expect(r.code).toBe(0);
     const bySource = Object.fromEntries(r.json.sources.map((s: any) => [s.name, s]));
     expect(bySource['dev-list']).toMatchObject({ kind: 'mbox', status: 'ok', records: 6, byType: { 'mail-post': 3, 'mail-received': 3 } });
-    expect(bySource['slack']).toMatchObject({ kind: 'slack-export', status: 'ok', records: 8, byType: { 'chat-profile': 1, 'chat-message': 4, 'chat-mention': 3 } });
+    expect(bySource['slack']).toMatchObject({
+      kind: 'slack-export',
+      status: 'ok',
+      records: 37,
+      byType: {
+        'chat-profile': 1,
+        'chat-message': 7,
+        'chat-mention': 4,
+        'chat-profile-copy': 10,
+        'chat-reaction': 2,
+        'chat-membership': 5,
+        'chat-channel-created': 1,
+        'chat-channel-topic': 1,
+        'chat-pin': 1,
+        'chat-invitation': 1,
+        'chat-thread': 2,
+        'chat-file': 1,
+        'chat-message-copy': 1,
+      },
+    });
     expect(JSON.stringify(r.json)).toContain('u01ann');
   });
 
@@ -65,17 +84,20 @@ describe('mbox and slack-export sources', () => {
     expect(ids).toEqual(['<joann-1@example.org>']);
   });
 
-  it('erase (defaults): posts retained, Slack profile redacted, every archive and message file unchanged; verify is clean', () => {
+  it('erase (defaults): posts retained, Slack profile and its copies in messages redacted, every other file unchanged; verify is clean', () => {
     const dir = workspace();
     const before = snapshot(dir);
     const plan = runJson(dir, ['erase', '--email', ANN, '--json']);
     const mine = plan.json.steps.filter((s: any) => s.source === 'dev-list' || s.source === 'slack');
-    expect(mine.map((s: any) => `${s.source} ${s.action}`)).toEqual(['slack redact-profile']);
+    expect(mine.map((s: any) => `${s.source} ${s.action}`).sort()).toEqual(['slack redact-profile', ...Array(10).fill('slack redact-profile-copy')]);
     const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(0);
     const after = snapshot(dir);
+    // the Slack files that held her profile or a copy of it changed; no other file did
+    const slackChanged = [USERS, 'D0ANNBO/2024-01-10.json', 'general/2024-01-08.json', 'general/2024-01-09.json', 'general/2024-01-11.json', 'meetups/2024-01-04.json', 'release/2024-01-09.json'];
     for (const [f, b] of before) {
-      if (f.startsWith('fixtures/demo/mail/') || (f.startsWith('fixtures/demo/slack/') && f !== USERS)) expect(after.get(f)!.equals(b)).toBe(true);
+      if (f.startsWith('fixtures/demo/mail/') || (f.startsWith('fixtures/demo/slack/') && !slackChanged.some((c) => f.endsWith(c)))) expect(after.get(f)!.equals(b)).toBe(true);
+      if (f.startsWith('fixtures/demo/slack/')) expect(read(dir, f).toString('utf8')).not.toMatch(/Ann Example|U01ANN_72|\|ann>/);
     }
     const users = JSON.parse(read(dir, USERS).toString('utf8'));
     expect(users[0]).toMatchObject({ id: 'U01ANN', name: 'redacted-user' });

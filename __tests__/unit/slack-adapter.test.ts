@@ -43,7 +43,8 @@ async function discoverAll(a: SourceAdapter, ids: Identity[] = [ANN]): Promise<{
   return { records, links };
 }
 
-async function eraseAll(a: SourceAdapter, records: PersonalRecord[], ids: Identity[] = [ANN]): Promise<StepResult[]> {
+/** The subject as a plan gives it to erase(): the address, and the slack-id its profile linked. */
+async function eraseAll(a: SourceAdapter, records: PersonalRecord[], ids: Identity[] = [ANN, { type: 'slack-id', value: 'u01ann' }]): Promise<StepResult[]> {
   const out: StepResult[] = [];
   for await (const r of a.erase!(stepsFor(records), new IdentityMatcher(ids), ctx())) out.push(r);
   return out;
@@ -60,7 +61,7 @@ const elementsOf = (rel: string) => {
 describe('SlackExportAdapter.discover', () => {
   it('finds the profile by email, links the slack-id (strong), and finds messages and mentions by id', async () => {
     const { records, links } = await discoverAll(adapter());
-    expect(summary(records)).toEqual([
+    expect(summary(records.filter((r) => ['chat-profile', 'chat-message', 'chat-mention'].includes(r.type)))).toEqual([
       'chat-profile users.json#U01ANN',
       'chat-mention D0ANNBO/2024-01-10.json#1704877200.000100',
       'chat-message D0ANNBO/2024-01-10.json#1704877300.000200',
@@ -68,6 +69,10 @@ describe('SlackExportAdapter.discover', () => {
       'chat-message general/2024-01-08.json#1704704700.000200',
       'chat-message general/2024-01-08.json#1704708000.000400',
       'chat-mention general/2024-01-09.json#1704791000.000200',
+      'chat-message general/2024-01-11.json#1704963600.000100',
+      'chat-message meetups/2024-01-04.json#1704384000.000004',
+      'chat-mention meetups/2024-01-04.json#1704385000.000005',
+      'chat-message meetups/2024-01-04.json#1704386000.000006',
       'chat-message release/2024-01-09.json#1704794400.000100',
     ]);
     expect(links).toEqual([
@@ -97,7 +102,7 @@ describe('SlackExportAdapter.discover', () => {
 
   it('exports their messages with channel, time, thread and file names; mentions without the other person\'s text', async () => {
     const { records } = await discoverAll(adapter());
-    const byLocator = new Map(records.map((r) => [r.locator, r]));
+    const byLocator = new Map(records.filter((r) => r.type === 'chat-message' || r.type === 'chat-mention').map((r) => [r.locator, r]));
     expect(byLocator.get('general/2024-01-08.json#1704704700.000200')!.data).toEqual({
       channel: 'general',
       channelType: 'channel',
@@ -129,15 +134,30 @@ describe('SlackExportAdapter.discover', () => {
 
   it('never matches a near miss, and finds a deleted user and a non-ASCII address', async () => {
     const jo = await discoverAll(adapter(), [email('joann@example.org')]);
-    expect(summary(jo.records)).toEqual(['chat-profile users.json#U03JOANN', 'chat-message general/2024-01-08.json#1704705000.000300']);
+    expect(summary(jo.records)).toEqual([
+      'chat-profile users.json#U03JOANN',
+      'chat-membership channels.json#C01GENERAL:members',
+      'chat-thread general/2024-01-08.json#1704704400.000100',
+      'chat-message general/2024-01-08.json#1704705000.000300',
+      'chat-profile-copy general/2024-01-08.json#1704705000.000300',
+    ]);
     const dana = await discoverAll(adapter(), [email('dana.ruiz@example.com')]);
     expect(dana.records[0]!.data['deleted']).toBe(true);
     expect(summary(dana.records)).toContain('chat-message release/2024-01-09.json#1704794500.000200');
     const zoe = await discoverAll(adapter(), [email('zoë.lindqvist@example.net')]);
     expect(summary(zoe.records)).toEqual([
       'chat-profile users.json#U04ZOE',
+      'chat-membership channels.json#C01GENERAL:members',
+      'chat-membership channels.json#C02RELEASE:members',
+      'chat-membership channels.json#C03MEETUPS:members',
       'chat-message general/2024-01-09.json#1704790800.000100',
+      'chat-profile-copy general/2024-01-09.json#1704790800.000100',
       'chat-mention general/2024-01-09.json#1704791000.000200',
+      'chat-profile-copy general/2024-01-09.json#1704791000.000200',
+      'chat-reaction general/2024-01-11.json#1704963900.000200:message-reaction:raised_hands',
+      'chat-membership meetups/2024-01-04.json#1704387000.000007',
+      'chat-profile-copy meetups/2024-01-04.json#1704387000.000007',
+      'chat-reaction release/2024-01-09.json#1704794400.000100:message-reaction:tada',
     ]);
   });
 
@@ -153,16 +173,16 @@ describe('SlackExportAdapter.discover', () => {
     const c = ctx();
     const again: PersonalRecord[] = [];
     for await (const x of adapter().discover(new IdentityMatcher([{ type: 'slack-id', value: 'u01ann' }]), c)) if (!isIdentityLink(x)) again.push(x);
-    expect(c.stats['filesUnchanged']).toBe(4);
+    expect(c.stats['filesUnchanged']).toBe(6);
     expect(c.stats['files']).toBeUndefined();
-    expect(again).toHaveLength(8);
+    expect(again).toHaveLength(37);
     const f = path.join(dir, 'slack', 'general', '2024-01-09.json');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('<@U01ANN|ann> can you', 'can you'));
     const c2 = ctx();
     const third: PersonalRecord[] = [];
     for await (const x of adapter().discover(new IdentityMatcher([{ type: 'slack-id', value: 'u01ann' }]), c2)) if (!isIdentityLink(x)) third.push(x);
-    expect(c2.stats['files']).toBe(4);
-    expect(third).toHaveLength(7);
+    expect(c2.stats['files']).toBe(6);
+    expect(third).toHaveLength(35); // the mention, and the copy of her handle in it
   });
 
   it('fails with a SourceError when the folder is not a Slack export', async () => {
@@ -175,7 +195,7 @@ describe('SlackExportAdapter.discover', () => {
   });
 
   it('check() describes the export', async () => {
-    expect(await adapter().check(new AbortController().signal)).toEqual({ ok: true, detail: 'slack: a Slack export, 5 users, 3 conversations' });
+    expect(await adapter().check(new AbortController().signal)).toEqual({ ok: true, detail: 'slack: a Slack export, 5 users, 4 conversations' });
   });
 
   it('validates the config', () => {
@@ -186,25 +206,52 @@ describe('SlackExportAdapter.discover', () => {
 });
 
 describe('SlackExportAdapter.erase', () => {
-  it('redacts the profile in users.json only, keeping every other user byte-identical; messages retained', async () => {
-    const before = new Map(['users.json', 'general/2024-01-08.json', 'general/2024-01-09.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json'].map((f) => [f, file(f)]));
+  it('redacts the profile in users.json and every copy of it in messages, keeping every other byte; messages retained', async () => {
+    const dayFiles = ['general/2024-01-08.json', 'general/2024-01-09.json', 'general/2024-01-11.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json', 'meetups/2024-01-04.json'];
+    const before = new Map(dayFiles.map((f) => [f, elementsOf(f)]));
+    const others = new Map(['channels.json', 'dms.json'].map((f) => [f, file(f)]));
     const usersBefore = elementsOf('users.json');
     const a = adapter();
     const { records } = await discoverAll(a);
-    expect(stepsFor(records)).toHaveLength(1);
-    expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(['done']);
+    const steps = stepsFor(records);
+    expect(steps.map((s) => s.action).sort()).toEqual(['redact-profile', ...Array<string>(10).fill('redact-profile-copy')]);
+    expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(Array<string>(11).fill('done'));
     const usersAfter = elementsOf('users.json');
     expect(usersAfter).toHaveLength(usersBefore.length);
     usersAfter.forEach((u, i) => (i === 0 ? expect(u).not.toEqual(usersBefore[0]) : expect(u).toEqual(usersBefore[i])));
     const users = JSON.parse(file('users.json').toString('utf8')) as Array<Record<string, unknown>>;
     expect(users[0]).toEqual({ id: 'U01ANN', team_id: 'T0LANTERN', name: 'redacted-user', deleted: true, real_name: '[redacted]', profile: { real_name: '[redacted]', display_name: '[redacted]' }, is_bot: false });
-    expect(file('users.json').toString()).not.toMatch(/Ann Example|"ann@example\.org"|Release manager|5550100/);
     // pretty-printed like the rest of the file
     expect(file('users.json').toString()).toContain('[\n    {\n        "id": "U01ANN",\n        "team_id": "T0LANTERN",\n');
-    for (const [f, b] of before) if (f !== 'users.json') expect(file(f).equals(b)).toBe(true);
+    // In the day files, each element either is byte for byte as it was, or differs only by her
+    // user_profile (removed) and her |label in a <@U01ANN|ann> mention (removed): nothing else.
+    const strip = (el: string) => el.replace(/<@U01ANN\|ann>/g, '<@U01ANN>');
+    let changed = 0;
+    for (const f of dayFiles) {
+      const after = elementsOf(f);
+      expect(after).toHaveLength(before.get(f)!.length);
+      after.forEach((el, i) => {
+        const was = before.get(f)![i]!;
+        if (el === was) return;
+        changed++;
+        const parsed = JSON.parse(was) as Record<string, unknown>;
+        if (parsed['user'] === 'U01ANN') delete parsed['user_profile'];
+        expect(JSON.parse(el)).toEqual(JSON.parse(strip(JSON.stringify(parsed))));
+      });
+    }
+    expect(changed).toBe(10);
+    // no message anywhere carries her profile any more
+    for (const f of [...dayFiles, 'users.json']) expect(file(f).toString()).not.toMatch(/Ann Example|U01ANN_72|\|ann>|"ann@example\.org"|Release manager|5550100/);
+    // the legacy file's \/ escapes, key order and layout are kept in the elements that changed
+    expect(file('meetups/2024-01-04.json').toString()).toContain('"text": "<@U01ANN> uploaded a file: <https:\\/\\/lanternfish.slack.com\\/files\\/ann\\/F02NOTES\\/meetup_notes|Meetup notes>",\n        "file": {');
+    for (const [f, b] of others) expect(file(f).equals(b)).toBe(true);
     // idempotent
-    expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(['gone']);
+    expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(Array<string>(11).fill('gone'));
     expect((await discoverAll(a)).records).toEqual([]);
+    // found by her id, only retained records are left, and nothing left says who she was
+    const left = (await discoverAll(a, [{ type: 'slack-id', value: 'u01ann' }])).records;
+    expect(left.filter((r) => r.disposition !== 'retain')).toEqual([]);
+    expect(JSON.stringify(left)).not.toMatch(/Ann Example|"ann"/);
   });
 
   it('with messages: redact, turns their messages into tombstones and leaves everyone else\'s untouched', async () => {
@@ -212,9 +259,15 @@ describe('SlackExportAdapter.erase', () => {
     const { records } = await discoverAll(a);
     const gen = elementsOf('general/2024-01-08.json');
     const dmBefore = elementsOf('D0ANNBO/2024-01-10.json');
-    const g09 = file('general/2024-01-09.json');
+    const g09 = elementsOf('general/2024-01-09.json');
     const results = await eraseAll(a, records);
-    expect(results).toHaveLength(5);
+    expect(stepsFor(records).map((s) => s.action).sort()).toEqual([
+      'redact-file-copy',
+      ...Array<string>(7).fill('redact-message'),
+      'redact-profile',
+      ...Array<string>(3).fill('redact-profile-copy'),
+      'redact-root-copy',
+    ]);
     expect(results.every((r) => r.status === 'done')).toBe(true);
     const genAfter = elementsOf('general/2024-01-08.json');
     expect(genAfter[0]).toEqual(gen[0]); // Bo's message that mentions Ann: untouched
@@ -224,12 +277,32 @@ describe('SlackExportAdapter.erase', () => {
     expect(JSON.parse(genAfter[3]!)).not.toHaveProperty('files');
     expect(file('general/2024-01-08.json').toString()).not.toMatch(/Ann Example|release-checklist|xoxe/);
     expect(elementsOf('D0ANNBO/2024-01-10.json')[0]).toEqual(dmBefore[0]);
-    expect(file('general/2024-01-09.json').equals(g09)).toBe(true); // only a mention there
-    for (const f of ['general/2024-01-08.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json', 'users.json']) expect(() => JSON.parse(file(f).toString())).not.toThrow();
+    // Zoë's message keeps Ann's reaction (a pseudonymous fact); Bo's mention of her loses only the label
+    const g09After = elementsOf('general/2024-01-09.json');
+    expect(g09After[0]).toEqual(g09[0]);
+    expect(g09After[1]).toEqual(g09[1]!.replace('<@U01ANN|ann>', '<@U01ANN>'));
+    for (const f of ['general/2024-01-08.json', 'general/2024-01-11.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json', 'meetups/2024-01-04.json', 'users.json']) expect(() => JSON.parse(file(f).toString())).not.toThrow();
     expect((await eraseAll(a, records)).every((r) => r.status === 'gone')).toBe(true);
-    // found again by id: only the mentions (retained) are left
+    // found again by id: only retained records are left
     const left = await discoverAll(a, [{ type: 'slack-id', value: 'u01ann' }]);
-    expect(left.records.every((r) => r.type === 'chat-mention')).toBe(true);
+    expect(left.records.every((r) => r.disposition === 'retain')).toBe(true);
+    // and her id is left only where it keys one of them: every message, and every conversation,
+    // that still names U01ANN is the place of a retained record (users.json keeps the stub)
+    const keyed = new Set(left.records.map((r) => r.locator.replace(/:.*$/, '')));
+    const slackDir = path.join(dir, 'slack');
+    for (const folder of fs.readdirSync(slackDir, { withFileTypes: true })) {
+      if (!folder.isDirectory()) continue;
+      for (const day of fs.readdirSync(path.join(slackDir, folder.name))) {
+        const rel = `${folder.name}/${day}`;
+        for (const el of elementsOf(rel)) if (el.includes('U01ANN')) expect({ rel, ts: (JSON.parse(el) as { ts: string }).ts, keyed: keyed.has(`${rel}#${(JSON.parse(el) as { ts: string }).ts}`) }).toMatchObject({ keyed: true });
+      }
+    }
+    for (const f of ['channels.json', 'dms.json']) {
+      for (const el of elementsOf(f)) if (el.includes('U01ANN')) expect(keyed.has(`${f}#${(JSON.parse(el) as { id: string }).id}`)).toBe(true);
+    }
+    // no token of her files, and none of her profile, anywhere
+    const all = fs.readdirSync(slackDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
+    expect(all).not.toMatch(/T0LANTERN-F02NOTES[^"]*\?t=xoxe|T0LANTERN-F01CHECK[^"]*\?t=xoxe|Ann Example|U01ANN_72|\|ann>|"title": "Meetup notes"|Who can host/);
   });
 
   it('refuses step files outside the export', async () => {

@@ -61,12 +61,18 @@ describe('Slack group DMs and private channels', () => {
     const rs = await records(adapter());
     const byLocator = new Map(rs.map((r) => [r.locator, r]));
     expect([...byLocator.keys()].sort()).toEqual([
+      'channels.json#C1:members',
       'general/2025-02-01.json#1738400000.000100',
+      'groups.json#G1:members',
       'maintainers/2025-02-01.json#1738400200.000200',
       'mpdm-ivo--pia--olu-1/2025-02-02.json#1738486800.000100',
       'mpdm-ivo--pia--olu-1/2025-02-02.json#1738486900.000200',
+      'mpims.json#G2:members',
       'users.json#U10IVO',
     ]);
+    // memberships: the conversation and its kind, never the other members
+    expect(byLocator.get('groups.json#G1:members')).toMatchObject({ type: 'chat-membership', disposition: 'retain', data: { channelType: 'private-channel' } });
+    expect(byLocator.get('mpims.json#G2:members')!.data).toEqual({ channel: 'mpdm-ivo--pia--olu-1', channelType: 'group-dm', event: 'listed as a member in mpims.json' });
     const group = byLocator.get('mpdm-ivo--pia--olu-1/2025-02-02.json#1738486900.000200')!;
     expect(group).toMatchObject({ type: 'chat-message', disposition: 'retain', data: { channelType: 'group-dm', text: 'count me in', threadTs: '1738486800.000100' } });
     expect(group.retention!.reason).toContain('private conversation');

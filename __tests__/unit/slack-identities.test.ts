@@ -123,7 +123,7 @@ describe('slack identities() on the demo export (privacyctl.yaml)', () => {
     const { adapter: a } = demoAdapter();
     const c = ctx();
     const ids = await listIdentities(a, c);
-    expect(c.stats).toMatchObject({ users: 5, files: 4 });
+    expect(c.stats).toMatchObject({ users: 5, files: 6 });
     expectCanonical(ids);
     const listed = keys(ids);
     const people: Identity[][] = [

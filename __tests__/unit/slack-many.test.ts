@@ -56,6 +56,9 @@ function rewriteDayFiles(f: (messages: unknown[]) => string): void {
   }
 }
 
+/** Ann's records in the demo export, with messages retained (copies of her profile in them included) or redacted. */
+const ANN_RECORDS = { retain: 37, redact: 30 };
+
 const demoSubjects = () => [
   matcher(email('ann@example.org'), { type: 'github', value: 'ann-example' }),
   matcher(email('bo@lanternfish.example'), { type: 'github', value: 'botr' }),
@@ -75,10 +78,24 @@ describe('SlackExportAdapter.discoverMany on the demo export', () => {
     // Bo's message that mentions Ann: his message, her mention
     expect(summary(got[1]!)).toContain('chat-message general/2024-01-08.json#1704704400.000100');
     expect(summary(got[0]!)).toContain('chat-mention general/2024-01-08.json#1704704400.000100');
-    expect(summary(got[0]!)).toHaveLength(8);
+    // her profile, messages, mentions, the copies of her profile, reactions, memberships, …
+    expect(summary(got[0]!)).toHaveLength(ANN_RECORDS[messages as 'retain' | 'redact']);
     expect(summary(got[5]!)).toEqual(summary(got[0]!));
     expect(got[0]!.filter(isIdentityLink)).toEqual([expect.objectContaining({ to: { type: 'slack-id', value: 'u01ann' }, strength: 'strong' })]);
-    expect(summary(got[3]!)).toEqual(['chat-mention general/2024-01-09.json#1704791000.000200', 'chat-message general/2024-01-09.json#1704790800.000100', 'chat-profile users.json#U04ZOE']);
+    expect(summary(got[3]!)).toEqual([
+      'chat-membership channels.json#C01GENERAL:members',
+      'chat-membership channels.json#C02RELEASE:members',
+      'chat-membership channels.json#C03MEETUPS:members',
+      'chat-membership meetups/2024-01-04.json#1704387000.000007',
+      'chat-mention general/2024-01-09.json#1704791000.000200',
+      'chat-message general/2024-01-09.json#1704790800.000100',
+      'chat-profile users.json#U04ZOE',
+      ...(messages === 'retain' ? ['chat-profile-copy general/2024-01-09.json#1704790800.000100'] : []),
+      'chat-profile-copy general/2024-01-09.json#1704791000.000200',
+      'chat-profile-copy meetups/2024-01-04.json#1704387000.000007',
+      'chat-reaction general/2024-01-11.json#1704963900.000200:message-reaction:raised_hands',
+      'chat-reaction release/2024-01-09.json#1704794400.000100:message-reaction:tada',
+    ]);
     expect(records(got[4]!)[0]!.data['deleted']).toBe(true);
     for (const k of [7, 8, 9]) expect(got[k]).toEqual([]);
   });
@@ -109,13 +126,13 @@ describe('SlackExportAdapter.discoverMany on the demo export', () => {
     const buf = fs.readFileSync(path.join(dir, 'slack', 'general', '2024-01-08.json'));
     expect(elementsAround(buf, [buf.indexOf('U01ANN')])).toBeNull();
     const got = await expectManyMatchesSingle(adapter(), demoSubjects());
-    expect(summary(got[0]!)).toHaveLength(8);
+    expect(summary(got[0]!)).toHaveLength(ANN_RECORDS.retain);
   });
 
   it('CRLF line ends and tab indentation', async () => {
     rewriteDayFiles((m) => JSON.stringify(m, null, '\t').replace(/\n/g, '\r\n'));
     const got = await expectManyMatchesSingle(adapter({ erase: { messages: 'redact' } }), demoSubjects());
-    expect(summary(got[0]!)).toHaveLength(8);
+    expect(summary(got[0]!)).toHaveLength(ANN_RECORDS.redact);
   });
 
   it('a file whose layout the shortcut cannot vouch for falls back to the whole-file parse', async () => {
@@ -151,22 +168,22 @@ describe('SlackExportAdapter.discoverMany on the demo export', () => {
     const first = await many(adapter(), subjects);
     const c = testContext();
     const again = await many(adapter(), subjects, c);
-    expect(c.stats['filesUnchanged']).toBe(4);
+    expect(c.stats['filesUnchanged']).toBe(6);
     expect(c.stats['files']).toBeUndefined();
     const canon = (ts: TaggedItem[]) => ts.map((t) => JSON.stringify(t)).sort();
     expect(canon(again)).toEqual(canon(first));
     const single = testContext();
     const bo: Array<PersonalRecord | IdentityLink> = [];
     for await (const x of adapter().discover(subjects[1]!, single)) bo.push(x);
-    expect(single.stats['filesUnchanged']).toBe(4);
+    expect(single.stats['filesUnchanged']).toBe(6);
     expect(summary(bo)).toEqual(summary(first.filter((t) => t.subject === 1).map((t) => t.item)));
     // a changed file: read again
     const f = path.join(dir, 'slack', 'general', '2024-01-09.json');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('<@U01ANN|ann> can you', 'can you'));
     const c2 = testContext();
     const third = await many(adapter(), subjects, c2);
-    expect(c2.stats['files']).toBe(4);
-    expect(third.filter((t) => t.subject === 0 && !isIdentityLink(t.item))).toHaveLength(7);
+    expect(c2.stats['files']).toBe(6);
+    expect(third.filter((t) => t.subject === 0 && !isIdentityLink(t.item))).toHaveLength(ANN_RECORDS.retain - 2); // the mention, and her handle in it
   });
 
   it('fails as discover does when the folder is not a Slack export', async () => {
