@@ -33,6 +33,7 @@ function renderPlan(out: Output, plan: ErasurePlan): string {
   }
   const missing = unsearched(plan.sources);
   for (const s of missing) lines.push(`  ${out.cData.red('NOT SEARCHED')}  ${describeUnsearched(s)}`);
+  for (const src of plan.sources) for (const n of src.notes ?? []) lines.push(`  note    ${src.name}  ${n}`);
   const sum = plan.summary;
   lines.push(`${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}${notSearchedTail(missing)}`);
   return `${lines.join('\n')}\n`;
@@ -61,7 +62,8 @@ function renderReceipt(receipt: Receipt): string {
 /** Re-read the sources a reviewed plan covers; refuse if any has changed since. */
 async function checkPlanStillHolds(ctx: CommandContext, plan: ErasurePlan, skip: Set<string>): Promise<void> {
   const config = ctx.config();
-  const names = new Set(plan.sources.filter((s) => s.status === 'ok' && !skip.has(s.name)).map((s) => s.name));
+  // A source only partly read has steps too: they are checked like those of one read whole.
+  const names = new Set(plan.sources.filter((s) => (s.status === 'ok' || s.partial) && !skip.has(s.name)).map((s) => s.name));
   for (const name of names) {
     if (!config.sources.some((s) => s.name === name)) {
       throw new PlanMismatchError(`the plan's source "${name}" is not in ${config.file}; refusing to act on the plan`, 'make a new plan against the current config');
