@@ -6,7 +6,7 @@ import type { PersonalRecord } from '../../core/record.js';
 import type { AdapterContext } from '../types.js';
 import { statusOf, type GithubClient } from './client.js';
 import { explicitRepos, type GithubSourceConfig } from './config.js';
-import { htmlBaseOf, type Item, type RecordMaker, type SearchCommit, type SearchIssue } from './records.js';
+import { isGithubDotCom, htmlBaseOf, type Item, type RecordMaker, type SearchCommit, type SearchIssue } from './records.js';
 import { cachedList, pool, searchAll } from './search.js';
 
 const NOREPLY = /@users\.noreply\.github\.com$/i;
@@ -26,6 +26,8 @@ export class Discovery {
   private readonly commitEmails = new Set<string>();
   private readonly org: string;
   private readonly html: string;
+  /** Handles of the subject that GitHub answers 404 for (renamed or deleted accounts). */
+  private missingLogins = 0;
 
   constructor(
     private readonly source: string,
@@ -45,6 +47,7 @@ export class Discovery {
     for (const email of emails) yield* this.forEmail(email);
     for (const login of logins) yield* this.forLogin(login);
     if (logins.length + emails.length > 0) yield* this.pendingInvitations(new Set(logins), new Set(emails));
+    if (this.missingLogins > 0) this.reportMissingLogins();
   }
 
   private bump(stat: string, by = 1) {
@@ -61,11 +64,44 @@ export class Discovery {
 
   /** Every item of an organisation-wide list, from the process cache when fresh. */
   private list<T>(route: string): Promise<T[]> {
-    return cachedList<T>(`${this.cfg.baseUrl}\u0000${this.org}\u0000${route}`, async () => {
+    return cachedList<T>(`${this.source}\u0000${this.cfg.baseUrl}\u0000${this.org}\u0000${route}`, async () => {
       const out: T[] = [];
       for await (const page of this.gh.pages(route, { org: this.org })) out.push(...(page.data as T[]));
       return out;
     });
+  }
+
+  /**
+   * An organisation-wide list only an owner may read (pending invitations, outside
+   * collaborators), or null when GitHub refuses it to this token (404 to a non-owner): the rest
+   * of the footprint is still read, and the source's status says what was not.
+   */
+  private async ownerList<T>(route: string, what: string): Promise<T[] | null> {
+    try {
+      return await this.list<T>(route);
+    } catch (err) {
+      if (!this.gh.refused(err)) throw err;
+      this.bump('ownerOnlyRefused');
+      const text =
+        `${what} of ${this.org} not read: GitHub refused them to this token (${statusOf(err)}; only an organisation owner may list them)` +
+        ' — give the source an owner\'s token (admin:org) to include them';
+      if (this.ctx.note) this.ctx.note(text);
+      else this.ctx.log.warn(`${this.source}: ${text}`);
+      return null;
+    }
+  }
+
+  /** A handle GitHub does not know makes the source partial: what it would have found is unknown. */
+  private reportMissingLogins() {
+    const n = this.missingLogins;
+    const where = isGithubDotCom(this.cfg.baseUrl) ? 'GitHub' : this.html;
+    const reason =
+      `${n === 1 ? 'a GitHub handle' : `${n} GitHub handles`} of the subject ${n === 1 ? 'has' : 'have'} no account on ${where}` +
+      ' (404: renamed or deleted; GitHub shows a deleted account\'s contributions as by "ghost"), and GitHub searches by no such handle:' +
+      ` ${n === 1 ? 'its' : 'their'} issues, comments, reviews, commits and memberships were not searched (pending invitations were)` +
+      ' — if the account was renamed, search again with its new handle';
+    if (this.ctx.partial) this.ctx.partial(reason);
+    else this.ctx.log.warn(`${this.source}: ${reason}`);
   }
 
   // -- an address: the logins GitHub associates with it, and the commits written with it --
@@ -116,8 +152,11 @@ export class Discovery {
     this.scope = 'read:user';
     const user = await this.gh.optional('GET /users/{username}', { username: login });
     if (!user) {
+      // Renamed or deleted. GitHub's searches refuse a login without an account (422), so only
+      // the pending invitations (which name a login as typed) can still be read for it.
       this.ctx.log.info(`${this.source}: a GitHub handle of the subject does not exist on ${this.cfg.baseUrl}`);
       this.bump('unknownUsers');
+      this.missingLogins++;
       return;
     }
     const u = user.data;
@@ -168,8 +207,8 @@ export class Discovery {
     } else if (!m) {
       this.doing = `the outside collaborators of ${org}`;
       this.scope = 'admin:org';
-      const outside = await this.list<{ login: string }>('GET /orgs/{org}/outside_collaborators');
-      if (outside.some((c) => c.login.toLowerCase() === login.toLowerCase())) {
+      const outside = await this.ownerList<{ login: string }>('GET /orgs/{org}/outside_collaborators', 'outside collaborators');
+      if (outside?.some((c) => c.login.toLowerCase() === login.toLowerCase())) {
         yield* this.emit(
           this.make.membership(
             'outside-collaborator',
@@ -188,8 +227,8 @@ export class Discovery {
     const org = this.org;
     this.doing = `the pending invitations of ${org}`;
     this.scope = 'admin:org';
-    const invitations = await this.list<{ id: number; login: string | null; email: string | null; role: string; created_at: string }>('GET /orgs/{org}/invitations');
-    for (const inv of invitations) {
+    const invitations = await this.ownerList<{ id: number; login: string | null; email: string | null; role: string; created_at: string }>('GET /orgs/{org}/invitations', 'pending invitations');
+    for (const inv of invitations ?? []) {
       const login = inv.login ? normalizeGithub(inv.login) : null;
       const email = inv.email ? normalizeEmail(inv.email) : null;
       const matched: MatchedIdentity[] = [];
@@ -249,12 +288,13 @@ export class Discovery {
     for (const { t, mine } of comments) {
       for (const c of mine) yield* this.emit(this.make.comment(c, t.repo, canonical, { thread: t.html_url }));
     }
-    // Reviews: the review's state and body are theirs; the pull request's title is not.
+    // Reviews, read from each pull request. The pulls/ endpoints answer 404 for an issue, so
+    // only results that carry `pull_request` are read, whatever the query asked for.
     this.doing = `the review search in ${org}`;
     const reviewed: Thread[] = [];
     for await (const it of this.search<SearchIssue>('issues', `org:${org} is:pr reviewed-by:${login}`, 'created')) {
       const repo = this.repoOf(it.repository_url);
-      if (this.inRepo(repo)) reviewed.push({ repo, number: it.number, html_url: it.html_url });
+      if (this.inRepo(repo) && it.pull_request) reviewed.push({ repo, number: it.number, html_url: it.html_url });
     }
     this.doing = `the pull request reviews in ${org}`;
     const reviews = await pool(reviewed, this.gh.concurrency, async (t) => {
