@@ -10,8 +10,8 @@ afterEach(cleanupWorkspaces);
 
 const BOOTH_ROW = 'Ann;Example;ann@example.org;Lanternfish Labs;M;vegetarian;2024-10-01\n';
 const ANN_IP = 'ip:203.0.113.7';
-// her gitdm block is hers by its login; her access-log lines by the IP of her account
-const SUBJECT = ['--email', ANN, '--github', 'ann-example', '--include-identity', ANN_IP];
+// her gitdm block is hers by its login and both its addresses; her access-log lines by the IP of her account
+const SUBJECT = ['--email', ANN, '--github', 'ann-example', '--include-identity', 'email:ann@lanternfish.example', '--include-identity', ANN_IP];
 const GITDM_BLOCK = 'ann-example: ann!example.org, ann!lanternfish.example\n\tIndependent until 2021-03-01\n\tLanternfish Labs\n';
 
 // Where the links point: the data lives in data/, the config names links in sources/.

@@ -61,15 +61,18 @@ describe('git and gitdm sources (e2e)', () => {
     expect(JSON.stringify(mine)).not.toMatch(/joann|jdoe|bo@lanternfish|zoë|dana|Quayside/i);
   });
 
-  it('erase --apply removes the gitdm block and lines byte-exactly, leaves the repository alone, and verify names the people-file edits still outstanding', () => {
+  it('erase --apply removes the gitdm blocks wholly hers and lines byte-exactly, leaves the repository alone, and verify names the people-file edits still outstanding', () => {
     const dir = workspace();
     const before = snapshot(dir);
     const r = runJson(dir, ['--json', '-q', 'erase', '--email', ANN, '--github', 'ann-example', '--apply', '--yes']);
     expect(r.code).toBe(0);
     expect(r.json.failed).toEqual([]);
-    const aff1 = before.get(GITDM[0]!)!.toString('utf8');
-    expect(read(dir, GITDM[0]!).toString('utf8')).toBe(aff1.replace('ann-example: ann!example.org, ann!lanternfish.example\n\tIndependent until 2021-03-01\n\tLanternfish Labs\n', ''));
-    // with the login given, its second block (in the second file) goes too; quinn-k's stays
+    // her first block also lists ann@lanternfish.example, only a candidate: nothing of it is removed, and the receipt says why
+    expect(read(dir, GITDM[0]!).equals(before.get(GITDM[0]!)!)).toBe(true);
+    expect(r.json.manual.filter((x: any) => x.source === 'gitdm-affiliations')).toEqual([
+      expect.objectContaining({ locator: `${GITDM[0]}:4`, manual: expect.stringMatching(/this person's block also lists 1 address not known to be theirs; nothing was removed/) }),
+    ]);
+    // with the login given, its second block (in the second file: only her noreply address) goes; quinn-k's stays
     expect(read(dir, GITDM[1]!).toString('utf8')).toBe(before.get(GITDM[1]!)!.toString('utf8').replace('ann-example: 1234567+ann-example!users.noreply.github.com\n\tLanternfish Labs from 2021-03-01\n', ''));
     expect(read(dir, GITDM[2]!).toString('utf8')).toBe(before.get(GITDM[2]!)!.toString('utf8').replace('ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\n', ''));
     expect(read(dir, BUNDLE).equals(before.get(BUNDLE)!)).toBe(true);

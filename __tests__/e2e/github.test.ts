@@ -136,6 +136,38 @@ describe('export with a github source', () => {
   });
 });
 
+describe('real GitHub answers: refused owner-only lists, renamed or deleted accounts', () => {
+  it('a member\'s token (not an owner\'s): invitations and outside collaborators are skipped with a note in every output; the rest is found, exit 0', async () => {
+    const r = await runJson(['export', '--github', 'bo-tr'], { [TOKEN_ENV]: 'member-token' });
+    expect(r.code).toBe(0);
+    expect(gh(r.json)).toMatchObject({ status: 'ok' });
+    expect(gh(r.json).notes).toEqual([
+      expect.stringMatching(/^outside collaborators of lanternfish not read: GitHub refused them to this token \(404/),
+      expect.stringMatching(/^pending invitations of lanternfish not read: /),
+    ]);
+    expect(ghRecords(r.json).map((x: any) => x.type).sort()).toEqual(['comment', 'commit', 'profile', 'pull-request']);
+    const plan = await runAsync(ws, ['erase', '--github', 'bo-tr'], { [TOKEN_ENV]: 'member-token' });
+    expect(plan.stdout).toMatch(new RegExp(`note +${SOURCE} +pending invitations of lanternfish not read`));
+    const html = await runAsync(ws, ['export', '--github', 'bo-tr', '--format', 'html'], { [TOKEN_ENV]: 'member-token' });
+    expect(html.stdout).toContain('pending invitations of lanternfish not read');
+  });
+
+  it('a handle GitHub answers 404 for: the source is partial (exit 3) with the reason, and what the address finds is kept', async () => {
+    const r = await runJson(['export', '--github', 'ann-renamed', '--email', 'ann@example.org']);
+    expect(r.code).toBe(3);
+    expect(gh(r.json)).toMatchObject({ status: 'failed', partial: true });
+    expect(gh(r.json).reason).toMatch(/a GitHub handle of the subject has no account .*renamed or deleted.*"ghost"/);
+    expect(gh(r.json).reason).not.toContain('ann-renamed');
+    expect(r.json.summary.sourcesNotSearched).toEqual([SOURCE]);
+    // The address still linked to the live account, whose footprint is found and kept.
+    expect(ghRecords(r.json).some((x: any) => x.type === 'commit')).toBe(true);
+    expect(r.json.sources.find((s: any) => s.name === 'survey-2024').status).toBe('ok');
+    const find = await runAsync(ws, ['find', '--github', 'ann-renamed'], { [TOKEN_ENV]: TOKEN });
+    expect(find.code).toBe(3);
+    expect(find.stdout).toMatch(new RegExp(`${SOURCE} +0 records, ONLY PARTLY SEARCHED: a GitHub handle`));
+  });
+});
+
 describe('erase with a github source', () => {
   it('the plan retains contributions and removes memberships as configured', async () => {
     const r = await runJson(['erase', '--github', 'ann-example', '--json']);

@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 export interface Fault {
   method?: string;
   path: string | RegExp;
+  /** Only requests whose search query (`q`) matches. */
+  query?: RegExp;
   times?: number;
   status: number;
   headers?: Record<string, string | (() => string)>;
@@ -21,7 +23,8 @@ export declare function simpleUser(base: string, login: string, id: number): Rec
 export declare function demoWorld(): any;
 
 export declare class FakeGitHub {
-  constructor(world: any, opts?: { latencyMs?: number; tokens?: string[]; scopes?: string; keepLog?: boolean });
+  /** tokens: an organisation owner's; memberTokens: a member's who is not an owner (default `member-token`). */
+  constructor(world: any, opts?: { latencyMs?: number; tokens?: string[]; memberTokens?: string[]; scopes?: string; keepLog?: boolean });
   world: any;
   base: string;
   server: Server;
@@ -35,4 +38,6 @@ export declare class FakeGitHub {
   stop(): Promise<void>;
   count(method: string, path: string): number;
   fault(f: Fault): void;
+  /** A search result item for an issue of the world, as GitHub writes it (`pull_request` only on pull requests). */
+  issueItem(issue: any): Record<string, unknown>;
 }

@@ -5,6 +5,8 @@
 import { createServer } from 'node:http';
 
 const NOW = '2026-01-01T00:00:00Z';
+/** GitHub's answer for what does not exist, or what this token may not see. */
+const NOT_FOUND = { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' };
 
 /** @param {string} base @param {string} login @param {number} id */
 export function simpleUser(base, login, id) {
@@ -75,7 +77,7 @@ function minimalRepo(base, org, name, id) {
  * @typedef {{ id: number, user: string, body: string, state: string, submitted_at: string }} FakeReview
  * @typedef {{ repo: string, number: number, title: string, body?: string|null, user: string, created_at: string, pull?: boolean, comments?: FakeComment[], reviews?: FakeReview[] }} FakeIssue
  * @typedef {{ repo: string, sha: string, message: string, login: string|null, email: string, name: string, date: string, indexed?: boolean }} FakeCommit
- * @typedef {{ method?: string, path: string|RegExp, times?: number, status: number, headers?: Record<string,string|(() => string)>, body?: unknown }} Fault
+ * @typedef {{ method?: string, path: string|RegExp, query?: RegExp, times?: number, status: number, headers?: Record<string,string|(() => string)>, body?: unknown }} Fault
  */
 
 export class FakeGitHub {
@@ -84,6 +86,12 @@ export class FakeGitHub {
     this.world = world;
     this.latencyMs = opts.latencyMs ?? 0;
     this.tokens = new Set(opts.tokens ?? ['test-token']);
+    /**
+     * Tokens of organisation members who are not owners: GitHub answers 404 to them on owner-only
+     * lists (pending invitations, outside collaborators), as it does for any resource a token may
+     * not see.
+     */
+    this.memberTokens = new Set(opts.memberTokens ?? ['member-token']);
     this.scopes = opts.scopes ?? 'read:org, admin:org, repo';
     /** @type {Fault[]} */
     this.faults = [];
@@ -137,21 +145,23 @@ export class FakeGitHub {
     };
     const auth = req.headers['authorization'] ?? '';
     const token = auth.replace(/^(token|bearer)\s+/i, '');
-    if (!this.tokens.has(token)) {
+    if (!this.tokens.has(token) && !this.memberTokens.has(token)) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     for (const f of this.faults) {
       if (f.times <= 0) continue;
       if (f.method && f.method !== method) continue;
       if (typeof f.path === 'string' ? !path.startsWith(f.path) : !f.path.test(path)) continue;
+      if (f.query && !f.query.test(url.searchParams.get('q') ?? '')) continue;
       f.times--;
       const headers = {};
       for (const [k, v] of Object.entries(f.headers ?? {})) headers[k] = typeof v === 'function' ? v() : v;
       return send(f.status, f.body ?? { message: 'fault', documentation_url: 'https://docs.github.com/rest' }, headers);
     }
     const scoped = { 'x-oauth-scopes': this.scopes };
-    const r = this.route(method, path, url);
-    if (!r) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }, scoped);
+    const owner = this.tokens.has(token);
+    const r = this.route(method, path, url, owner);
+    if (!r) return send(404, NOT_FOUND, scoped);
     if (r.list) {
       // Link pagination over a list body (array, or a search result's items).
       const per = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
@@ -180,14 +190,15 @@ export class FakeGitHub {
     return send(r.status ?? 200, r.body, scoped, r.route);
   }
 
-  route(method, path, url) {
+  route(method, path, url, owner = true) {
     const w = this.world;
     const b = this.base;
     const org = w.org;
     let m;
     if (method === 'GET' && (m = /^\/users\/([^/]+)$/.exec(path))) {
       const u = this.user(m[1]);
-      if (!u) return null;
+      // A renamed or deleted account: GitHub answers 404 for its old login.
+      if (!u) return { route: '/users/{username}', status: 404, body: NOT_FOUND };
       return { route: '/users/{username}', body: this.publicUser(u) };
     }
     if (method === 'GET' && path === `/orgs/${org}`) {
@@ -219,6 +230,7 @@ export class FakeGitHub {
       return { route: '/orgs/{org}/members/{username}', status: 204, body: undefined };
     }
     if (method === 'GET' && path === `/orgs/${org}/invitations`) {
+      if (!owner) return { route: '/orgs/{org}/invitations', status: 404, body: NOT_FOUND };
       return {
         route: '/orgs/{org}/invitations',
         list: (w.invitations ?? []).map((i) => ({
@@ -254,6 +266,7 @@ export class FakeGitHub {
       return { route: '/orgs/{org}/teams/{team_slug}/memberships/{username}', body: { url: `${b}/teams/${t.slug}/memberships/${login}`, role: t.members[login], state: 'active' } };
     }
     if (method === 'GET' && path === `/orgs/${org}/outside_collaborators`) {
+      if (!owner) return { route: '/orgs/{org}/outside_collaborators', status: 404, body: NOT_FOUND };
       return { route: '/orgs/{org}/outside_collaborators', list: (w.outsideCollaborators ?? []).map((l) => { const u = this.user(l); return simpleUser(b, u?.login ?? l, u?.id ?? 1); }) };
     }
     if (method === 'DELETE' && (m = new RegExp(`^/orgs/${org}/outside_collaborators/([^/]+)$`).exec(path))) {

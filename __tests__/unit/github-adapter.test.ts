@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { clearGithubCache, createGithubAdapter, githubFactory, type GithubTuning } from '../../src/adapters/github/index.js';
 import { githubSourceSchema, repoFilter } from '../../src/adapters/github/config.js';
 import { nextLink } from '../../src/adapters/github/client.js';
+import { RecordMaker, htmlBaseOf, isGithubDotCom } from '../../src/adapters/github/records.js';
 import type { AdapterContext, SourceAdapter, StepResult } from '../../src/adapters/types.js';
 import { AuthError, SourceError, SourceSkipped } from '../../src/core/errors.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
@@ -21,9 +23,18 @@ const ANN: Identity = { type: 'github', value: 'ann-example' };
 let fake: FakeGitHub;
 let warnings: string[];
 let infos: string[];
+/** What the adapter told the engine: notes for the source's status, reasons it was only partly read. */
+let notes: string[];
+let partials: string[];
 
 function ctx(stats: Record<string, number> = {}): AdapterContext {
-  return { signal: new AbortController().signal, log: { info: (m) => infos.push(m), warn: (m) => warnings.push(m) }, stats };
+  return {
+    signal: new AbortController().signal,
+    log: { info: (m) => infos.push(m), warn: (m) => warnings.push(m) },
+    stats,
+    note: (t) => notes.push(t),
+    partial: (r) => partials.push(r),
+  };
 }
 
 function adapter(cfg: Record<string, unknown> = {}, tuning: GithubTuning = FAST): SourceAdapter {
@@ -60,6 +71,8 @@ beforeEach(async () => {
   process.env[TOKEN_ENV] = TOKEN;
   warnings = [];
   infos = [];
+  notes = [];
+  partials = [];
   await start();
 });
 afterEach(async () => {
@@ -178,10 +191,57 @@ describe('github discover', () => {
     expect(byLogin.records.find((r) => r.type === 'comment')?.data['body']).toBe('Bo says: same here');
   });
 
-  it('an unknown user is no record and no failure (404)', async () => {
-    const { records, stats } = await discoverAll(adapter(), [{ type: 'github', value: 'nobody-here' }]);
-    expect(records).toEqual([]);
+  it('a handle GitHub answers 404 for (renamed or deleted) makes the source partial, says why, and what could be searched still is', async () => {
+    // A renamed account: its old handle answers 404 while the org still holds an invitation
+    // addressed to it, and the person's address still finds their commits.
+    fake.world.invitations.push({ id: 78, login: 'ann-old-handle', email: null, role: 'direct_member', created_at: '2025-10-01T09:00:00Z' });
+    const { records, stats } = await discoverAll(adapter(), [{ type: 'github', value: 'ann-old-handle' }, { type: 'email', value: 'ann@example.org' }]);
     expect(stats['unknownUsers']).toBe(1);
+    expect(partials).toEqual([expect.stringMatching(/a GitHub handle of the subject has no account on http:\/\/127\.0\.0\.1:\d+ \(404: renamed or deleted; .*"ghost"\).*were not searched \(pending invitations were\)/)]);
+    expect(partials[0]).not.toContain('ann-old-handle');
+    expect(records.map((r) => r.type).sort()).toEqual(['commit', 'org-invitation']);
+    // GitHub refuses searches by a login that has no account (422): none is made with it.
+    expect(fake.count('GET', '/search/issues')).toBe(0);
+    expect(fake.count('GET', '/orgs/lanternfish/memberships/ann-old-handle')).toBe(0);
+  });
+
+  it('a handle alone that GitHub answers 404 for is never a silent "ok, 0 records"', async () => {
+    const { records } = await discoverAll(adapter(), [{ type: 'github', value: 'nobody-here' }]);
+    expect(records).toEqual([]);
+    expect(partials).toHaveLength(1);
+  });
+
+  it('owner-only lists refused to a member\'s token (404) are skipped with a note; the rest of the footprint is found', async () => {
+    process.env[TOKEN_ENV] = 'member-token';
+    const bo = await discoverAll(adapter(), [{ type: 'github', value: 'bo-tr' }, { type: 'email', value: 'bo@example.com' }]);
+    expect(bo.records.map((r) => r.type).sort()).toEqual(['comment', 'commit', 'profile', 'pull-request']);
+    expect(notes.sort()).toEqual([
+      expect.stringMatching(/^outside collaborators of lanternfish not read: GitHub refused them to this token \(404; only an organisation owner may list them\)/),
+      expect.stringMatching(/^pending invitations of lanternfish not read: .*admin:org/),
+    ]);
+    expect(partials).toEqual([]);
+    expect(bo.stats['ownerOnlyRefused']).toBe(2);
+    expect(fake.count('GET', '/orgs/lanternfish/invitations')).toBe(1);
+    // A 403 without a rate limit is a refusal too (GitHub's answer where the role, not the scope, is missing).
+    clearGithubCache();
+    notes = [];
+    fake.fault({ path: '/orgs/lanternfish/invitations', status: 403, body: { message: 'Must be an organization owner.', documentation_url: 'https://docs.github.com/rest' } });
+    process.env[TOKEN_ENV] = TOKEN;
+    const ann = await discoverAll(adapter(), [ANN]);
+    expect(ann.records.some((r) => r.type === 'org-membership')).toBe(true);
+    expect(notes).toEqual([expect.stringMatching(/^pending invitations of lanternfish not read: GitHub refused them to this token \(403;/)]);
+  });
+
+  it('reads pull-request endpoints only for search results that carry pull_request', async () => {
+    // A search answer holding an issue (no pull_request, as api.github.com writes issues) next to a pull request.
+    const items = [fake.issueItem(fake.world.issues[0]), fake.issueItem(fake.world.issues[1])];
+    expect(items.map((i: any) => 'pull_request' in i)).toEqual([false, true]);
+    fake.fault({ path: '/search/issues', query: /reviewed-by:/, status: 200, body: { total_count: 2, incomplete_results: false, items } });
+    const { records } = await discoverAll(adapter());
+    expect(fake.count('GET', '/repos/lanternfish/lanternfish/pulls/1/reviews')).toBe(0);
+    expect(fake.count('GET', '/repos/lanternfish/lanternfish/pulls/1/comments')).toBe(0);
+    expect(fake.count('GET', '/repos/lanternfish/lanternfish/pulls/2/reviews')).toBe(1);
+    expect(records.filter((r) => r.type === 'review').map((r) => r.data['body'])).toEqual(['Ann approves']);
   });
 
   it('covers only the configured repositories, and lists their commits directly', async () => {
@@ -189,6 +249,35 @@ describe('github discover', () => {
     const { records } = await discoverAll(adapter({ repos: ['docs'] }));
     expect(records.filter((r) => ['issue', 'comment', 'review'].includes(r.type))).toEqual([]);
     expect(records.filter((r) => r.type === 'commit').map((r) => r.data['sha'])).toEqual(['5'.repeat(40)]);
+  });
+});
+
+describe('github manual steps name a GitHub Enterprise instance only when baseUrl is not GitHub\'s', () => {
+  // The example user of GitHub's own OpenAPI description (@octokit/openapi): a /users answer as api.github.com gives it.
+  const require = createRequire(import.meta.url);
+  const spec = JSON.parse(readFileSync(join(dirname(require.resolve('@octokit/openapi/package.json')), 'generated', 'api.github.com.json'), 'utf8'));
+  const octocat = spec.components.examples['public-user-default-response'].value;
+  const matched = { type: 'github', value: 'octocat', field: 'login' };
+
+  it('GitHub\'s own API, however its URL is written: GitHub\'s channels and github.com links', () => {
+    for (const base of ['https://api.github.com', 'https://api.github.com/', 'https://API.GitHub.com:443/', 'https://api.github.com./']) {
+      expect([base, isGithubDotCom(base), htmlBaseOf(base)]).toEqual([base, true, 'https://github.com']);
+      const maker = new RecordMaker('gh', 'lanternfish', base, false);
+      const profile = maker.profile(octocat, matched);
+      expect(profile.manual).toMatch(/^the profile is GitHub's own data: .*https:\/\/github\.com\/settings\/admin/);
+      expect(profile.manual).not.toMatch(/Enterprise/);
+      expect(profile.locator).toBe('https://github.com/octocat');
+      const m = maker.membership('org-membership', 'x', [matched], {}, { kind: 'org-member' }, 'an owner removes the person at https://github.com/orgs/lanternfish/people');
+      expect(m.manual).not.toMatch(/Enterprise/);
+    }
+  });
+
+  it('any other API base is an instance whose administrators answer for the profile', () => {
+    expect(htmlBaseOf('https://ghe.example.com/api/v3')).toBe('https://ghe.example.com');
+    expect(new RecordMaker('gh', 'lanternfish', 'https://ghe.example.com/api/v3/', false).profile(octocat, matched).manual).toBe(
+      'the profile is held by the GitHub Enterprise instance at https://ghe.example.com: its administrators answer export and deletion requests for it',
+    );
+    for (const base of ['http://127.0.0.1:8080', 'https://api.github.com.evil.example', 'https://github.example.com']) expect(isGithubDotCom(base)).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createGithubAdapter } from '../../src/adapters/github/index.js';
+import { clearGithubCache, createGithubAdapter } from '../../src/adapters/github/index.js';
 import { githubSourceSchema } from '../../src/adapters/github/config.js';
 import type { AdapterContext, SourceAdapter } from '../../src/adapters/types.js';
 import { IdentityMatcher, type Identity } from '../../src/core/identity.js';
@@ -133,6 +133,11 @@ beforeAll(async () => {
   await records(adapter(), [{ type: 'github', value: 'bo-tr' }, { type: 'email', value: 'bo@example.com' }]);
   await records(adapter(), [{ type: 'github', value: 'nobody-here' }]);
   await records(adapter({ org: 'no-such-org' }), [{ type: 'email', value: 'ann@example.org' }]);
+  // A member's token that is not an owner's: the owner-only lists answer 404.
+  process.env[TOKEN_ENV] = 'member-token';
+  clearGithubCache();
+  await records(adapter(), [{ type: 'github', value: 'bo-tr' }]);
+  process.env[TOKEN_ENV] = 'test-token';
   const a = adapter({ erase: { removeFromOrg: true } });
   const found = await records(a, [{ type: 'github', value: 'ann-example' }, { type: 'email', value: 'bo@example.com' }]);
   for await (const _ of a.erase!(stepsFor(found), new IdentityMatcher([{ type: 'github', value: 'ann-example' }, { type: 'email', value: 'bo@example.com' }]), ctx())) void _;
@@ -154,6 +159,8 @@ describe('the fake GitHub answers as the OpenAPI description says', () => {
       'GET /orgs/{org}/teams/{team_slug}/memberships/{username} 200',
       'GET /orgs/{org}/outside_collaborators 200',
       'GET /orgs/{org}/invitations 200',
+      'GET /orgs/{org}/invitations 404',
+      'GET /users/{username} 404',
       'GET /search/issues 200',
       'GET /search/commits 200',
       'GET /search/users 200',

@@ -27,10 +27,18 @@ export interface AdapterContext {
    */
   stats: Record<string, number>;
   /**
-   * A fact about this run of the source that the receipt must state (e.g. "deleted rows stay in
-   * PostgreSQL's table files until VACUUM"). One line, never an identity.
+   * A fact about this run of the source that every output must state: in discover(), the source's
+   * status and the export, plan and receipt (e.g. "pending invitations not read: they need an
+   * organisation owner's token"); in erase(), the receipt (e.g. "deleted rows stay in
+   * PostgreSQL's table files until VACUUM"). One line, never an identity. Repeats are dropped.
    */
   note?(text: string): void;
+  /**
+   * discover() only: this source was only partly read. Its records are kept, its status is
+   * `failed` with this reason (one line, never an identity), and the run is partial (exit 3)
+   * unless the source is optional. Throwing instead drops the source's records.
+   */
+  partial?(reason: string): void;
   /**
    * erase() only: an interrupted earlier run of the same plan had begun erasing in this source,
    * so a planned record that is gone is most likely its work — whose follow-up (reclaiming the

@@ -31,6 +31,7 @@ export function discoveryProgress(out: Output): ProgressSink {
       if (s.status === 'ok') out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms}${again ? ', searched again with the identities linked since' : ''})`);
       else if (s.skip === 'unavailable') out.progressDone('skipped', `${s.name}${s.optional ? ' (optional)' : ''}: not searched: ${s.reason}`);
       else if (s.status === 'skipped') out.detail(`- ${s.name}: skipped (${s.reason})`);
+      else if (s.partial) out.progressDone(false, `${s.name}: ${plural(s.records, 'record')}, only partly searched: ${s.reason}`);
       else out.progressDone(false, `${s.name}: failed: ${s.reason}`);
       show();
     },

@@ -50,6 +50,10 @@ function notSearchedTail(missing: SourceOutcome[]): string {
   return `; ${missing.length} source${missing.length === 1 ? '' : 's'} not searched (${missing.map((s) => s.name).join(', ')})`;
 }
 
+function noteLines(sources: Array<{ name: string; notes?: string[] }>): string[] {
+  return sources.flatMap((src) => (src.notes ?? []).map((n) => `  note      ${src.name}  ${n}`));
+}
+
 const retentionHeading = (r: { reason: string; ground: string }) => `kept: ${r.reason} (${r.ground})`;
 
 export function renderPlan(out: Output, plan: ErasurePlan): string {
@@ -66,6 +70,7 @@ export function renderPlan(out: Output, plan: ErasurePlan): string {
   section(lines, out.cData.yellow(`MANUAL (${manual.length})`), table(manual.map((r) => ({ ...r, below: r.manual ?? '' }))));
   const missing = unsearched(plan.sources);
   section(lines, out.cData.red(`NOT SEARCHED (${missing.length})`), missing.map((s) => `  ${describeUnsearched(s)}`));
+  section(lines, 'NOTES', noteLines(plan.sources));
   const sum = plan.summary;
   lines.push('', `${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}${notSearchedTail(missing)}`);
   return `${lines.join('\n')}\n`;
@@ -80,8 +85,7 @@ export function renderReceipt(receipt: Receipt): string {
   section(lines, `FAILED (${receipt.failed.length})`, table(receipt.failed.map((e) => ({ ...e, tail: e.reason }))));
   const missing = unsearched(receipt.sources);
   section(lines, `NOT SEARCHED (${missing.length})`, missing.map((s) => `  ${describeUnsearched(s)}`));
-  const notes = receipt.sources.flatMap((src) => (src.notes ?? []).map((n) => `  note      ${src.name}  ${n}`));
-  section(lines, 'NOTES', notes);
+  section(lines, 'NOTES', noteLines(receipt.sources));
   const s = receipt.summary;
   lines.push('', `${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed${notSearchedTail(missing)}`);
   return `${lines.join('\n')}\n`;

@@ -31,6 +31,13 @@ export interface SourceStatus {
   fingerprint: string;
   /** The adapter's counters for this run (e.g. requests). */
   stats?: Record<string, number>;
+  /** What the adapter said about this run of the source (`ctx.note`): one line each, never an identity. */
+  notes?: string[];
+  /**
+   * The source was only partly read (`ctx.partial`): its records count, and its status is
+   * `failed` with the reason, so the run is partial.
+   */
+  partial?: true;
   facts: Art15Facts;
 }
 
@@ -160,16 +167,19 @@ type Finish = Omit<SourceStatus, 'records' | 'durationMs' | 'fingerprint' | 'nam
 /** One source for every subject of the round: its results per subject, in order. */
 async function discoverSource(config: LoadedConfig, source: LoadedSource, matchers: IdentityMatcher[], opts: DiscoverOptions, quiet: boolean) {
   const started = Date.now();
-  const found = matchers.map(() => ({ records: [] as PersonalRecord[], links: [] as IdentityLink[], outcome: undefined as Finish | undefined }));
+  const found = matchers.map(() => ({ records: [] as PersonalRecord[], links: [] as IdentityLink[], outcome: undefined as Finish | undefined, notes: [] as string[], partial: undefined as string | undefined }));
   const stats: Record<string, number> = {};
   const statusOf = (k: number): SourceStatus => {
     const f = found[k]!;
+    // Partly read: failed with the adapter's reason, but its records stand (a thrown error wins).
+    const partly: Finish | undefined = f.partial !== undefined ? { status: 'failed', failure: 'error', reason: f.partial, partial: true } : undefined;
     return {
       name: source.name,
       kind: source.kind,
       facts: source.facts,
-      ...(f.outcome ?? { status: 'ok' }),
+      ...(f.outcome ?? partly ?? { status: 'ok' }),
       ...(source.optional ? { optional: true as const } : {}),
+      ...(f.notes.length > 0 ? { notes: [...f.notes] } : {}),
       records: f.records.length,
       durationMs: Date.now() - started,
       fingerprint: fingerprintOf(f.records),
@@ -197,7 +207,18 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   });
   if (taking.length === 0) return done();
   if (!quiet) opts.progress?.sourceStarted(source.name);
-  const ctx: AdapterContext = { signal: opts.signal, log: opts.log, stats };
+  // note() and partial() speak for the subjects the call reads: one in discover, all of them in discoverMany.
+  const ctxFor = (ks: number[]): AdapterContext => ({
+    signal: opts.signal,
+    log: opts.log,
+    stats,
+    note: (text) => {
+      for (const k of ks) if (!found[k]!.notes.includes(text)) found[k]!.notes.push(text);
+    },
+    partial: (reason) => {
+      for (const k of ks) found[k]!.partial = found[k]!.partial === undefined ? reason : found[k]!.partial.includes(reason) ? found[k]!.partial : `${found[k]!.partial}; ${reason}`;
+    },
+  });
   const accept = (k: number, item: PersonalRecord | IdentityLink) => {
     if (isIdentityLink(item)) {
       found[k]!.links.push(item);
@@ -211,13 +232,15 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
     for (const k of ks) {
       found[k]!.records = []; // a failed source contributes no partial record list: it is reported failed
       found[k]!.links = [];
+      found[k]!.notes = [];
+      found[k]!.partial = undefined;
       settle(k, outcomeOf(err, opts.signal));
     }
   };
   if (adapter.discoverMany && taking.length > 1) {
     try {
       const many = taking.map((k) => matchers[k]!);
-      for await (const t of adapter.discoverMany(many, ctx)) accept(taking[t.subject]!, t.item);
+      for await (const t of adapter.discoverMany(many, ctxFor(taking))) accept(taking[t.subject]!, t.item);
       return done();
     } catch (err) {
       failed(taking, err);
@@ -229,7 +252,7 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   }
   for (const k of taking) {
     try {
-      for await (const item of adapter.discover(matchers[k]!, ctx)) accept(k, item);
+      for await (const item of adapter.discover(matchers[k]!, ctxFor([k]))) accept(k, item);
     } catch (err) {
       failed([k], err);
     }
@@ -260,7 +283,7 @@ export function fingerprintOf(records: PersonalRecord[]): string {
 }
 
 /** How a source ended, as every output states it (plan, receipt, export, find, verify). */
-export type SourceOutcome = Pick<SourceStatus, 'name' | 'kind' | 'status' | 'reason' | 'skip' | 'optional' | 'failure'>;
+export type SourceOutcome = Pick<SourceStatus, 'name' | 'kind' | 'status' | 'reason' | 'skip' | 'optional' | 'failure' | 'partial' | 'notes'>;
 
 export function outcomeOfSource(s: SourceOutcome): SourceOutcome {
   return {
@@ -271,12 +294,14 @@ export function outcomeOfSource(s: SourceOutcome): SourceOutcome {
     ...(s.skip ? { skip: s.skip } : {}),
     ...(s.optional ? { optional: true as const } : {}),
     ...(s.failure ? { failure: s.failure } : {}),
+    ...(s.partial ? { partial: true as const } : {}),
+    ...(s.notes?.length ? { notes: [...s.notes] } : {}),
   };
 }
 
 /** "github (optional): no token …" — one line naming an unsearched source and why. */
 export function describeUnsearched(s: SourceOutcome): string {
-  return `${s.name}${s.optional ? ' (optional)' : ''}: ${s.status === 'failed' ? 'failed: ' : ''}${s.reason ?? 'not searched'}`;
+  return `${s.name}${s.optional ? ' (optional)' : ''}: ${s.partial ? 'only partly searched: ' : s.status === 'failed' ? 'failed: ' : ''}${s.reason ?? 'not searched'}`;
 }
 
 /**
@@ -292,11 +317,12 @@ export function unsearched<S extends Pick<SourceStatus, 'status' | 'skip'>>(sour
  * partial (3; 4 when credentials were refused; 1 when no source was searched) unless the config
  * marks it optional.
  */
-export function exitCodeFor(sources: Array<Pick<SourceStatus, 'status' | 'skip' | 'optional' | 'failure'>>): ExitCodeValue {
+export function exitCodeFor(sources: Array<Pick<SourceStatus, 'status' | 'skip' | 'optional' | 'failure' | 'partial'>>): ExitCodeValue {
   const missing = unsearched(sources).filter((s) => !s.optional);
   if (missing.length === 0) return ExitCode.OK;
   if (missing.some((s) => s.failure === 'auth')) return ExitCode.AUTH;
-  if (unsearched(sources).length === sources.length) return ExitCode.OPERATIONAL;
+  // A source read in part produced something usable.
+  if (unsearched(sources).filter((s) => !s.partial).length === sources.length) return ExitCode.OPERATIONAL;
   return ExitCode.PARTIAL;
 }
 

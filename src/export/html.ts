@@ -146,6 +146,8 @@ export function toHtml(doc: ExportDocument): string {
       const status =
         s.status === 'ok'
           ? `${records.length} record${records.length === 1 ? '' : 's'} about you`
+          : s.partial
+            ? `${records.length} record${records.length === 1 ? '' : 's'} about you; <span class="status-failed">we could search this source only in part: ${escapeHtml(s.reason)}</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
           : s.status === 'failed' || s.skip === 'unavailable'
             ? `<span class="status-failed">we could not search this source: ${escapeHtml(s.reason)}</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
             : `<span class="status-skipped">not searched: ${escapeHtml(s.reason)}</span>`;
@@ -155,6 +157,7 @@ export function toHtml(doc: ExportDocument): string {
       return `<section class="source">
 <h3>${escapeHtml(s.name)} <span class="muted">(${escapeHtml(s.kind)})</span></h3>
 <p>${status}</p>
+${(s.notes ?? []).map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
 <dl class="facts">
 <dt>What we hold</dt><dd>${list(s.facts.categories)}</dd>
 <dt>Why</dt><dd>${list(s.facts.purpose)}</dd>

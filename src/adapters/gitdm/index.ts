@@ -67,6 +67,71 @@ export function matchBlock(block: Block, subject: IdentityMatcher): Found {
   return { matched, others };
 }
 
+/**
+ * Whose a block is, for the subject. A block holds one login and its addresses; real files also
+ * hold blocks of several people (merged by mistake, or a shared login such as `alex`). So a block
+ * is removed only when every entry in it is the subject's: its login, and each address. Anything
+ * else in it — a login or an address not known to be theirs, an entry that is no address
+ * (`name at domain`) — may be another person's, and the block becomes a manual step that says
+ * what is ambiguous; nothing in it is changed.
+ */
+export interface BlockVerdict {
+  /** The login is the subject's (its affiliation history is theirs to see). */
+  loginMine: boolean;
+  /** The block's login is written but not known to be the subject's. */
+  loginOther: boolean;
+  /** Addresses not known to be the subject's; of them, GitHub noreply addresses of accounts other than the block's login. */
+  otherAddresses: number;
+  otherNoreply: number;
+  /** Entries of the address list that are no address. */
+  unreadable: number;
+  /** Every entry is the subject's: the block may be removed whole. */
+  whole: boolean;
+}
+
+export function judgeBlock(block: Block, subject: IdentityMatcher, found = matchBlock(block, subject)): BlockVerdict {
+  const loginMine = found.matched.some((m) => m.field === 'login');
+  const loginOther = block.login !== '' && !loginMine;
+  const login = normalizeGithub(block.login);
+  let otherAddresses = 0;
+  let otherNoreply = 0;
+  for (const raw of block.emails) {
+    const m = matchEmail(raw, '', subject);
+    if (m.hit || m.value === null) continue;
+    otherAddresses++;
+    // GitHub's noreply address of an account other than the block's: the block holds two accounts.
+    if (impliedIdentities({ type: 'email', value: m.value }).some((i) => i.identity.value !== login)) otherNoreply++;
+  }
+  // An entry of the comma-separated list in which no word is an address (`ann at example dot org`).
+  const list = block.lines[0]!.text.slice(block.lines[0]!.text.indexOf(':') + 1);
+  const unreadable = list.split(',').filter((e) => e.trim() !== '' && !e.trim().split(/\s+/).some((w) => normalizeEmail(w) !== null)).length;
+  return { loginMine, loginOther, otherAddresses, otherNoreply, unreadable, whole: !loginOther && otherAddresses === 0 && unreadable === 0 };
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The manual step for a block that is not wholly the subject's: what is ambiguous, and what to do. */
+function blockManual(file: string, line: number, v: BlockVerdict): string {
+  const parts: string[] = [];
+  if (v.otherAddresses > 0) {
+    const k = v.otherNoreply;
+    const noreply =
+      k === 0 ? '' : v.otherAddresses === 1 ? ' (the noreply address of another GitHub account)' : ` (${k} of them ${k === 1 ? 'the noreply address' : 'noreply addresses'} of another GitHub account${k === 1 ? '' : 's'})`;
+    parts.push(`${count(v.otherAddresses, 'address', 'addresses')}${noreply}`);
+  }
+  if (v.unreadable > 0) parts.push(`${count(v.unreadable, 'entry', 'entries')} that ${v.unreadable === 1 ? 'is' : 'are'} no address (one written out, such as "name at domain")`);
+  const listed = parts.join(' and ');
+  const head = v.loginMine
+    ? `this person's block also lists ${listed} not known to be theirs`
+    : `the block's login is not known to be this person's${listed ? `, and it lists ${listed} not known to be theirs either` : ''}`;
+  const ifNot = v.loginMine
+    ? 'if not, the block mixes people: keep what is the others\' (their addresses, and the affiliation lines if they are theirs) and remove the rest'
+    : "if not, remove only this person's address(es) from that line";
+  return `${file} line ${line}: ${head}; nothing was removed. If those are theirs too, accept them with --include-identity (they are listed as candidate identities) and erase again: the block is then removed whole; ${ifNot}`;
+}
+
 export class GitdmAdapter implements SourceAdapter {
   readonly kind = 'gitdm';
   readonly name: string;
@@ -225,46 +290,31 @@ export class GitdmAdapter implements SourceAdapter {
     if (matched.length === 0) return;
     const locator = `${f.path}:${item.line}`;
     const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
-    const loginMatched = matched.some((m) => m.field === 'login');
-    // A block is one developer's, named by its login. Found only by an address while the login
-    // is not (yet) the subject's, it may be someone else's block that lists this address:
-    // their affiliation history is withheld, and a person decides what to edit.
-    const ownBlock = loginMatched || !item.login;
-    const categories = new Set(ownBlock ? ['affiliation'] : []);
-    if (loginMatched) categories.add('online.handle');
+    const verdict = judgeBlock(item, subject, { matched, others });
+    const categories = new Set(verdict.loginMine ? ['affiliation', 'online.handle'] : []);
     if (emails.length) categories.add('contact.email');
-    if (ownBlock) {
+    // Their login's affiliation history is theirs to see; a block named by a login not known to
+    // be theirs keeps its history to itself.
+    const data = {
+      file: f.path,
+      line: item.line,
+      ...(verdict.loginMine ? { login: item.login } : {}),
+      ...(emails.length ? { emails } : {}),
+      ...(verdict.loginMine ? { affiliations: item.affiliations.map((a) => ({ ...a })) } : {}), // a copy: in a batch, several subjects may get this block
+      // Identities in the block that are not confirmed as the subject's are withheld here
+      // and reported as candidate identities.
+      ...(verdict.loginMine && others.length ? { otherIdentitiesInBlock: others.length } : {}),
+    };
+    const base = { source: this.name, type: 'affiliation', locator, matched, categories: [...categories].sort(), data };
+    if (verdict.whole) {
       yield {
-        source: this.name,
-        type: 'affiliation',
-        locator,
-        matched,
-        categories: [...categories].sort(),
-        data: {
-          file: f.path,
-          line: item.line,
-          ...(loginMatched ? { login: item.login } : {}),
-          ...(emails.length ? { emails } : {}),
-          affiliations: item.affiliations.map((a) => ({ ...a })), // a copy: in a batch, several subjects may get this block
-          // Identities in the block that are not confirmed as the subject's are withheld here
-          // and reported as candidate identities.
-          ...(others.length ? { otherIdentitiesInBlock: others.length } : {}),
-        },
+        ...base,
         disposition: 'erase',
         action: 'remove-block',
         erasure: { file: f.path, line: item.line, digest: digestOf(item.lines.map((l) => l.bytes)), identities: matched.map((m) => `${m.type}:${m.value}`) },
       };
     } else {
-      yield {
-        source: this.name,
-        type: 'affiliation',
-        locator,
-        matched,
-        categories: [...categories].sort(),
-        data: { file: f.path, line: item.line, emails },
-        disposition: 'manual',
-        manual: `${f.path} line ${item.line}: the block of another login lists this person's address; if the block is not theirs, remove only the address from that line (if it is, re-run with --include-identity github:<that login>)`,
-      };
+      yield { ...base, disposition: 'manual', manual: blockManual(f.path, item.line, verdict) };
     }
     for (const to of others) {
       const key = `${matched[0]!.type}:${matched[0]!.value}>${to.type}:${to.value}`;
@@ -336,8 +386,8 @@ export class GitdmAdapter implements SourceAdapter {
                 continue;
               }
               const bytes = item.lines.map((l) => l.bytes);
-              // Only planned blocks that still name the subject: a plan is a file, and a file can be edited.
-              if (drop(digestOf(bytes), matchBlock(item, subject).matched.length > 0)) continue;
+              // Only planned blocks that are still wholly the subject's: a plan is a file, and a file can be edited.
+              if (drop(digestOf(bytes), judgeBlock(item, subject).whole && matchBlock(item, subject).matched.length > 0)) continue;
               for (const b of bytes) await out.write(b);
             }
           } else {

@@ -171,6 +171,20 @@ export class GithubClient {
     }
   }
 
+  /**
+   * Did GitHub refuse this request to this token — 404 (its answer to a non-owner for owner-only
+   * lists such as pending invitations), or a 403 that is not a rate limit?
+   */
+  refused(err: unknown): boolean {
+    if (!isRequestError(err)) return false;
+    if (err.status === 404) return true;
+    return err.status === 403 && !this.rateLimited(err);
+  }
+
+  private rateLimited(err: RequestErrorLike): boolean {
+    return err.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(err.message) || this.gaveUp !== null;
+  }
+
   /** Every page of a list, following the `Link: rel="next"` headers. */
   async *pages<T = any>(route: string, params: Record<string, unknown> = {}): AsyncGenerator<Response<T>> {
     let res = await this.request<T>(route, { per_page: 100, ...params });
@@ -194,8 +208,7 @@ export class GithubClient {
         `the token is invalid, expired or revoked: create a new one with the ${scopeHint} scope and put it in the configured tokenEnv / tokenFile`,
       );
     }
-    const rateLimited = headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(err.message) || this.gaveUp !== null;
-    if ((status === 403 || status === 429) && rateLimited) {
+    if ((status === 403 || status === 429) && this.rateLimited(err)) {
       const why = this.gaveUp ?? `GitHub rate limit on ${doing}`;
       this.gaveUp = null;
       return new SourceError(why, 'run again later, or raise maxWaitSeconds for this source');

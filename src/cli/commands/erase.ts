@@ -26,7 +26,8 @@ interface EraseFlags extends SubjectFlags {
 /** Re-read the sources a reviewed plan covers; refuse if any has changed since. */
 async function checkPlanStillHolds(ctx: CommandContext, plan: ErasurePlan, skip: Set<string>): Promise<void> {
   const config = ctx.config();
-  const names = new Set(plan.sources.filter((s) => s.status === 'ok' && !skip.has(s.name)).map((s) => s.name));
+  // A source only partly read has steps too: they are checked like those of one read whole.
+  const names = new Set(plan.sources.filter((s) => (s.status === 'ok' || s.partial) && !skip.has(s.name)).map((s) => s.name));
   for (const name of names) {
     if (!config.sources.some((s) => s.name === name)) {
       throw new PlanMismatchError(`the plan's source "${name}" is not in ${config.file}; refusing to act on the plan`, 'make a new plan against the current config');

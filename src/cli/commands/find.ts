@@ -28,8 +28,11 @@ function render(out: Output, r: ReturnType<typeof findResult>): string {
     const what =
       s.status === 'ok'
         ? `${s.records} record${s.records === 1 ? '' : 's'}${s.records ? ` (${Object.entries(s.byType).map(([t, n]) => `${t} ×${n}`).join(', ')})` : ''}`
-        : `${s.status === 'skipped' && s.skip === 'unavailable' ? 'NOT SEARCHED' : s.status}${s.optional ? ' (optional)' : ''}: ${s.reason}`;
+        : s.partial
+          ? `${s.records} record${s.records === 1 ? '' : 's'}, ONLY PARTLY SEARCHED${s.optional ? ' (optional)' : ''}: ${s.reason}`
+          : `${s.status === 'skipped' && s.skip === 'unavailable' ? 'NOT SEARCHED' : s.status}${s.optional ? ' (optional)' : ''}: ${s.reason}`;
     lines.push(`  ${s.name.padEnd(width)}  ${s.status === 'failed' || s.skip === 'unavailable' ? out.cData.red(what) : what}`);
+    for (const n of s.notes ?? []) lines.push(`  ${''.padEnd(width)}  note: ${n}`);
   }
   if (r.candidates.length > 0) {
     lines.push('', 'Candidate identities (not followed; accept with --include-identity TYPE:VALUE):');
