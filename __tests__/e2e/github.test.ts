@@ -191,7 +191,7 @@ describe('erase with a github source', () => {
     const first = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
     expect(first.code).toBe(0);
     expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);
-    expect(first.stdout).toMatch(/erased\s+lanternfish-gh\s+org-membership/);
+    expect(first.stdout).toMatch(/ERASED \(\d+\)\n(?:  .*\n)*  lanternfish-gh +org-membership /);
     const again = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
     expect(again.code).toBe(0);
     expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);
