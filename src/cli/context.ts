@@ -59,6 +59,11 @@ export class CommandContext {
   }
 }
 
+/** A command's action: what it does with its context, returning the exit code. */
+export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
+/** Wraps an action with what every run shares (Output, audit entry, exit code): made in main.ts. */
+export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
+
 export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, ExitCode, InterruptedError, PrivacyctlError, StateError } from '../core/errors.js';
 import { AuditLog } from '../state/audit.js';
 import { StateDir } from '../state/state-dir.js';
-import { CommandContext, globalsOf } from './context.js';
+import { CommandContext, globalsOf, type Runner } from './context.js';
 import { examplesFor } from './examples.js';
 import { EXIT_CODES_HELP, reportError } from './exit.js';
 import { Output } from './output.js';
@@ -21,8 +21,6 @@ import { registerBatch } from './commands/batch.js';
 import { registerReplay } from './commands/replay.js';
 import { registerCompletion } from './commands/completion.js';
 
-export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => Promise<number>;
-export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
 
 function readVersion(): string {
   try {

@@ -5,7 +5,7 @@ import { ExitCode, StateError, UsageError } from '../../core/errors.js';
 import { AuditLog, formatHead, parseHead, RESTORE_HINT, type AuditHead, type AuditReport } from '../../state/audit.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 
 const logOf = (ctx: CommandContext) => new AuditLog(new StateDir(ctx.config().stateDir));
 

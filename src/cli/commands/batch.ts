@@ -10,7 +10,7 @@ import { identityKey, type Identity } from '../../core/identity.js';
 import type { PrivacyRequest } from '../../state/ledger.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { resolveTarget } from '../target.js';
 

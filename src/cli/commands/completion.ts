@@ -1,7 +1,7 @@
 // privacyctl completion bash|zsh|fish — a shell completion script, written from the program's own
 // commands and options (so it never lags behind them).
 import { Argument, type Command } from 'commander';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 
 interface Node {
   path: string[];

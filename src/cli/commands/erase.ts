@@ -10,7 +10,7 @@ import { buildPlan, readPlan, stepsFor, type ErasurePlan } from '../../core/plan
 import type { ErasureStep } from '../../adapters/types.js';
 import type { CommandContext } from '../context.js';
 import { discoverSubject, recordPlanIdentities, subjectIdentities } from '../discover.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { renderPlan, renderReceipt } from '../render-erasure.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';

@@ -12,7 +12,7 @@ import { toHtml } from '../../export/html.js';
 import { toJson } from '../../export/json.js';
 import { toNdjson } from '../../export/ndjson.js';
 import { discoverSubject, requestOf } from '../discover.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
 
 type Format = 'json' | 'ndjson' | 'csv' | 'html';

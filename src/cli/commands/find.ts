@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { exitCodeFor, outcomeOfSource, summarize, type Discovery } from '../../core/engine.js';
 import { discoverSubject } from '../discover.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import type { Output } from '../output.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
 

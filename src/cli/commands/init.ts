@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 
 export const STARTER_CONFIG = `# privacyctl configuration — see the README's Configuration section.
 # Secrets never go in this file: a source names an environment variable (tokenEnv) or a file.

@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { buildPlan } from '../../core/plan.js';
 import { erasedSubjects, findRestored } from '../../core/replay.js';
 import { StateDir } from '../../state/state-dir.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 
 interface ReplayFlags {

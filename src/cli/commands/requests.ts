@@ -5,7 +5,7 @@ import { resolveSubject } from '../../core/subject.js';
 import type { PrivacyRequest, RequestType } from '../../state/ledger.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import type { Output } from '../output.js';
 import { addIdentityOptions } from '../subject-options.js';
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createAdapter } from '../../core/engine.js';
 import { ExitCode } from '../../core/errors.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 
 export function registerSources(program: Command, run: Runner): void {
   program

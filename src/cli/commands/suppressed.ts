@@ -6,7 +6,7 @@ import { ExitCode } from '../../core/errors.js';
 import { resolveSubject } from '../../core/subject.js';
 import { StateDir } from '../../state/state-dir.js';
 import { SuppressionList } from '../../state/suppression.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { addIdentityOptions, subjectSpec } from '../subject-options.js';
 
 

@@ -8,7 +8,7 @@ import { readPlan } from '../../core/plan.js';
 import { publicRecord } from '../../core/record.js';
 import { identitiesToVerify } from '../../core/verify.js';
 import { discoverSubject, subjectIdentities } from '../discover.js';
-import type { Runner } from '../main.js';
+import type { Runner } from '../context.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
 
 interface VerifyFlags extends SubjectFlags {
