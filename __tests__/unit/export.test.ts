@@ -142,13 +142,14 @@ describe('toNdjson', () => {
 });
 
 describe('buildExport', () => {
-  it('carries the request with deadline = received + responseDays', () => {
+  it('carries the request with deadline = the end of the day responseDays after receipt', () => {
     const d = doc();
     expect(d.request.received).toBe('2025-03-10T12:00:00.000Z');
-    expect(d.request.deadline).toBe('2025-04-09T12:00:00.000Z');
+    // a period ends with the last hour of its last day (Regulation 1182/71, Art. 3(2)(c))
+    expect(d.request.deadline).toBe('2025-04-09T23:59:59.999Z');
     expect(d.request.type).toBe('access');
     const short = buildExport(discovery(), { controller: { ...controller, responseDays: 1 }, version: 'x', now: NOW, requestType: 'portability' });
-    expect(short.request.deadline).toBe('2025-03-11T12:00:00.000Z');
+    expect(short.request.deadline).toBe('2025-03-11T23:59:59.999Z');
     expect(short.request.type).toBe('portability');
   });
 

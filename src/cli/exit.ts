@@ -7,11 +7,12 @@ import type { Output } from './output.js';
 /**
  * Report `err` on stderr and return its exit code. With --json (`json`, when no Output exists
  * yet), the error is also one JSON object on stdout — `{"error":{"message","hint","exitCode"}}` —
- * so that a script reading stdout learns why there is no result.
+ * so that a script reading stdout learns why there is no result. A command that failed after printing its
+ * result (`audit verify` names each problem in it) keeps stdout to that one document.
  */
 export function reportError(err: unknown, out: Output | undefined, json = out?.json ?? false): number {
   const asJson = (message: string, exitCode: number, hint?: string) => {
-    if (json) process.stdout.write(`${redactSecrets(JSON.stringify({ error: { message, ...(hint ? { hint } : {}), exitCode } }))}\n`);
+    if (json && !out?.wroteData) process.stdout.write(`${redactSecrets(JSON.stringify({ error: { message, ...(hint ? { hint } : {}), exitCode } }))}\n`);
     return exitCode;
   };
   if (err instanceof CommanderError) {

@@ -18,6 +18,8 @@ export interface OutputOptions {
 
 export class Output {
   readonly json: boolean;
+  /** The command has written its result to stdout (with --json, an error must not add a second document). */
+  wroteData = false;
   readonly quiet: boolean;
   readonly verbose: boolean;
   readonly debug: boolean;
@@ -75,6 +77,7 @@ export class Output {
   /** Data for stdout (an export, a plan, a receipt, --json results). */
   async data(text: string): Promise<void> {
     if (this.stdoutClosed || text === '') return;
+    this.wroteData = true;
     this.pauseSpinner();
     if (this.stdout.write(redactSecrets(text))) return;
     await new Promise<void>((resolve) => {
