@@ -321,6 +321,56 @@ describe('init, sources, --version, --help', () => {
     expect(readFileSync(file).equals(text)).toBe(true);
   });
 
+  it('init writes an example of every source kind with its Art. 15 facts as editable text; each example, uncommented, loads', () => {
+    const dir = makeWorkspace({ withFixtures: false });
+    expect(run(dir, ['init']).code).toBe(0);
+    const text = readFileSync(join(dir, 'privacyctl.yaml'), 'utf8');
+    for (const kind of ['csv', 'git', 'gitdm', 'github', 'mbox', 'slack-export', 'sql', 'analytics']) expect(text).toContain(`#   kind: ${kind}\n`);
+    expect(text).toContain('#   transfers: ');
+    expect(text).toContain('# supervisoryAuthority:');
+    // uncomment the examples: the file loads, and every source states all its facts
+    const at = text.indexOf('\nsources:\n');
+    const live = text.slice(0, at) + text.slice(at).replace(/^  \[\]$/m, '').replace(/^  # (?=- name:|  )/gm, '  ');
+    writeFileSync(join(dir, 'privacyctl.yaml'), live);
+    const s = runJson(dir, ['--json', 'sources']);
+    expect(s.code).toBe(0);
+    expect(s.json.sources).toHaveLength(8);
+    for (const src of s.json.sources) expect(src.missingFacts).toEqual([]);
+    // the controller facts stay commented out: named on stderr, and in --json
+    expect(s.json.missingFacts).toEqual(['supervisoryAuthority', 'automatedDecisions']);
+    expect(s.stderr).toContain('controller: Art. 15 facts missing from the config');
+  });
+
+  it('init --kinds writes only those kinds; an unknown kind is refused (exit 2) with the known ones', () => {
+    const dir = makeWorkspace({ withFixtures: false });
+    expect(run(dir, ['init', '--kinds', 'csv,mbox']).code).toBe(0);
+    const text = readFileSync(join(dir, 'privacyctl.yaml'), 'utf8');
+    expect(text).toContain('#   kind: mbox\n');
+    expect(text).not.toContain('kind: git\n');
+    const bad = run(dir, ['-c', 'other.yaml', 'init', '--kinds', 'csv,jira']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('jira');
+    expect(bad.stderr).toContain('slack-export');
+    expect(existsSync(join(dir, 'other.yaml'))).toBe(false);
+  });
+
+  it('sources and export name each Art. 15 fact the config leaves out; the reply says "not stated"', () => {
+    const dir = makeWorkspace({ withFixtures: true });
+    writeFileSync(
+      join(dir, 'privacyctl.yaml'),
+      `controller: { name: P, contact: p@example.org }\nsources:\n  - { name: survey, kind: csv, path: ${SURVEY}, match: { email: [Email] }, erase: delete-row, purpose: [research] }\n`,
+    );
+    const s = run(dir, ['sources']);
+    expect(s.code).toBe(0);
+    expect(s.stderr).toContain('survey: Art. 15 facts missing from the config (the reply says "not stated"): legalBasis, recipients, retention, origin, transfers');
+    const e = run(dir, ['export', '--email', ANN, '-f', 'html', '-o', 'reply.html']);
+    expect(e.code).toBe(0);
+    expect(e.stderr).toContain('survey: Art. 15 facts missing');
+    const html = readFileSync(join(dir, 'reply.html'), 'utf8');
+    expect(html).toContain('<dt>Legal basis</dt><dd><em>not stated</em></dd>');
+    expect(html).not.toContain('your consent (GDPR');
+  });
+
   it('sources lists the demo sources; --check exits 0', () => {
     const s = runJson(ws, ['--json', 'sources']);
     expect(s.code).toBe(0);

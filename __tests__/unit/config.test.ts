@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { csvFactory } from '../../src/adapters/csv/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 
@@ -206,21 +205,20 @@ describe('loadConfig: resolution and defaults', () => {
     expect(cfg.controller).toEqual({ name: 'Example Project', contact: 'privacy@example.org' });
   });
 
-  it('Art. 15 facts default from the adapter', () => {
+  it('Art. 15 facts are only what the config states: none are filled in from the kind', () => {
     const cfg = loadConfig(write(`sources:${survey}`));
-    expect(cfg.sources[0]!.facts).toEqual(csvFactory.defaults);
+    expect(cfg.sources[0]!.facts).toEqual({});
     expect(cfg.sources[0]!.name).toBe('survey');
     expect(cfg.sources[0]!.kind).toBe('csv');
   });
 
-  it('Art. 15 facts may be overridden per source, the rest keeping defaults', () => {
+  it('Art. 15 facts stated per source are kept as written, and nothing else is added', () => {
     const cfg = loadConfig(
       write(
         'sources:\n  - { name: s, kind: csv, path: a.csv, match: { email: [E] }, purpose: [communication], legalBasis: contract, recipients: [Example Events Ltd], retention: one year }\n',
       ),
     );
     expect(cfg.sources[0]!.facts).toEqual({
-      ...csvFactory.defaults,
       purpose: ['communication'],
       legalBasis: 'contract',
       recipients: ['Example Events Ltd'],

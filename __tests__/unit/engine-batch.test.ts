@@ -48,7 +48,7 @@ function tableAdapter(rows: Array<[string, string]>, calls: { many: number; sing
 }
 
 function configWith(adapter: SourceAdapter): LoadedConfig {
-  const factory: AdapterFactory<BaseSourceConfig> = { kind: 'table', schema: z.any(), defaults: FACTS, create: () => adapter };
+  const factory: AdapterFactory<BaseSourceConfig> = { kind: 'table', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => adapter };
   return { file: 'x.yaml', dir: '/tmp', stateDir: '/tmp/state', controller: { name: 'T', contact: 't@example.org', responseDays: 30 }, sources: [{ index: 0, name: 't', kind: 'table', optional: false, config: { name: 't', kind: 'table' }, facts: FACTS, factory }] };
 }
 

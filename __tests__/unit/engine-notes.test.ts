@@ -31,7 +31,7 @@ function adapter(behave: (ctx: AdapterContext) => void): SourceAdapter {
 }
 
 function configWith(a: SourceAdapter, optional = false): LoadedConfig {
-  const factory: AdapterFactory<BaseSourceConfig> = { kind: 'stub', schema: z.any(), defaults: FACTS, create: () => a };
+  const factory: AdapterFactory<BaseSourceConfig> = { kind: 'stub', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => a };
   return { file: 'x.yaml', dir: '/tmp', stateDir: '/tmp/state', controller: { name: 'T', contact: 't@example.org', responseDays: 30 }, sources: [{ index: 0, name: 's', kind: 'stub', optional, config: { name: 's', kind: 'stub' }, facts: FACTS, factory }] };
 }
 

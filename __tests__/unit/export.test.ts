@@ -14,7 +14,7 @@ import { buildExport, type ExportDocument } from '../../src/export/document.js';
 import { toJson } from '../../src/export/json.js';
 import { toNdjson } from '../../src/export/ndjson.js';
 
-const facts: Art15Facts = { ...csvFactory.defaults, categories: ['name'] };
+const facts: Art15Facts = { ...csvFactory.suggestedFacts, categories: ['name'] };
 
 function status(name: string, s: Partial<SourceStatus> = {}): SourceStatus {
   return { name, kind: 'csv', status: 'ok', records: 0, durationMs: 1, fingerprint: 'f', facts, ...s };

@@ -77,15 +77,17 @@ describe('toHtml', () => {
     expect(html).toContain('until the report is published');
   });
 
-  it('says which source could not be searched, and why', () => {
-    expect(html).toContain('we could not search this source: cannot read &lt;file&gt;');
-    expect(html).toMatch(/We could not search [^<]*\(cannot read &lt;file&gt;\): this answer does not cover what it holds\./);
+  it('says which source could not be searched, without the operator reason (paths, tokens)', () => {
+    expect(html).toContain('we could not search this source at this time');
+    expect(html).toMatch(/We could not search down at this time: this answer does not cover what it holds\./);
+    expect(html).not.toContain('cannot read');
   });
 
   it('lists retained records with reason and ground, the identities with provenance, and the rights with the contact', () => {
     expect(html).toContain('proof of contribution');
     expect(html).toContain('Art. 17(3)(d)');
-    expect(html).toContain('given on the command line');
+    expect(html).toContain('you gave it to us');
+    expect(html).not.toContain('given on the command line');
     expect(html).toContain('supervisory authority');
     expect(html).toContain('href="mailto:privacy@lanternfish.example"');
   });
@@ -109,5 +111,82 @@ describe('timeline', () => {
     expect(svg).toContain('2024-02: 2 records');
     expect(svg).toContain('2023-12: 0 records');
     expect(timelineSvg([{ data: { x: 'y' } }])).toBe('');
+  });
+});
+
+describe('the reply states only what the controller wrote, in words a person reads', () => {
+  const controller = { name: 'Lanternfish', contact: 'privacy@lanternfish.example' };
+  const base = (facts: Record<string, unknown>, records: Discovery['records']): Discovery => ({
+    identities: [{ type: 'email', value: 'ann@example.org', provenance: { via: 'given', reason: 'given on the command line' } }],
+    candidates: [],
+    records,
+    sources: [
+      { name: 'repo', kind: 'git', status: 'ok', records: records.length, durationMs: 1, fingerprint: '', facts },
+      { name: 'empty', kind: 'csv', status: 'ok', records: 0, durationMs: 1, fingerprint: '', facts: {} },
+      { name: 'gh', kind: 'github', status: 'skipped', skip: 'unavailable', reason: 'no token: set PRIVACYCTL_TOKEN', records: 0, durationMs: 1, fingerprint: '', facts: {} },
+    ],
+  });
+  const commit: Discovery['records'][number] = {
+    source: 'repo',
+    type: 'commit',
+    locator: '/srv/clones/repo@abc',
+    matched: [],
+    categories: ['online.handle', 'contact.email'],
+    data: { authorEmail: 'ann@example.org', headers: ['Cc'], copyOf: { channel: 'general' } },
+    disposition: 'retain',
+    retention: { reason: 'proof of contribution', ground: 'Art. 17(3)(d)', hint: 'the source can be set to erase: redact' },
+  };
+  const manual: Discovery['records'][number] = { ...commit, type: 'people-file-entry', locator: 'fixtures/x/people.csv:4', disposition: 'manual', manual: 'in repository repo, delete line 4 of OWNERS, then commit', retention: undefined };
+
+  it('says "not stated" for a fact the config leaves out, and invents none', () => {
+    const doc = buildExport(base({ purpose: ['attribution'] }, [commit]), { controller, version: 'x', now: new Date('2024-06-01T00:00:00Z') });
+    expect(doc.sources[0]!.missingFacts).toEqual(['legalBasis', 'recipients', 'retention', 'origin', 'transfers']);
+    expect(doc.missingFacts).toEqual(['supervisoryAuthority', 'automatedDecisions']);
+    const html = toHtml(doc);
+    expect(html).toContain('<dt>Legal basis</dt><dd><em>not stated</em></dd>');
+    expect(html).toContain('<dt>Transfers outside the EU/EEA</dt><dd><em>not stated</em></dd>');
+    expect(html).not.toMatch(/your consent \(GDPR|our legitimate interest \(Art\. 6/);
+    expect(html).toContain('<h2>Automated decisions and profiling</h2>\n<p><em>not stated</em></p>');
+    expect(html).toContain('The authority responsible for us: <em>not stated</em>');
+  });
+
+  it('shows the transfers, the automated decisions and the supervisory authority the config states', () => {
+    const c = { ...controller, automatedDecisions: 'none, and no profiling', supervisoryAuthority: { name: 'Harbour DPA', address: '1 Quay, Lanternport', url: 'https://dpa.example' }, privacyStatement: 'https://lanternfish.example/privacy' };
+    const html = toHtml(buildExport(base({ transfers: 'to Example Inc. in the United States, under standard contractual clauses' }, [commit]), { controller: c, version: 'x' }));
+    expect(html).toContain('to Example Inc. in the United States, under standard contractual clauses');
+    expect(html).toContain('none, and no profiling');
+    expect(html).toContain('Harbour DPA, 1 Quay, Lanternport (<a href="https://dpa.example">https://dpa.example</a>)');
+    expect(html).toContain('Our privacy statement: <a href="https://lanternfish.example/privacy">');
+  });
+
+  it('uses labels, never codes, raw JSON, machine paths or operator instructions', () => {
+    const html = toHtml(buildExport(base({}, [commit, manual]), { controller, version: 'x' }));
+    for (const jargon of ['online.handle', 'contact.email', '>commit<', 'people-file-entry', 'authorEmail', '["Cc"]', '{"channel"', '/srv/clones', 'fixtures/x', 'delete line 4', 'can be set to erase', 'PRIVACYCTL_TOKEN', '(git)']) {
+      expect(html).not.toContain(jargon);
+    }
+    expect(html).toContain('user names (handles) on online services');
+    expect(html).toContain('Commits you authored or committed');
+    expect(html).toContain('<th scope="col">Author email</th>');
+    expect(html).toContain('<td>Cc</td>');
+    expect(html).toContain('<th scope="col">Copy of</th>');
+    expect(html).toContain('<td>Channel: general</td>');
+    expect(html).toContain('people.csv:4');
+  });
+
+  it('makes no "What we hold" claim for a source where nothing was found', () => {
+    const html = toHtml(buildExport(base({ purpose: ['x'] }, [commit]), { controller, version: 'x' }));
+    const empty = html.slice(html.indexOf('<h3>empty</h3>'), html.indexOf('<h3>gh</h3>'));
+    expect(empty).toContain('we found nothing about you here');
+    expect(empty).not.toContain('What we hold');
+  });
+
+  it('names the receipt date and the due date only for a request recorded in the ledger', () => {
+    const adhoc = toHtml(buildExport(base({}, [commit]), { controller, version: 'x', now: new Date('2024-06-01T00:00:00Z') }));
+    expect(adhoc).toContain('Prepared 2024-06-01.</p>');
+    expect(adhoc).not.toContain('received');
+    const recorded = toHtml(
+      buildExport(base({}, [commit]), { controller, version: 'x', now: new Date('2024-06-01T00:00:00Z'), request: { id: 'REQ-7', type: 'portability', received: '2024-05-20T09:00:00.000Z', deadline: '2024-06-20T23:59:59.999Z' } }),
+    );
+    expect(recorded).toContain('in answer to your data portability request REQ-7, received 2024-05-20; the answer is due by 2024-06-20.');
   });
 });

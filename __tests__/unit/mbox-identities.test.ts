@@ -100,7 +100,7 @@ describe('MboxAdapter.identities', () => {
       dir,
       stateDir: state.path,
       controller: { name: 'T', contact: 't@example.org', responseDays: 30 },
-      sources: [{ index: 0, name: 'dev-list', kind: 'mbox', config: { name: 'dev-list', kind: 'mbox' }, facts: mboxFactory.defaults, factory: { ...mboxFactory, create: () => a } }],
+      sources: [{ index: 0, name: 'dev-list', kind: 'mbox', config: { name: 'dev-list', kind: 'mbox' }, facts: mboxFactory.suggestedFacts, factory: { ...mboxFactory, create: () => a } }],
     } as unknown as LoadedConfig;
     const { restored, sources } = await findRestored(config, state, [{ ref: 'r', hashes, planIds: ['p'], lastErasedAt: '' }], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
     expect(sources).toEqual([expect.objectContaining({ name: 'dev-list', status: 'ok' })]);

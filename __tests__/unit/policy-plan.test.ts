@@ -76,7 +76,7 @@ describe('defaultRetentionFor', () => {
 });
 
 function status(name: string, s: Partial<SourceStatus> = {}): SourceStatus {
-  return { name, kind: 'csv', status: 'ok', records: 0, durationMs: 0, fingerprint: 'fp', facts: csvFactory.defaults, ...s };
+  return { name, kind: 'csv', status: 'ok', records: 0, durationMs: 0, fingerprint: 'fp', facts: csvFactory.suggestedFacts, ...s };
 }
 
 function discovery(fp = 'fp-survey'): Discovery {

@@ -129,7 +129,7 @@ describe('SlackExportAdapter.discover', () => {
     const dm = byLocator.get('D0ANNBO/2024-01-10.json#1704877300.000200')!;
     expect(dm.data['channelType']).toBe('dm');
     expect(dm.retention!.reason).toContain('private conversation');
-    expect(byLocator.get('release/2024-01-09.json#1704794400.000100')!.retention!.ground).toContain('Public Forums');
+    expect(byLocator.get('release/2024-01-09.json#1704794400.000100')!.retention!.ground).toContain('legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums');
   });
 
   it('never matches a near miss, and finds a deleted user and a non-ASCII address', async () => {

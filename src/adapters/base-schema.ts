@@ -13,6 +13,8 @@ export const art15Keys = {
   recipients: z.array(z.string()).optional(),
   retention: z.string().min(1).optional(),
   origin: z.string().min(1).optional(),
+  /** Art. 15(2): transfers outside the EU/EEA and their safeguards, or "none". */
+  transfers: z.string().min(1).optional(),
   /**
    * A source that may go unsearched (no token set) without making the run partial. It is still
    * named, with the reason, in every output.

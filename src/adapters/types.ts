@@ -95,14 +95,21 @@ export interface SourceAdapter {
   erase?(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult>;
 }
 
-/** Art. 15 facts about a source; every kind has defaults, any source may override them. */
+/**
+ * Art. 15 facts about a source, as the controller wrote them in the config. Nothing is filled in
+ * for a fact left out: the reply says it is not stated (each kind's suggestions reach the config
+ * only through `privacyctl init`, as text the controller edits).
+ */
 export interface Art15Facts {
-  categories: string[];
-  purpose: string[];
-  legalBasis: 'consent' | 'contract' | 'legal-obligation' | 'legitimate-interest';
-  recipients: string[];
-  retention: string;
-  origin: string;
+  categories?: string[];
+  purpose?: string[];
+  legalBasis?: 'consent' | 'contract' | 'legal-obligation' | 'legitimate-interest';
+  /** [] = nobody outside the project; left out = not stated. */
+  recipients?: string[];
+  retention?: string;
+  origin?: string;
+  /** Art. 15(2): transfers to countries outside the EU/EEA and their safeguards, or "none". */
+  transfers?: string;
 }
 
 export interface BaseSourceConfig {
@@ -114,6 +121,7 @@ export interface BaseSourceConfig {
   recipients?: string[];
   retention?: string;
   origin?: string;
+  transfers?: string;
   optional?: boolean;
   rewriteReadOnly?: boolean;
 }
@@ -129,6 +137,7 @@ export interface AdapterFactory<C extends BaseSourceConfig = BaseSourceConfig> {
   readonly kind: string;
   /** Validates one `sources[i]` entry, the shared Art. 15 keys included. */
   readonly schema: z.ZodType<C>;
-  readonly defaults: Art15Facts;
+  /** What `init` writes for this kind, for the controller to edit; never applied by itself. */
+  readonly suggestedFacts: Required<Art15Facts>;
   create(config: C, env: AdapterEnv): SourceAdapter;
 }

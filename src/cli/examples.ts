@@ -13,7 +13,7 @@ const EXAMPLES: Record<string, string[]> = {
     'privacyctl erase --request R-20261207-1 --apply',
   ],
   verify: ['privacyctl verify --email ann@example.org', 'privacyctl verify --from-plan plan.json', 'privacyctl verify --request R-20261207-1 --json | jq .status'],
-  init: ['privacyctl init', 'privacyctl -c config/privacy.yaml init'],
+  init: ['privacyctl init', 'privacyctl init --kinds csv,git,mbox     # only these kinds', 'privacyctl -c config/privacy.yaml init'],
   suppressed: ['privacyctl suppressed --email ann@example.org && echo "do not import"'],
   requests: [
     'privacyctl requests add --type erasure --email ann@example.org --received 2026-12-01',

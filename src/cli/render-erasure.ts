@@ -54,7 +54,7 @@ function noteLines(sources: Array<{ name: string; notes?: string[] }>): string[]
   return sources.flatMap((src) => (src.notes ?? []).map((n) => `  note      ${src.name}  ${n}`));
 }
 
-const retentionHeading = (r: { reason: string; ground: string }) => `kept: ${r.reason} (${r.ground})`;
+const retentionHeading = (r: { reason: string; ground: string; hint?: string }) => `kept: ${r.reason} (${r.ground})${r.hint ? `; ${r.hint}` : ''}`;
 
 export function renderPlan(out: Output, plan: ErasurePlan): string {
   const n = plan.subject.identities.length;

@@ -8,6 +8,7 @@ import { adapterFactories, adapterFactory, knownKinds, PLANNED_KINDS } from '../
 import type { AdapterFactory, Art15Facts, BaseSourceConfig } from '../adapters/types.js';
 import { didYouMean, problemsOf, type ConfigProblem } from './config-problems.js';
 import { ConfigError } from './errors.js';
+import { FACT_KEYS } from './facts.js';
 
 export const DEFAULT_CONFIG_FILE = 'privacyctl.yaml';
 
@@ -18,6 +19,14 @@ const topSchema = z.strictObject({
       contact: z.string().min(1),
       /** A shorter deadline of the controller's own, in days; without it, one calendar month (Art. 12(3)). */
       responseDays: z.number().int().min(1).max(31).optional(),
+      /** Where the person can read the privacy statement (a URL or a title); linked from the reply. */
+      privacyStatement: z.string().min(1).optional(),
+      /** Art. 15(1)(h): whether automated decision-making or profiling takes place, and its logic. */
+      automatedDecisions: z.string().min(1).optional(),
+      /** Art. 15(1)(f), Art. 77: the supervisory authority a complaint can go to. */
+      supervisoryAuthority: z
+        .strictObject({ name: z.string().min(1), address: z.string().min(1).optional(), url: z.string().min(1).optional() })
+        .optional(),
     })
     .optional(),
   stateDir: z.string().min(1).default('.privacyctl'),
@@ -29,6 +38,9 @@ export interface Controller {
   contact: string;
   /** Days to answer in, when shorter than the one calendar month Art. 12(3) allows. */
   responseDays?: number | undefined;
+  privacyStatement?: string | undefined;
+  automatedDecisions?: string | undefined;
+  supervisoryAuthority?: { name: string; address?: string | undefined; url?: string | undefined } | undefined;
 }
 
 export interface LoadedSource {
@@ -115,14 +127,8 @@ export function loadConfig(file: string): LoadedConfig {
       return [];
     }
     names.add(config.name);
-    const facts: Art15Facts = {
-      categories: config.categories ?? factory.defaults.categories,
-      purpose: config.purpose ?? factory.defaults.purpose,
-      legalBasis: config.legalBasis ?? factory.defaults.legalBasis,
-      recipients: config.recipients ?? factory.defaults.recipients,
-      retention: config.retention ?? factory.defaults.retention,
-      origin: config.origin ?? factory.defaults.origin,
-    };
+    // Only what the controller wrote: a fact left out is reported as not stated, never guessed.
+    const facts: Art15Facts = Object.fromEntries(FACT_KEYS.flatMap((k) => (config[k] === undefined ? [] : [[k, config[k]]])));
     return [{ index, name: config.name, kind, optional: config.optional === true, config, facts, factory }];
   });
   if (problems.length > 0 || !top.success) throw configError(file, problems);

@@ -1,5 +1,5 @@
-// Retention policy: which records are kept as proof of contribution, and on what ground
-// (the privacy statement's "Publicly Available Personal Data").
+// Retention policy: which records are kept as proof of contribution, and on what ground. Grounds
+// cite the law only: what the controller's own privacy statement says is the controller's to write.
 import type { PersonalRecord, Retention } from './record.js';
 
 export const CONTRIBUTION_TYPES: ReadonlySet<string> = new Set([
@@ -16,7 +16,7 @@ export const CONTRIBUTION_RETENTION: Retention = {
   reason: 'proof of contribution; integrity of historical project data',
   ground:
     'GDPR Art. 17(3)(d) (archiving, scientific or historical research) and Art. 6(1)(f) ' +
-    '(legitimate interest in an accurate public record of the project), as the privacy statement states',
+    '(legitimate interest in an accurate public record of the project)',
 };
 
 export const SIGNOFF_RETENTION: Retention = {

@@ -5,7 +5,10 @@ export type Disposition = 'erase' | 'retain' | 'manual';
 
 export interface Retention {
   reason: string;
+  /** The legal ground, in words the person can read (it goes into the reply). */
   ground: string;
+  /** For the operator only (plans, receipts), never the person's reply: how the source could be set to erase it. */
+  hint?: string;
 }
 
 export interface PersonalRecord {

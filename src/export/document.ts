@@ -3,6 +3,7 @@
 import type { Art15Facts } from '../adapters/types.js';
 import type { Controller } from '../core/config.js';
 import { dueDate } from '../core/deadline.js';
+import { missingControllerFacts, missingSourceFacts } from '../core/facts.js';
 import { outcomeOfSource, summarize, unsearched, type Discovery, type SourceOutcome } from '../core/engine.js';
 import type { SubjectIdentity } from '../core/identity.js';
 import { publicRecord, type IdentityLink, type PersonalRecord } from '../core/record.js';
@@ -13,8 +14,10 @@ export interface ExportSource extends SourceOutcome {
   records: number;
   /** The adapter's counters for this run (e.g. requests made). */
   stats?: Record<string, number>;
-  /** Art. 15(1): categories actually found here, plus the configured ones. */
+  /** Art. 15(1): the facts the config states; categories are those found here plus the configured ones. */
   facts: Art15Facts;
+  /** Facts the config leaves out: the reply says "not stated" for each. */
+  missingFacts: string[];
 }
 
 export interface ExportDocument {
@@ -23,6 +26,8 @@ export interface ExportDocument {
   generator: { name: 'privacyctl'; version: string };
   request: { id: string | null; type: string; received: string; deadline: string };
   controller: Controller;
+  /** Controller facts the config leaves out (supervisory authority, automated decisions). */
+  missingFacts: string[];
   subject: { identities: SubjectIdentity[]; candidates: IdentityLink[] };
   sources: ExportSource[];
   records: Array<Omit<PersonalRecord, 'erasure'>>;
@@ -42,7 +47,8 @@ export function buildExport(
       ...outcomeOfSource(s),
       records: s.records,
       ...(s.stats ? { stats: s.stats } : {}),
-      facts: { ...s.facts, categories: [...new Set([...found, ...s.facts.categories])].sort() },
+      facts: { ...s.facts, categories: [...new Set([...found, ...(s.facts.categories ?? [])])].sort() },
+      missingFacts: missingSourceFacts(s.facts),
     };
   });
   return {
@@ -52,6 +58,7 @@ export function buildExport(
     // Without a ledger entry: an ad-hoc request received now, answered within the controller's days.
     request: meta.request ?? { id: null, type: meta.requestType ?? 'access', received: now.toISOString(), deadline: deadline.toISOString() },
     controller: meta.controller,
+    missingFacts: missingControllerFacts(meta.controller),
     subject: { identities: d.identities, candidates: d.candidates },
     sources,
     records: d.records.map(publicRecord),

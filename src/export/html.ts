@@ -4,6 +4,7 @@
 // Every value from a source is escaped: a message body is text, never markup.
 import { unsearched } from '../core/engine.js';
 import type { ExportDocument } from './document.js';
+import { categoryLabel, fieldLabel, identityLabel, provenanceText, publicLocator, typeLabel, valueText } from './labels.js';
 
 type Rec = ExportDocument['records'][number];
 
@@ -76,24 +77,25 @@ export function timelineSvg(records: Array<Pick<Rec, 'data'>>): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Records per month" viewBox="0 0 ${Math.max(width, 120)} ${h + 24}" class="chart">${bars}</svg>`;
 }
 
-function list(items: string[]): string {
+const NOT_STATED = '<em>not stated</em>';
+
+function list(items: string[] | undefined): string {
+  if (items === undefined) return NOT_STATED;
   return items.length === 0 ? '<em>none</em>' : items.map(escapeHtml).join(', ');
 }
+
+const text = (v: string | undefined) => (v === undefined ? NOT_STATED : escapeHtml(v));
 
 function recordsTable(records: Rec[]): string {
   const keys: string[] = [];
   for (const r of records) for (const k of Object.keys(r.data)) if (!keys.includes(k)) keys.push(k);
-  const head = ['Where', ...keys, 'After an erasure request'].map((k) => `<th scope="col">${escapeHtml(k)}</th>`).join('');
+  const head = ['Where', ...keys.map(fieldLabel), 'After an erasure request'].map((k) => `<th scope="col">${escapeHtml(k)}</th>`).join('');
   const rows = records
     .map((r) => {
-      const fate =
-        r.disposition === 'erase'
-          ? `erased (${escapeHtml(r.action)})`
-          : r.disposition === 'retain'
-            ? `kept: ${escapeHtml(r.retention?.reason)}`
-            : `handled by hand: ${escapeHtml(r.manual)}`;
-      const cells = keys.map((k) => `<td>${escapeHtml(r.data[k])}</td>`).join('');
-      return `<tr><td class="loc">${escapeHtml(r.locator)}</td>${cells}<td>${fate}</td></tr>`;
+      // The operator's instructions (manual steps, actions) are not the person's business: the outcome is.
+      const fate = r.disposition === 'erase' ? 'erased' : r.disposition === 'retain' ? `kept: ${escapeHtml(r.retention?.reason)}` : 'erased by hand by our team';
+      const cells = keys.map((k) => `<td>${escapeHtml(valueText(r.data[k]))}</td>`).join('');
+      return `<tr><td class="loc">${escapeHtml(publicLocator(r.locator))}</td>${cells}<td>${fate}</td></tr>`;
     })
     .join('\n');
   return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
@@ -129,14 +131,26 @@ function searchedSentence(doc: ExportDocument): string {
   const noIdentity = doc.sources.filter((s) => s.status === 'skipped' && s.skip === 'no-identity');
   const other = noIdentity.length === 0 ? '' : ` ${noIdentity.length === 1 ? 'One source was' : `${noIdentity.length} sources were`} not searched because we know no identity of yours of the kind ${noIdentity.length === 1 ? 'it records' : 'they record'} (${noIdentity.map((s) => escapeHtml(s.name)).join(', ')}).`;
   if (missing.length === 0) return `${head}.${other}`;
-  return `${head}. We could not search ${missing.map((s) => `${escapeHtml(s.name)} (${escapeHtml(s.reason)})`).join('; ')}: this answer does not cover what ${missing.length === 1 ? 'it holds' : 'they hold'}.${other}`;
+  // The reasons are the operator's (tokens, paths); the person learns which sources, and that the answer is incomplete.
+  return `${head}. We could not search ${missing.map((s) => escapeHtml(s.name)).join(', ')} at this time: this answer does not cover what ${missing.length === 1 ? 'it holds' : 'they hold'}.${other}`;
+}
+
+const REQUEST_WORDS: Record<string, string> = { access: 'access', portability: 'data portability', erasure: 'erasure', rectification: 'rectification', restriction: 'restriction', objection: 'objection' };
+
+const linkOrText = (v: string) => (/^https?:\/\/\S+$/.test(v) ? `<a href="${escapeHtml(v)}">${escapeHtml(v)}</a>` : escapeHtml(v));
+
+/** The authority responsible for the controller (Art. 15(1)(f)), or that the config does not name it. */
+function authority(c: ExportDocument['controller']): string {
+  const a = c.supervisoryAuthority;
+  if (!a) return `The authority responsible for us: ${NOT_STATED}.`;
+  return `The authority responsible for us: ${escapeHtml(a.name)}${a.address ? `, ${escapeHtml(a.address)}` : ''}${a.url ? ` (${linkOrText(a.url)})` : ''}.`;
 }
 
 export function toHtml(doc: ExportDocument): string {
   const c = doc.controller;
   const when = (iso: string) => escapeHtml(iso.slice(0, 10));
   const identities = doc.subject.identities
-    .map((i) => `<li><strong>${escapeHtml(i.type)}</strong> ${escapeHtml(i.value)} <span class="muted">— ${escapeHtml(i.provenance.reason)}${i.provenance.source ? ` (${escapeHtml(i.provenance.source)})` : ''}</span></li>`)
+    .map((i) => `<li><strong>${escapeHtml(identityLabel(i.type))}</strong> ${escapeHtml(i.value)} <span class="muted">— ${escapeHtml(provenanceText(i.provenance))}</span></li>`)
     .join('\n');
   const sections = doc.sources
     .map((s) => {
@@ -145,27 +159,35 @@ export function toHtml(doc: ExportDocument): string {
       for (const r of records) byType.set(r.type, [...(byType.get(r.type) ?? []), r]);
       const status =
         s.status === 'ok'
-          ? `${records.length} record${records.length === 1 ? '' : 's'} about you`
+          ? records.length === 0
+            ? 'we found nothing about you here'
+            : `${records.length} record${records.length === 1 ? '' : 's'} about you`
           : s.partial
-            ? `${records.length} record${records.length === 1 ? '' : 's'} about you; <span class="status-failed">we could search this source only in part: ${escapeHtml(s.reason)}</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
+            ? `${records.length} record${records.length === 1 ? '' : 's'} about you; <span class="status-failed">we could search this source only in part</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
           : s.status === 'failed' || s.skip === 'unavailable'
-            ? `<span class="status-failed">we could not search this source: ${escapeHtml(s.reason)}</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
-            : `<span class="status-skipped">not searched: ${escapeHtml(s.reason)}</span>`;
+            ? `<span class="status-failed">we could not search this source at this time</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
+            : `<span class="status-skipped">not searched: we know no identity of yours of the kind it records</span>`;
       const tables = [...byType]
-        .map(([type, rs]) => `<h4>${escapeHtml(type)} (${rs.length})</h4>\n${recordsTable(rs)}`)
+        .map(([type, rs]) => `<h4>${escapeHtml(typeLabel(type))} (${rs.length})</h4>\n${recordsTable(rs)}`)
         .join('\n');
+      const f = s.facts;
+      // Facts describe what is held: a source where nothing about the person was found makes no such claim.
+      const facts =
+        records.length === 0
+          ? ''
+          : `<dl class="facts">
+<dt>What we hold</dt><dd>${list(f.categories?.map(categoryLabel))}</dd>
+<dt>Why</dt><dd>${list(f.purpose)}</dd>
+<dt>Legal basis</dt><dd>${f.legalBasis === undefined ? NOT_STATED : escapeHtml(LEGAL_BASIS[f.legalBasis] ?? f.legalBasis)}</dd>
+<dt>Who receives it</dt><dd>${f.recipients === undefined ? NOT_STATED : f.recipients.length ? list(f.recipients) : 'nobody outside the project'}</dd>
+<dt>Transfers outside the EU/EEA</dt><dd>${text(f.transfers)}</dd>
+<dt>How long we keep it</dt><dd>${text(f.retention)}</dd>
+<dt>Where it came from</dt><dd>${text(f.origin)}</dd>
+</dl>`;
       return `<section class="source">
-<h3>${escapeHtml(s.name)} <span class="muted">(${escapeHtml(s.kind)})</span></h3>
+<h3>${escapeHtml(s.name)}</h3>
 <p>${status}</p>
-${(s.notes ?? []).map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
-<dl class="facts">
-<dt>What we hold</dt><dd>${list(s.facts.categories)}</dd>
-<dt>Why</dt><dd>${list(s.facts.purpose)}</dd>
-<dt>Legal basis</dt><dd>${escapeHtml(LEGAL_BASIS[s.facts.legalBasis] ?? s.facts.legalBasis)}</dd>
-<dt>Who receives it</dt><dd>${s.facts.recipients.length ? list(s.facts.recipients) : 'nobody outside the project'}</dd>
-<dt>How long we keep it</dt><dd>${escapeHtml(s.facts.retention) || '<em>not stated</em>'}</dd>
-<dt>Where it came from</dt><dd>${escapeHtml(s.facts.origin) || '<em>not stated</em>'}</dd>
-</dl>
+${facts}
 ${tables}
 </section>`;
     })
@@ -189,7 +211,10 @@ ${tables}
 <main>
 <header>
 <h1>Your personal data held by ${escapeHtml(c.name)}</h1>
-<p class="muted">Prepared ${when(doc.generatedAt)} in answer to your ${escapeHtml(doc.request.type)} request${doc.request.id ? ` ${escapeHtml(doc.request.id)}` : ''}, received ${when(doc.request.received)}; the answer is due by ${when(doc.request.deadline)}.</p>
+<p class="muted">Prepared ${when(doc.generatedAt)}${
+    // Only a request recorded in the ledger has a known receipt date; otherwise say no more than is known.
+    doc.request.id ? ` in answer to your ${escapeHtml(REQUEST_WORDS[doc.request.type] ?? doc.request.type)} request ${escapeHtml(doc.request.id)}, received ${when(doc.request.received)}; the answer is due by ${when(doc.request.deadline)}` : ''
+  }.</p>
 </header>
 
 <section id="summary">
@@ -219,14 +244,19 @@ ${
     ? '<p>Nothing: every record above can be erased on request.</p>'
     : `<p>Some public records are kept as proof of contribution and for the integrity of the project's history.</p>
 <div class="scroll"><table><thead><tr><th scope="col">Where</th><th scope="col">What</th><th scope="col">Why it is kept</th><th scope="col">Ground</th></tr></thead><tbody>
-${retained.map((r) => `<tr><td class="loc">${escapeHtml(r.locator)}</td><td>${escapeHtml(r.type)} (${escapeHtml(r.source)})</td><td>${escapeHtml(r.retention?.reason)}</td><td>${escapeHtml(r.retention?.ground)}</td></tr>`).join('\n')}
+${retained.map((r) => `<tr><td class="loc">${escapeHtml(publicLocator(r.locator))}</td><td>${escapeHtml(typeLabel(r.type))} (${escapeHtml(r.source)})</td><td>${escapeHtml(r.retention?.reason)}</td><td>${escapeHtml(r.retention?.ground)}</td></tr>`).join('\n')}
 </tbody></table></div>`
 }
 ${
   manual.length === 0
     ? ''
-    : `<h3>Handled by hand</h3><ul>${manual.map((r) => `<li>${escapeHtml(r.manual)} <span class="muted">(${escapeHtml(r.source)}, ${escapeHtml(r.locator)})</span></li>`).join('\n')}</ul>`
+    : `<h3>Erased by hand by our team</h3><p>These records are erased by a person on our team rather than by our tool:</p><ul>${manual.map((r) => `<li>${escapeHtml(typeLabel(r.type))} <span class="muted">(${escapeHtml(r.source)}, ${escapeHtml(publicLocator(r.locator))})</span></li>`).join('\n')}</ul>`
 }
+</section>
+
+<section id="decisions">
+<h2>Automated decisions and profiling</h2>
+<p>${c.automatedDecisions === undefined ? NOT_STATED : escapeHtml(c.automatedDecisions)}</p>
 </section>
 
 <section id="rights">
@@ -237,9 +267,9 @@ ${
 <li><strong>Restrict</strong> how we use it (Art. 18), or <strong>object</strong> to uses based on our legitimate interest (Art. 21).</li>
 <li><strong>Take it elsewhere</strong>: the machine-readable copy (JSON, CSV) that comes with this page is yours (Art. 20).</li>
 <li><strong>Withdraw consent</strong> where we rely on it; this does not affect what was done before.</li>
-<li><strong>Complain</strong> to a data protection supervisory authority, for example the one where you live or work (Art. 77).</li>
+<li><strong>Complain</strong> to a data protection supervisory authority, for example the one where you live or work (Art. 77). ${authority(c)}</li>
 </ul>
-<p>Write to ${escapeHtml(c.name)} at ${contactLink}.</p>
+<p>Write to ${escapeHtml(c.name)} at ${contactLink}.${c.privacyStatement ? ` Our privacy statement: ${linkOrText(c.privacyStatement)}.` : ''}</p>
 </section>
 <footer><p class="muted">Generated by privacyctl ${escapeHtml(doc.generator.version)} (${escapeHtml(doc.format)}).</p></footer>
 </main>

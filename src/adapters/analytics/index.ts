@@ -123,7 +123,7 @@ export class AnalyticsAdapter implements SourceAdapter {
           disposition: 'manual',
           manual:
             `no Google Analytics token (${ga.tokenEnv ? `$${ga.tokenEnv}` : ga.tokenFile ? ga.tokenFile : 'ga.tokenEnv / ga.tokenFile not configured'}): ` +
-            `delete ${ga.idType} ${apiId} in ${where}; tell the data subject that Google holds analytics data under this id, as the privacy statement says`,
+            `delete ${ga.idType} ${apiId} in ${where}; tell the data subject that Google holds analytics data under this id`,
         };
       }
     }
@@ -338,13 +338,14 @@ export class AnalyticsAdapter implements SourceAdapter {
 export const analyticsFactory: AdapterFactory<AnalyticsSourceConfig> = {
   kind: 'analytics',
   schema: analyticsSourceSchema as unknown as AdapterFactory<AnalyticsSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['online.identifier', 'online.ip-address', 'online.device', 'activity.web-request'],
     purpose: ['website operation and security', 'website usage statistics'],
     legalBasis: 'legitimate-interest',
     recipients: ['Google (Google Analytics), for the usage statistics'],
     retention: 'access logs are rotated and deleted after a limited period; Google Analytics keeps data for the retention period set in the property',
-    origin: 'recorded when the data subject visits the website',
+    origin: 'recorded when you visit the website',
+    transfers: 'Google Analytics data goes to Google LLC in the United States under its data processing terms (state the safeguard: the EU-US Data Privacy Framework or standard contractual clauses)',
   },
   create: (cfg, env) => new AnalyticsAdapter(cfg, env),
 };

@@ -520,13 +520,14 @@ function candidateIndexes(block: Block, first: number, needles: string[], ascii:
 export const csvFactory: AdapterFactory<CsvSourceConfig> = {
   kind: 'csv',
   schema: csvSourceSchema as unknown as AdapterFactory<CsvSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['contact.email', 'name'],
     purpose: ['research'],
     legalBasis: 'consent',
     recipients: [],
     retention: 'kept until the purpose it was collected for is fulfilled (for a survey: its report is published), then deleted',
-    origin: 'provided by the data subject',
+    origin: 'provided by you',
+    transfers: 'none: the file is kept in the EU/EEA',
   },
   create: (cfg, env) => new CsvAdapter(cfg, env),
 };

@@ -552,13 +552,14 @@ export class GitAdapter implements SourceAdapter {
 export const gitFactory: AdapterFactory<GitSourceConfig> = {
   kind: 'git',
   schema: gitSourceSchema as unknown as AdapterFactory<GitSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['name', 'contact.email', 'online.handle', 'activity.timestamp', 'contribution', 'project.role'],
     purpose: ['attribution', 'proof of contribution', 'project governance'],
     legalBasis: 'legitimate-interest',
     recipients: ['the public (the repositories are published)'],
-    retention: 'commits and their trailers are kept indefinitely as proof of contribution and for the integrity of the project history; people-file entries until the person leaves the role',
-    origin: 'provided by the data subject when contributing (commit metadata and messages) and by maintainers (people files)',
+    retention: 'commits and their trailers are kept indefinitely as proof of contribution and for the integrity of the project history; people-file entries until you leave the role',
+    origin: 'provided by you when contributing (commit metadata and messages) and by maintainers (people files)',
+    transfers: 'the repositories are public, readable from any country',
   },
   create: (cfg, env) => new GitAdapter(cfg, env),
 };

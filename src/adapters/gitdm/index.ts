@@ -443,13 +443,14 @@ export class GitdmAdapter implements SourceAdapter {
 export const gitdmFactory: AdapterFactory<GitdmSourceConfig> = {
   kind: 'gitdm',
   schema: gitdmSourceSchema as unknown as AdapterFactory<GitdmSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['online.handle', 'contact.email', 'affiliation'],
     purpose: ['contribution statistics (company affiliation of contributors)'],
     legalBasis: 'legitimate-interest',
     recipients: ['the public (the files are published in the gitdm repository and used by CNCF DevStats)'],
-    retention: 'kept while the person contributes to the project; removed on request',
+    retention: 'kept while you contribute to the project; removed on request',
     origin: 'compiled by the project and the CNCF from commit metadata, public profiles and corrections sent by contributors',
+    transfers: 'the files are public, readable from any country',
   },
   create: (cfg, env) => new GitdmAdapter(cfg, env),
 };

@@ -120,15 +120,16 @@ export function createGithubAdapter(cfg: GithubSourceConfig, env: AdapterEnv, tu
 export const githubFactory: AdapterFactory<GithubSourceConfig> = {
   kind: 'github',
   schema: githubSourceSchema as unknown as AdapterFactory<GithubSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['online.handle', 'name', 'contact.email', 'membership', 'contribution'],
     purpose: ['attribution', 'project governance', 'communication'],
     legalBasis: 'legitimate-interest',
     recipients: ['GitHub, Inc. (hosts the organisation)', 'the public (public repositories)'],
     retention:
       'contributions (commits, issues, pull requests, reviews, comments) are kept as proof of contribution and for the integrity of the project history; ' +
-      'memberships until the person leaves the organisation',
-    origin: 'provided by the data subject through their GitHub account and contributions',
+      'memberships until you leave the organisation',
+    origin: 'provided by you through their GitHub account and contributions',
+    transfers: 'to GitHub, Inc. in the United States (state the safeguard: the EU-US Data Privacy Framework or standard contractual clauses)',
   },
   create: (cfg, env) => new GithubAdapter(cfg, env),
 };

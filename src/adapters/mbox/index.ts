@@ -34,8 +34,9 @@ const REDACTED_ADDRESS = 'redacted@redacted.invalid';
 export const MAIL_POST_RETENTION: Retention = {
   reason: 'a post in a public mailing-list archive: part of the record of the project\'s public forums',
   ground:
-    'the privacy statement\'s "Public Forums Reminder": legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
-    'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d)); the source can be set to erase: redact',
+    'legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
+    'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d))',
+  hint: 'the source can be set to erase: redact',
 };
 
 export const MAIL_RECEIVED_RETENTION: Retention = {
@@ -672,13 +673,14 @@ export function redactRecipient(raw: Buffer, headerLen: number, subject: Identit
 export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
   kind: 'mbox',
   schema: mboxSourceSchema as unknown as AdapterFactory<MboxSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['contact.email', 'name', 'communication.content', 'communication.metadata'],
     purpose: ['communication', 'public project discussion'],
     legalBasis: 'legitimate-interest',
     recipients: ['anyone: the archive is public'],
-    retention: 'kept indefinitely as the public record of the project\'s mailing lists (privacy statement, "Public Forums Reminder")',
-    origin: 'provided by the data subject (posts to the mailing list) and by other members (messages addressed to them)',
+    retention: 'kept indefinitely as the public record of the project\'s mailing lists',
+    origin: 'provided by you (posts to the mailing list) and by other members (messages addressed to them)',
+    transfers: 'the archive is public, readable from any country',
   },
   create: (cfg, env) => new MboxAdapter(cfg, env),
 };

@@ -233,13 +233,14 @@ export class SlackExportAdapter implements SourceAdapter {
 export const slackExportFactory: AdapterFactory<SlackSourceConfig> = {
   kind: 'slack-export',
   schema: slackSourceSchema as unknown as AdapterFactory<SlackSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['contact.email', 'name', 'online.handle', 'professional.title', 'contact.phone', 'location.timezone', 'communication.content'],
     purpose: ['communication', 'public project discussion'],
     legalBasis: 'legitimate-interest',
     recipients: ['the workspace members', 'Slack (hosting)'],
-    retention: "the profile until the account is closed; messages kept as the record of the project's chat (privacy statement, \"Public Forums Reminder\")",
-    origin: 'provided by the data subject (their Slack profile and messages) and by other members (mentions)',
+    retention: "the profile until the account is closed; messages kept as the record of the project's chat",
+    origin: 'provided by you (their Slack profile and messages) and by other members (mentions)',
+    transfers: 'to Slack Technologies, LLC in the United States (state the safeguard: the EU-US Data Privacy Framework or standard contractual clauses)',
   },
   create: (cfg, env) => new SlackExportAdapter(cfg, env),
 };

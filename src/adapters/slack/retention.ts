@@ -2,29 +2,31 @@
 import type { Retention } from '../../core/record.js';
 
 const PUBLIC_FORUMS_GROUND =
-  'the privacy statement\'s "Public Forums Reminder": legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
+  'legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
   'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d))';
 
 export const CHAT_PUBLIC_RETENTION: Retention = {
   reason: "a message in one of the project's public chat channels: part of the record of its public forums",
-  ground: `${PUBLIC_FORUMS_GROUND}; the source can be set to erase: { messages: redact }`,
+  ground: PUBLIC_FORUMS_GROUND,
+  hint: 'the source can be set to erase: { messages: redact }',
 };
 
 export const CHAT_PRIVATE_RETENTION: Retention = {
   reason: "a message in a private conversation (private channel or direct message): the other participants' record of it",
   ground:
-    "GDPR Art. 6(1)(f): the other participants' legitimate interest in the record of their own conversations; " +
-    'kept because this source is set to erase: { messages: retain } (set redact to remove it)',
+    "GDPR Art. 6(1)(f): the other participants' legitimate interest in the record of their own conversations",
+  hint: 'kept because this source is set to erase: { messages: retain } (set redact to remove it)',
 };
 
 export const CHAT_MENTION_RETENTION: Retention = {
   reason: "another member's message that mentions this person by account id; the message is theirs and is left intact (the redacted profile no longer names this person)",
-  ground: 'the other author\'s rights in their own words (GDPR Art. 17(3)(a), Art. 6(1)(f)); the privacy statement\'s "Public Forums Reminder"',
+  ground: 'the other author\'s rights in their own words (GDPR Art. 17(3)(a), Art. 6(1)(f))',
 };
 
 export const CHAT_FILE_RETENTION: Retention = {
   reason: "this person's file as another member's message embeds it (their comment on it): kept with that message, as this person's own uploads are kept",
-  ground: `${PUBLIC_FORUMS_GROUND}, and the other author's rights in their own message (Art. 17(3)(a)); the file's access URLs are never exported; set erase: { messages: redact } to remove it`,
+  ground: `${PUBLIC_FORUMS_GROUND}, and the other author's rights in their own message (Art. 17(3)(a))`,
+  hint: "the file's access URLs are never exported; set erase: { messages: redact } to remove it",
 };
 
 /**

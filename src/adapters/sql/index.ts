@@ -474,13 +474,14 @@ export class SqlAdapter implements SourceAdapter {
 export const sqlFactory: AdapterFactory<SqlSourceConfig> = {
   kind: 'sql',
   schema: sqlSourceSchema as unknown as AdapterFactory<SqlSourceConfig>['schema'],
-  defaults: {
+  suggestedFacts: {
     categories: ['contact.email', 'online.handle', 'online.identifier', 'online.ip-address', 'activity.timestamp'],
     purpose: ['authentication', 'communication'],
     legalBasis: 'contract',
     recipients: [],
     retention: 'for as long as the account exists; sessions and logs for a limited period',
-    origin: 'provided by the data subject (website account) and recorded when the website is used',
+    origin: 'provided by you (website account) and recorded when the website is used',
+    transfers: 'none: the database is kept in the EU/EEA',
   },
   create: (cfg, env) => new SqlAdapter(cfg, env),
 };

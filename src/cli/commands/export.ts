@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { exitCodeFor } from '../../core/engine.js';
+import { missingFactWarnings } from '../../core/facts.js';
 import { UsageError } from '../../core/errors.js';
 import { resolveTarget } from '../target.js';
 import { writeBundle } from '../../export/bundle.js';
@@ -49,6 +50,8 @@ export function registerExport(program: Command, run: Runner): void {
         ...(request ? { request: { id: request.id, type: request.type, received: request.received, deadline: request.due } } : {}),
       });
       const code = exitCodeFor(d.sources);
+      const config = ctx.config();
+      for (const w of missingFactWarnings(config.controller, config.sources.filter((s) => d.records.some((r) => r.source === s.name)))) ctx.out.warn(w);
       if (target.kind === 'stdout') {
         await ctx.out.data(WRITERS[flags.format](doc));
         return code;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { createAdapter } from '../../core/engine.js';
 import { ExitCode } from '../../core/errors.js';
+import { missingControllerFacts, missingFactWarnings, missingSourceFacts } from '../../core/facts.js';
 import type { Runner } from '../context.js';
 
 export function registerSources(program: Command, run: Runner): void {
@@ -12,14 +13,11 @@ export function registerSources(program: Command, run: Runner): void {
     .action(
       run<{ check?: boolean }>(async (ctx, flags) => {
         const config = ctx.config();
+        // Art. 15 facts the reply would say are "not stated": flagged so the config can be completed.
+        for (const w of missingFactWarnings(config.controller, config.sources)) ctx.out.warn(w);
         const rows = await Promise.all(
           config.sources.map(async (s) => {
-            // Art. 15 facts the reply would leave blank: flagged so the config can be completed.
-            const missingFacts = (['categories', 'purpose', 'retention', 'origin'] as const).filter((k) => {
-              const v = s.facts[k];
-              return Array.isArray(v) ? v.length === 0 : !v;
-            });
-            if (missingFacts.length > 0) ctx.out.warn(`${s.name}: Art. 15 facts missing from the config: ${missingFacts.join(', ')}`);
+            const missingFacts = missingSourceFacts(s.facts);
             const base = { name: s.name, kind: s.kind, ...(s.optional ? { optional: true } : {}), facts: s.facts, missingFacts };
             if (!flags.check) return base;
             ctx.out.progress(`checking ${s.name}`);
@@ -32,7 +30,7 @@ export function registerSources(program: Command, run: Runner): void {
         );
         ctx.out.stopSpinner();
         if (ctx.out.json) {
-          await ctx.out.data(`${JSON.stringify({ config: config.file, sources: rows }, null, 2)}\n`);
+          await ctx.out.data(`${JSON.stringify({ config: config.file, missingFacts: missingControllerFacts(config.controller), sources: rows }, null, 2)}\n`);
         } else {
           const width = Math.max(4, ...rows.map((r) => r.name.length));
           const lines = rows.map((r) => {
