@@ -187,6 +187,10 @@ export function toHtml(doc: ExportDocument): string {
       return `<section class="source">
 <h3>${escapeHtml(s.name)}</h3>
 <p>${status}</p>
+${
+  // A note at search time says what could not be read (the wording, with its operator hint, is in the export and receipts).
+  s.notes?.length ? `<p class="muted">Part of what this source may hold could not be read at this time; we will complete this part of the answer separately.</p>` : ''
+}
 ${facts}
 ${tables}
 </section>`;
