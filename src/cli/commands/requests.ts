@@ -9,7 +9,7 @@ import type { Runner } from '../context.js';
 import type { Output } from '../output.js';
 import { addIdentityOptions } from '../subject-options.js';
 
-const TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'];
+const TYPES = REQUEST_TYPES;
 
 async function openLedger(ctx: CommandContext) {
   // better-sqlite3 is a native module: loaded only by the commands that use the ledger.
