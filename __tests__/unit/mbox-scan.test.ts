@@ -184,7 +184,7 @@ describe('addressHeaderText', () => {
       const text = addressHeaderText(b);
       for (let at = b.indexOf('=?'); at !== -1; at = b.indexOf('=?', at + 1)) {
         const inside = mayBeInAddressHeader(b, 0, at);
-        outside[inside ? 0 : 1]++;
+        outside[inside ? 0 : 1]!++;
         if (inside) continue;
         const changed = Buffer.from(b);
         changed[at + 1] = 0x21; // "=!": no encoded word any more
@@ -304,7 +304,7 @@ describe('scanMbox', () => {
           // "no space or tab before at" only where there is none (pipermail's form needs no search)
           const spaced = js.hay.indexOf(' at') !== -1 || js.hay.indexOf('\tat') !== -1;
           if (spaced) expect(fast!.spaceAt).toBe(true);
-          withSpaceAt[spaced ? 1 : 0]++;
+          withSpaceAt[spaced ? 1 : 0]!++;
           folded++;
         }
       }
