@@ -26,3 +26,10 @@ export function bytePatterns(needles: string[]): Buffer[] {
   }
   return [...out.values()];
 }
+
+/** Whether `needle` stands in `buf` at `at` (false when it would run past either end). */
+export function equalAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
+  if (at < 0 || at + needle.length > buf.length) return false;
+  for (let t = 0; t < needle.length; t++) if (buf[at + t] !== needle[t]) return false;
+  return true;
+}

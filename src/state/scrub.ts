@@ -3,10 +3,7 @@
 // every spelling of the subject's identities in such text with a short salted hash.
 import { asciiDomainSpelling, type Identity } from '../core/identity.js';
 import type { StateDir } from './state-dir.js';
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+import { escapeRegExp } from '../core/regexp.js';
 
 /** The spellings of an identity that may stand in source text. */
 function spellings(id: Identity): string[] {

@@ -19,6 +19,7 @@
 // - a block holding a KELVIN SIGN (or a GREEK VARIA, when an address has a backtick) is decoded,
 //   NFC-normalised and lower-cased, as discover does: those characters become ASCII there.
 import type { Block } from './scanner.js';
+import { equalAt } from '../../core/byte-patterns.js';
 
 export const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC: "K"
 export const VARIA = Buffer.from('\u1fef', 'utf8'); // NFC: "`", which an address may hold
@@ -30,12 +31,6 @@ function keyOf(buf: Uint8Array, at: number, k: number): number {
   let key = 0;
   for (let t = 0; t < k; t++) key = (key << 7) | (buf[at + t]! & 0x7f);
   return key;
-}
-
-function equalAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
-  if (at < 0 || at + needle.length > buf.length) return false;
-  for (let t = 0; t < needle.length; t++) if (buf[at + t] !== needle[t]) return false;
-  return true;
 }
 
 interface AnchorEntry {

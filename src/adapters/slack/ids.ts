@@ -1,5 +1,7 @@
 // Where any of many ids occurs in a day file: the message search of discoverMany, one pass for
 // every subject of a batch instead of one Buffer#includes per id (what discover does for one).
+import { equalAt } from '../../core/byte-patterns.js';
+import { escapeRegExp } from '../../core/regexp.js';
 
 /** A run of bytes as a small integer (so that it is a cheap Map key). Collisions are compared away. */
 function hashAt(buf: Uint8Array, at: number, len: number): number {
@@ -14,15 +16,6 @@ function tailBits(buf: Uint8Array, at: number, len: number): number {
   let x = 0;
   for (let t = at + len - k; t < at + len; t++) x = (x << 8) | buf[t]!;
   return Math.imul(x, 0x9e3779b1) >>> 16;
-}
-
-function equalAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
-  for (let t = 0; t < needle.length; t++) if (buf[at + t] !== needle[t]) return false;
-  return true;
-}
-
-export function escapeRegExp(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 /**

@@ -3,7 +3,7 @@
 import { bytePatterns, lowerAscii } from '../../core/byte-patterns.js';
 import { emailsInCell, normalizeIdentity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
-import { escapeRegExp } from './ids.js';
+import { escapeRegExp } from '../../core/regexp.js';
 import type { ElementRange } from './json-array.js';
 import { elementAt, isRedacted, type SlackUser } from './model.js';
 import type { ExportReader } from './reading.js';
