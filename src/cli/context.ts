@@ -65,5 +65,5 @@ export type CommandAction<O> = (ctx: CommandContext, opts: O, cmd: Command) => P
 export type Runner = <O>(action: CommandAction<O>) => (...args: unknown[]) => Promise<void>;
 
 export function globalsOf(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
+  return cmd.optsWithGlobals<GlobalOptions>();
 }

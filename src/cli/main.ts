@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
       const g = globalsOf(cmd);
       out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: g.color !== false, debug: Boolean(g.debug) });
       const ctx = new CommandContext(out, g, controller.signal, version);
-      let code: number = ExitCode.OPERATIONAL;
+      let code: number;
       let failure: unknown;
       try {
         code = await action(ctx, opts as never, cmd);
@@ -117,7 +117,9 @@ export async function main(argv: string[]): Promise<void> {
         if (failure) reportError(failure, out);
         throw unrecorded;
       }
-      if (failure) throw failure;
+      // whatever the action threw goes on unchanged to reportError, which maps it to an exit code
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      if (failure !== undefined) throw failure;
       process.exitCode = code;
     };
 

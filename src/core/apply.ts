@@ -112,7 +112,7 @@ export async function applyPlan(
         if (status && !status.notes?.includes(text)) status.notes = [...(status.notes ?? []), text];
       };
       const ctx = { signal: opts.signal, log: opts.log, stats: {}, note, resumed: begun.has(name) };
-      for await (const result of adapter.erase(steps, matcher, ctx) as AsyncIterable<StepResult>) {
+      for await (const result of adapter.erase(steps, matcher, ctx)) {
         const step = stepById.get(result.stepId);
         if (!step || step.source !== name) continue;
         journal.append({ event: 'step', stepId: step.id, source: name, type: step.type, locator: step.locator, action: step.action, status: result.status, ...(result.detail ? { detail: result.detail } : {}) });

@@ -100,7 +100,7 @@ export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity
     const shown = new Set(n === 1 ? [] : active.flatMap((i) => [last[i]!.sources, ...earlier[i]!].flat()).filter((st) => st.status !== 'skipped').map((st) => st.name));
     const results = await discoverRound(config, active.map((i) => [...subjects[i]!.values()]), opts, shown);
     active.forEach((i, k) => {
-      if (last[i]) earlier[i]!.push(last[i]!.sources);
+      if (last[i]) earlier[i]!.push(last[i].sources);
       last[i] = results[k]!;
     });
     if (!opts.expand) break;

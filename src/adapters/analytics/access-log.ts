@@ -250,6 +250,8 @@ export async function rewriteLog(file: RewriteInput, out: AtomicWriter, pick: (i
       }
     }
     const b = line.bytes;
+    // run is set inside flushRun's closure: TypeScript narrows it to null here without the assertion
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     const r = run as Buffer | null;
     if (r && r.buffer === b.buffer && r.byteOffset + r.length === b.byteOffset) run = Buffer.from(r.buffer, r.byteOffset, r.length + b.length);
     else {

@@ -6,7 +6,7 @@
 // (for `replay`).
 import { promises as fsp } from 'node:fs';
 import { atomicRewrite } from '../../core/atomic-file.js';
-import { AuthError, ConfigError, SourceError, errorMessage } from '../../core/errors.js';
+import { AuthError, SourceError, errorMessage } from '../../core/errors.js';
 import { normalizeIdentity, type Identity, type IdentityMatcher } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
@@ -337,7 +337,7 @@ export class AnalyticsAdapter implements SourceAdapter {
 
 export const analyticsFactory: AdapterFactory<AnalyticsSourceConfig> = {
   kind: 'analytics',
-  schema: analyticsSourceSchema as unknown as AdapterFactory<AnalyticsSourceConfig>['schema'],
+  schema: analyticsSourceSchema,
   suggestedFacts: {
     categories: ['online.identifier', 'online.ip-address', 'online.device', 'activity.web-request'],
     purpose: ['website operation and security', 'website usage statistics'],

@@ -223,7 +223,7 @@ export class CsvAdapter implements SourceAdapter {
   private parseRecord(bytes: Buffer, line: number): string[] {
     let rows: string[][];
     try {
-      rows = parse(bytes, { delimiter: this.cfg.delimiter, relax_column_count: true, bom: false }) as string[][];
+      rows = parse(bytes, { delimiter: this.cfg.delimiter, relax_column_count: true, bom: false });
     } catch (err) {
       throw new SourceError(`${this.cfg.path}: malformed CSV at line ${line}: ${errorMessage(err)}`, 'fix the file and re-run; no file was changed');
     }
@@ -288,13 +288,13 @@ export class CsvAdapter implements SourceAdapter {
       return out;
     }
     try {
-      const rows = parse(block.buf.subarray(from, to), {
+      const rows: string[][] = parse(block.buf.subarray(from, to), {
         delimiter: this.cfg.delimiter,
         relax_column_count: true,
         bom: false,
         skip_empty_lines: true,
         record_delimiter: ['\r\n', '\n'],
-      }) as string[][];
+      });
       if (rows.length === n - first && rows.every((r) => r.length === header.names.length)) return rows;
     } catch {
       // row by row below: the error, if any, as discover reports it
@@ -519,7 +519,7 @@ function candidateIndexes(block: Block, first: number, needles: string[], ascii:
 
 export const csvFactory: AdapterFactory<CsvSourceConfig> = {
   kind: 'csv',
-  schema: csvSourceSchema as unknown as AdapterFactory<CsvSourceConfig>['schema'],
+  schema: csvSourceSchema,
   suggestedFacts: {
     categories: ['contact.email', 'name'],
     purpose: ['research'],

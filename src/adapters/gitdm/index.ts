@@ -442,7 +442,7 @@ export class GitdmAdapter implements SourceAdapter {
 
 export const gitdmFactory: AdapterFactory<GitdmSourceConfig> = {
   kind: 'gitdm',
-  schema: gitdmSourceSchema as unknown as AdapterFactory<GitdmSourceConfig>['schema'],
+  schema: gitdmSourceSchema,
   suggestedFacts: {
     categories: ['online.handle', 'contact.email', 'affiliation'],
     purpose: ['contribution statistics (company affiliation of contributors)'],

@@ -24,7 +24,7 @@ export function conversationIds(conv: Record<string, unknown>): string[] {
 
 export function conversationRecords(source: string, { file, type, key, conv }: Conversation, ids: Set<string>): PersonalRecord[] {
   const id = typeof conv['id'] === 'string' ? conv['id'] : '';
-  const channel = typeof conv[key] === 'string' ? (conv[key] as string) : id;
+  const channel = typeof conv[key] === 'string' ? (conv[key]) : id;
   const where = { channel, channelType: type };
   const out: PersonalRecord[] = [];
   const add = (role: string, found: string, field: string, categories: string[], data: Record<string, unknown>) =>

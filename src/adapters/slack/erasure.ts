@@ -80,7 +80,7 @@ function planProfileRedactions(files: ExportReader, buf: Buffer, elements: Eleme
     if (isRedacted(user)) continue; // done earlier: gone
     // Act only on the account the plan named, and only while it is still the subject's (a plan
     // is a file, and a file can be edited).
-    const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email'] as string) : '';
+    const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email']) : '';
     if ((email ? subject.matchCell('email', email) : null) === null && subject.matchCell('slack-id', user.id) === null) {
       results.set(step.id, { stepId: step.id, status: 'failed', detail: 'the account no longer belongs to this subject; not changed' });
       continue;

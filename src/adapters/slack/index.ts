@@ -232,7 +232,7 @@ export class SlackExportAdapter implements SourceAdapter {
 
 export const slackExportFactory: AdapterFactory<SlackSourceConfig> = {
   kind: 'slack-export',
-  schema: slackSourceSchema as unknown as AdapterFactory<SlackSourceConfig>['schema'],
+  schema: slackSourceSchema,
   suggestedFacts: {
     categories: ['contact.email', 'name', 'online.handle', 'professional.title', 'contact.phone', 'location.timezone', 'communication.content'],
     purpose: ['communication', 'public project discussion'],

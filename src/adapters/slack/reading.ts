@@ -106,7 +106,7 @@ export class ExportReader {
 
   async folders(): Promise<Folder[]> {
     const types = new Map<string, ChannelType>();
-    for (const { type, key, conv } of await this.conversations()) if (typeof conv[key] === 'string') types.set(conv[key] as string, type);
+    for (const { type, key, conv } of await this.conversations()) if (typeof conv[key] === 'string') types.set(conv[key], type);
     let entries;
     try {
       entries = await fsp.readdir(this.root, { withFileTypes: true });

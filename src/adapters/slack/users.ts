@@ -33,7 +33,7 @@ export function addKnownIds(ids: Set<string>, subject: IdentityMatcher): void {
 }
 
 function profileEmail(user: SlackUser): string {
-  return typeof user.profile?.['email'] === 'string' ? (user.profile['email'] as string) : '';
+  return typeof user.profile?.['email'] === 'string' ? (user.profile['email']) : '';
 }
 
 /** The subject's identities in an account: its profile email, its id. */

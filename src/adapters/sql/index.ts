@@ -473,7 +473,7 @@ export class SqlAdapter implements SourceAdapter {
 
 export const sqlFactory: AdapterFactory<SqlSourceConfig> = {
   kind: 'sql',
-  schema: sqlSourceSchema as unknown as AdapterFactory<SqlSourceConfig>['schema'],
+  schema: sqlSourceSchema,
   suggestedFacts: {
     categories: ['contact.email', 'online.handle', 'online.identifier', 'online.ip-address', 'activity.timestamp'],
     purpose: ['authentication', 'communication'],
