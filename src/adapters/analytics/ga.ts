@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { AuthError, SourceError, errorMessage } from '../../core/errors.js';
 import { holdSecret } from '../../core/secrets.js';
 import type { GaConfig } from './config.js';
+import { sleep } from '../../core/sleep.js';
 
 export interface DeletionResult {
   ok: boolean;
@@ -44,21 +45,6 @@ export function deletionBody(ga: GaConfig, id: string): Record<string, unknown> 
     id: { type: ga.idType, userId: gaApiId(id) },
     ...(ga.propertyId ? { propertyId: ga.propertyId } : { webPropertyId: ga.webPropertyId }),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((res, rej) => {
-    if (signal.aborted) return rej(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      res();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      rej(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterMs(header: string | null, fallback: number): number {
