@@ -7,7 +7,6 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { asciiFolder } from '../../core/ascii-fold.js';
 import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
 import { didYouMean } from '../../core/config-problems.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
@@ -15,9 +14,9 @@ import { IdentityCollector, emailsInCell, normalizeEmail, normalizeIdentity, typ
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
-// KELVIN SIGN and GREEK VARIA NFC-normalise to "K" and "`": they defeat the byte pre-filter
-import { KELVIN, ManySearch, VARIA, recordAt } from './many.js';
+import { ManySearch } from './many.js';
 import { scanCsv, type Block } from './scanner.js';
+import { candidateIndexes, lowerAscii, searchPlans } from './search.js';
 
 const IDENTITY_TYPES = ['email', 'github'] as const;
 const QUOTE = 0x22;
@@ -461,60 +460,6 @@ function withholdOthers(cell: string, subject: IdentityMatcher): string {
     const e = emailsInCell(token);
     return e.length > 0 && subject.matchCell('email', e[0]!) === null ? WITHHELD : token;
   });
-}
-
-// A case-insensitive view of a block whose offsets are byte offsets (valid until the next call).
-export const lowerAscii = asciiFolder();
-
-interface SearchPlan {
-  pattern: Buffer;
-  /** When set, a hit counts only if one of these follows the pattern. */
-  tails?: Buffer[];
-}
-
-/**
- * How to look for the needles in the lower-cased bytes. An address and its gitdm twin
- * (`l@d`, `l!d`) share one search for the local part when it is long enough to be rare,
- * instead of two searches of the whole block.
- */
-export function searchPlans(needles: string[]): SearchPlan[] {
-  const rest = new Set(needles);
-  const plans: SearchPlan[] = [];
-  for (const nd of needles) {
-    const at = nd.indexOf('@');
-    const twin = at > 0 ? `${nd.slice(0, at)}!${nd.slice(at + 1)}` : '';
-    if (at >= 6 && rest.has(nd) && rest.has(twin)) {
-      plans.push({ pattern: Buffer.from(nd.slice(0, at), 'latin1'), tails: [Buffer.from(nd.slice(at), 'latin1'), Buffer.from(twin.slice(at), 'latin1')] });
-      rest.delete(nd);
-      rest.delete(twin);
-    }
-  }
-  for (const nd of rest) plans.push({ pattern: Buffer.from(nd, 'latin1') });
-  return plans;
-}
-
-/** `varia`: some needle has a backtick, which a GREEK VARIA becomes under NFC. */
-function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean, varia: boolean, plans: SearchPlan[]): number[] {
-  const n = block.starts.length;
-  if (n <= first) return [];
-  const from = block.starts[first]!;
-  const to = block.ends[n - 1]!;
-  const all = () => Array.from({ length: n - first }, (_, k) => k + first);
-  const raw = block.buf.subarray(from, to);
-  if (!ascii || raw.includes(KELVIN) || (varia && raw.includes(VARIA))) {
-    const text = block.buf.toString('utf8', from, to).normalize('NFC').toLowerCase();
-    return needles.some((nd) => text.includes(nd)) ? all() : [];
-  }
-  const lower = lowerAscii(block.buf, from, to);
-  const hits = new Set<number>();
-  for (const { pattern, tails } of plans) {
-    for (let at = lower.indexOf(pattern); at !== -1; at = lower.indexOf(pattern, at + 1)) {
-      const end = at + pattern.length;
-      if (tails && !tails.some((t) => lower.subarray(end, end + t.length).equals(t))) continue;
-      hits.add(recordAt(block.starts, first, from + at));
-    }
-  }
-  return [...hits].sort((a, b) => a - b);
 }
 
 export const csvFactory: AdapterFactory<CsvSourceConfig> = {
