@@ -88,3 +88,39 @@ describe('discoverBatch', () => {
     expect(bo!.records).toEqual([]);
   });
 });
+
+describe('later rounds read again only the sources the new identities concern', () => {
+  /** A list of addresses: compares emails only, so a GitHub login linked elsewhere cannot change what it finds. */
+  function mailOnly(calls: { single: number }): SourceAdapter {
+    return {
+      kind: 'mail',
+      name: 'm',
+      identityTypes: ['email'],
+      async check() {
+        return { ok: true, detail: '' };
+      },
+      async *discover(m) {
+        calls.single++;
+        if (m.matchCell('email', 'ann@example.org')) {
+          yield { source: 'm', type: 'post', locator: 'm:1', matched: [{ type: 'email', value: 'ann@example.org', field: 'from' }], categories: ['contact.email'], data: { from: 'ann@example.org' }, disposition: 'retain', retention: { reason: 'r', ground: 'g' } };
+        }
+      },
+    };
+  }
+
+  it('carries the email-only source over when round 2 adds a github identity, with the same records and its time counted once', async () => {
+    const table = { many: 0, single: 0 };
+    const mail = { single: 0 };
+    const base = configWith(tableAdapter([['ann@example.org', 'ann-example']], table));
+    const mailFactory: AdapterFactory<BaseSourceConfig> = { kind: 'mail', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => mailOnly(mail) };
+    const cfg: LoadedConfig = { ...base, sources: [...base.sources, { index: 1, name: 'm', kind: 'mail', optional: false, config: { name: 'm', kind: 'mail' }, facts: FACTS, factory: mailFactory }] };
+    const d = await discover(cfg, [given('email', 'ann@example.org')], opts);
+    expect(d.identities.map((x) => x.value)).toEqual(['ann@example.org', 'ann-example']);
+    expect(table.single).toBe(2); // round 2: the table compares github logins
+    expect(mail.single).toBe(1); // never again: it compares only emails, and none was linked
+    expect(d.records.filter((r) => r.source === 'm').map((r) => r.locator)).toEqual(['m:1']);
+    const m = d.sources.find((s) => s.name === 'm')!;
+    expect(m.status).toBe('ok');
+    expect(m.records).toBe(1);
+  });
+});

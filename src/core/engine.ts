@@ -93,26 +93,30 @@ export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity
   // that knew only the new ones could take someone else's row for theirs. The last round's
   // results are complete by themselves. Only subjects that gained an identity take part in a
   // later round.
+  // A later round reads again only the sources that can match a type of identity linked since:
+  // a source that cannot compare a slack-id gives the same records with one (see Carry).
   const last: Array<SubjectRound> = new Array(given.length);
   const earlier: SourceStatus[][][] = given.map(() => []);
+  const newTypes: Array<Set<string>> = given.map(() => new Set());
   let active = given.map((_, i) => i);
   for (let n = 1; active.length > 0 && n <= MAX_ROUNDS; n++) {
     const shown = new Set(n === 1 ? [] : active.flatMap((i) => [last[i]!.sources, ...earlier[i]!].flat()).filter((st) => st.status !== 'skipped').map((st) => st.name));
-    const results = await discoverRound(config, active.map((i) => [...subjects[i]!.values()]), opts, shown);
+    const carry = active.map((i) => (last[i] ? { round: last[i], newTypes: newTypes[i]! } : undefined));
+    const results = await discoverRound(config, active.map((i) => [...subjects[i]!.values()]), opts, shown, carry);
     active.forEach((i, k) => {
       if (last[i]) earlier[i]!.push(last[i].sources);
       last[i] = results[k]!;
     });
     if (!opts.expand) break;
     active = active.filter((i) => {
-      let added = false;
+      newTypes[i] = new Set();
       for (const link of last[i]!.links) {
         const ids = subjects[i]!;
         if (link.strength !== 'strong' || !ids.has(identityKey(link.from)) || ids.has(identityKey(link.to))) continue;
         ids.set(identityKey(link.to), { ...link.to, provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from } });
-        added = true;
+        newTypes[i]!.add(link.to.type);
       }
-      return added;
+      return newTypes[i]!.size > 0;
     });
   }
   const out = last.map((round, i) => finishSubject(round, earlier[i]!, subjects[i]!));
@@ -151,9 +155,9 @@ function finishSubject(round: SubjectRound, earlier: SourceStatus[][], identitie
  * One round for the given subjects, all sources concurrently. `shown`: sources whose progress
  * the operator already saw in an earlier round; their lines are not repeated.
  */
-async function discoverRound(config: LoadedConfig, subjects: SubjectIdentity[][], opts: DiscoverOptions, shown: ReadonlySet<string>): Promise<SubjectRound[]> {
+async function discoverRound(config: LoadedConfig, subjects: SubjectIdentity[][], opts: DiscoverOptions, shown: ReadonlySet<string>, carry: Array<Carry | undefined>): Promise<SubjectRound[]> {
   const matchers = subjects.map((ids) => new IdentityMatcher(ids));
-  const perSource = await Promise.all(config.sources.map((source) => discoverSource(config, source, matchers, opts, shown.has(source.name))));
+  const perSource = await Promise.all(config.sources.map((source, j) => discoverSource(config, source, matchers, opts, shown.has(source.name), carry.map((c) => c && { ...c, index: j }))));
   if (opts.signal.aborted) throw new InterruptedError('interrupted; nothing was written', 're-run the command');
   return matchers.map((_, i) => ({
     records: perSource.flatMap((r) => r[i]!.records),
@@ -164,8 +168,19 @@ async function discoverRound(config: LoadedConfig, subjects: SubjectIdentity[][]
 
 type Finish = Omit<SourceStatus, 'records' | 'durationMs' | 'fingerprint' | 'name' | 'kind' | 'facts'>;
 
+/**
+ * A subject's previous round, for a later one: a source whose adapter compares none of the
+ * identity types linked since (`newTypes`) would find exactly what it found then — whose a record
+ * is (a shared cell, a block) depends only on the identities it compares — so its result is
+ * carried over instead of reading the source again.
+ */
+interface Carry {
+  round: SubjectRound;
+  newTypes: ReadonlySet<string>;
+}
+
 /** One source for every subject of the round: its results per subject, in order. */
-async function discoverSource(config: LoadedConfig, source: LoadedSource, matchers: IdentityMatcher[], opts: DiscoverOptions, quiet: boolean) {
+async function discoverSource(config: LoadedConfig, source: LoadedSource, matchers: IdentityMatcher[], opts: DiscoverOptions, quiet: boolean, carry: Array<(Carry & { index: number }) | undefined> = []) {
   const started = Date.now();
   const found = matchers.map(() => ({ records: [] as PersonalRecord[], links: [] as IdentityLink[], outcome: undefined as Finish | undefined, notes: [] as string[], partial: undefined as string | undefined }));
   const stats: Record<string, number> = {};
@@ -186,10 +201,12 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
       ...(Object.keys(stats).length > 0 ? { stats: { ...stats } } : {}),
     };
   };
+  const carried = new Map<number, { records: PersonalRecord[]; links: IdentityLink[]; status: SourceStatus }>();
   const done = () => {
-    const statuses = found.map((_, k) => statusOf(k));
-    opts.progress?.sourceFinished(aggregate(statuses), quiet);
-    return found.map((f, k) => ({ records: f.records, links: f.links, status: statuses[k]! }));
+    const read = found.map((_, k) => k).filter((k) => !carried.has(k));
+    const statuses = found.map((_, k) => carried.get(k)?.status ?? statusOf(k));
+    if (read.length > 0) opts.progress?.sourceFinished(aggregate(read.map((k) => statuses[k]!)), quiet);
+    return found.map((f, k) => carried.get(k) ?? { records: f.records, links: f.links, status: statuses[k]! });
   };
   const settle = (k: number, outcome: Finish) => {
     found[k]!.outcome = outcome;
@@ -201,8 +218,19 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
   const adapter = createAdapter(config, source);
   const taking: number[] = [];
   matchers.forEach((m, k) => {
-    if (adapter.identityTypes && !adapter.identityTypes.some((t) => m.has(t))) {
-      settle(k, { status: 'skipped', skip: 'no-identity', reason: `matches only ${adapter.identityTypes.join(', ')}, and the subject has none` });
+    const c = carry[k];
+    const types = adapter.identityTypes;
+    if (c && types && !types.some((t) => c.newTypes.has(t))) {
+      const prev = c.round.sources[c.index]!;
+      // Its time and counters were counted in the earlier round; this round adds none.
+      const { stats: _stats, ...status } = prev;
+      carried.set(k, {
+        records: c.round.records.filter((r) => r.source === source.name),
+        links: c.round.links.filter((l) => l.source === source.name),
+        status: { ...status, durationMs: 0 },
+      });
+    } else if (types && !types.some((t) => m.has(t))) {
+      settle(k, { status: 'skipped', skip: 'no-identity', reason: `matches only ${types.join(', ')}, and the subject has none` });
     } else taking.push(k);
   });
   if (taking.length === 0) return done();
