@@ -10,7 +10,7 @@
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, impliedIdentities, normalizeEmail, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
@@ -18,7 +18,7 @@ import { gitSourceSchema, type GitSourceConfig } from './config.js';
 import { GitProcessError, gitComplaint, materialiseBundle, runGit, streamGit } from './git.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
 import { parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
-import { TRAILER_TYPES, canonicalKey, parseTrailers, splitIdent } from './trailers.js';
+import { addressesIn, canonicalKey, handlesIn, parseTrailers, splitIdent, trailerType } from './trailers.js';
 
 interface RepoSpec {
   /** As configured. */
@@ -152,10 +152,15 @@ export class GitAdapter implements SourceAdapter {
           // As matchIdent reads an address: the canonical address, and the login of a noreply one.
           ids.email(f[2]!.toString('utf8'));
           ids.email(f[5]!.toString('utf8'));
-          // No `@` and no `!` in the message: no trailer in it can hold an address.
+          // Every address and `@handle` in the message: discover matches them in any trailer
+          // and as mentions anywhere else. No `@` in the message: nothing to list.
           if (f[7]!.includes(0x40) || f[7]!.includes(0x21)) {
-            for (const t of parseTrailers(f[7]!.toString('utf8'))) {
-              if (TRAILER_TYPES.has(t.key.toLowerCase())) ids.email(splitIdent(t.value).email);
+            const body = f[7]!.toString('utf8');
+            for (const t of parseTrailers(body)) ids.email(splitIdent(t.value).email);
+            for (const a of addressesIn(body)) ids.email(a);
+            for (const h of handlesIn(body)) {
+              const login = normalizeGithub(h);
+              if (login !== null) ids.add({ type: 'github', value: login });
             }
           }
           out.push(...ids.take());
@@ -301,6 +306,8 @@ export class GitAdapter implements SourceAdapter {
       if (s.needles(['email', 'github']).length === 0) return; // as discover: no history read for them
       any = true;
       for (const n of addressNeedles(s)) index.add(n, i);
+      // `@login` in a message is a mention of them (discover's filter finds the bare login).
+      for (const login of s.needles(['github'])) if (login !== '') index.add(foldNeedle(`@${login}`), i);
     });
     if (!any) return;
     const out: TaggedItem[] = [];
@@ -330,6 +337,20 @@ export class GitAdapter implements SourceAdapter {
       if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
     }
     return { value, hit: null };
+  }
+
+  /** The subject's addresses (noreply ones included) and `@handles` written in a piece of text. */
+  private textHits(text: string, field: string, subject: IdentityMatcher): Array<{ hit: MatchedIdentity; handle: boolean }> {
+    const out: Array<{ hit: MatchedIdentity; handle: boolean }> = [];
+    for (const a of addressesIn(text)) {
+      const { hit } = this.matchIdent(a, field, subject);
+      if (hit) out.push({ hit, handle: false });
+    }
+    for (const h of handlesIn(text)) {
+      const login = normalizeGithub(h);
+      if (login !== null && subject.matchCell('github', login) !== null) out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true });
+    }
+    return out;
   }
 
   /** The subject's records and candidate links in one commit, exactly matched. */
@@ -363,23 +384,52 @@ export class GitAdapter implements SourceAdapter {
         retention: CONTRIBUTION_RETENTION,
       });
     }
-    for (const t of parseTrailers(body)) {
-      const type = TRAILER_TYPES.get(t.key.toLowerCase());
-      if (!type) continue;
+    // Every trailer whose value holds one of the subject's addresses (or a noreply address or
+    // `@handle` of theirs) is a contribution record, whatever its key.
+    const trailers = parseTrailers(body);
+    const inTrailer = new Set<number>();
+    for (const t of trailers) {
+      for (let l = t.line; l <= t.lastLine; l++) inTrailer.add(l);
       const key = canonicalKey(t.key);
       const { name, email } = splitIdent(t.value);
       const m = this.matchIdent(email, `trailer ${key}`, subject);
       idents.push({ where: `${key} trailer`, name, email, ...m });
-      if (!m.hit) continue;
+      // Another address or handle in the value (`Cc: Bo <bo@…>, Ann <ann@…>`): a record, but its name is unknown.
+      const hit = m.hit ?? this.textHits(t.value, `trailer ${key}`, subject)[0]?.hit ?? null;
+      if (!hit) continue;
+      const own = m.hit !== null;
+      const type = trailerType(key);
       emit({
         source: this.name,
         type,
         locator: `${repo.label}@${sha}:message:${t.line}`,
-        matched: [m.hit],
-        categories: name ? ['contact.email', 'name'] : ['contact.email'],
-        data: { repository: repo.label, commit: sha, trailer: key, ...(name ? { name } : {}), email },
+        matched: [hit],
+        categories: own && name ? ['contact.email', 'name'] : [hit.type === 'github' && !hit.field.includes('noreply') ? 'online.handle' : 'contact.email'],
+        data: { repository: repo.label, commit: sha, trailer: key, ...(own ? { ...(name ? { name } : {}), email } : { value: t.value }) },
         disposition: 'retain',
         retention: type === 'signoff' ? SIGNOFF_RETENTION : CONTRIBUTION_RETENTION,
+      });
+    }
+    // The subject's address or handle anywhere else in the message ("reported by ann@…"): their
+    // data for an access request, retained with the commit it is part of. Only the line that
+    // names them is carried, not the rest of the message.
+    if (body.includes('@')) {
+      const lines = body.split('\n');
+      lines.forEach((text, i) => {
+        if (inTrailer.has(i + 1) || !text.includes('@')) return;
+        const hits = this.textHits(text, 'message', subject);
+        if (hits.length === 0) return;
+        const matched = [...new Map(hits.map((h) => [`${h.hit.type}:${h.hit.value}`, h.hit])).values()];
+        emit({
+          source: this.name,
+          type: 'mention',
+          locator: `${repo.label}@${sha}:message:${i + 1}`,
+          matched,
+          categories: [...new Set(hits.map((h) => (h.handle ? 'online.handle' : 'contact.email')))].sort(),
+          data: { repository: repo.label, commit: sha, line: i + 1, text: text.replace(/\r$/, '').trim() },
+          disposition: 'retain',
+          retention: CONTRIBUTION_RETENTION,
+        });
       });
     }
     // Candidate links: another address in the same commit written with the same name as one of
