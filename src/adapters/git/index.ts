@@ -17,7 +17,7 @@ import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAda
 import { gitSourceSchema, type GitSourceConfig } from './config.js';
 import { GitProcessError, gitComplaint, materialiseBundle, runGit, streamGit } from './git.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
-import { parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
+import { isExcluded, parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
 import { addressesIn, canonicalKey, handlesIn, parseTrailers, splitIdent, trailerType } from './trailers.js';
 
 interface RepoSpec {
@@ -478,16 +478,27 @@ export class GitAdapter implements SourceAdapter {
         branch = 'HEAD';
       }
     }
-    const listing = (await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', '--name-only', tip], ctx.signal)).toString('utf8');
-    const files = listing
-      .split('\0')
-      .filter((p) => p !== '' && !p.includes('\n'))
-      .map((p) => ({ path: p, kind: peopleFileKind(p) }))
-      .filter((f): f is { path: string; kind: PeopleFileKind } => f.kind !== null);
+    // Regular files only: a submodule (gitlink) holds another project, a symlink is not the file.
+    const listing = (await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', tip], ctx.signal)).toString('utf8');
+    const files: Array<{ path: string; kind: PeopleFileKind; object: string }> = [];
+    let excluded = 0;
+    for (const entry of listing.split('\0')) {
+      const m = /^(100644|100755) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+      if (!m || m[3]!.includes('\n')) continue;
+      const kind = peopleFileKind(m[3]!);
+      if (kind === null) continue;
+      // Vendored copies of other projects (and the configured exclude: globs): their people are not this project's.
+      if (isExcluded(m[3]!, this.cfg.exclude)) {
+        excluded++;
+        continue;
+      }
+      files.push({ path: m[3]!, kind, object: m[2]! });
+    }
+    if (excluded) ctx.stats['peopleFilesExcluded'] = (ctx.stats['peopleFilesExcluded'] ?? 0) + excluded;
     const out: PeopleFiles = { branch, tip, files: [] };
     if (files.length === 0) return out;
     ctx.stats['peopleFiles'] = (ctx.stats['peopleFiles'] ?? 0) + files.length;
-    const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${tip}:${f.path}\n`).join(''));
+    const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${f.object}\n`).join(''));
     let pos = 0;
     for (const file of files) {
       const nl = batch.indexOf(0x0a, pos);
@@ -500,7 +511,7 @@ export class GitAdapter implements SourceAdapter {
       const content = batch.subarray(pos, pos + size);
       pos += size + 1;
       if (m[1] !== 'blob') continue;
-      out.files.push({ ...file, lines: entriesByLine(parsePeopleFile(file.kind, content.toString('utf8'))) });
+      out.files.push({ path: file.path, kind: file.kind, lines: entriesByLine(parsePeopleFile(file.kind, content.toString('utf8'))) });
     }
     return out;
   }
@@ -509,7 +520,7 @@ export class GitAdapter implements SourceAdapter {
     const people = await this.readPeopleFiles(repo, dir, ctx);
     if (!people) return;
     for (const file of people.files) {
-      for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked);
+      for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked, ctx.note?.bind(ctx));
     }
   }
 
@@ -524,7 +535,7 @@ export class GitAdapter implements SourceAdapter {
         candidates.reset();
         for (const e of all) index.lookup(e.type, e.value, candidates.add);
         for (const i of candidates.list) {
-          for (const item of this.peopleLine(repo, people, file, line, all, subjects[i]!, linked[i]!)) yield { subject: i, item };
+          for (const item of this.peopleLine(repo, people, file, line, all, subjects[i]!, linked[i]!, ctx.note?.bind(ctx))) yield { subject: i, item };
         }
       }
     }
@@ -539,6 +550,7 @@ export class GitAdapter implements SourceAdapter {
     all: PeopleEntry[],
     subject: IdentityMatcher,
     linked: Set<string>,
+    note: AdapterContext['note'],
   ): Iterable<PersonalRecord | IdentityLink> {
     const mine = all.filter((e) => subject.matchCell(e.type, e.value) !== null);
     if (mine.length === 0) return;
@@ -552,12 +564,21 @@ export class GitAdapter implements SourceAdapter {
     for (const e of mine) categories.add(e.type === 'email' ? 'contact.email' : 'online.handle');
     if (name) categories.add('name');
     const what = written.map((w) => `"${w}"`).join(' and ');
+    // A CODEOWNERS pattern whose every owner is this person: removing them leaves it unowned
+    // (deleting the line hands its files to an earlier, broader pattern, if any).
+    const pattern = kind === 'codeowners' ? mine[0]!.pattern : undefined;
+    const lastOwner = pattern !== undefined && mine.length >= (mine[0]!.owners ?? 0);
+    if (lastOwner) note?.(`${repo.label} ${path} line ${line}: the pattern ${pattern} is left without an owner once this person is removed; name a new owner`);
     const edit =
       kind === 'mailmap'
         ? `delete line ${line} (it maps this person's addresses)`
-        : others.length === 0 && kind !== 'maintainers'
-          ? `delete line ${line} (${what})`
-          : `remove ${what} from line ${line}, keeping the rest of the line`;
+        : lastOwner
+          ? `remove ${what} from line ${line}: this person is the only owner of ${pattern}: name a new owner for it in the same change`
+          : others.length === 0 && kind === 'maintainers' && mine.every((e) => e.tableRow)
+            ? `delete line ${line} (the table row names only this person)`
+            : others.length === 0 && kind !== 'maintainers' && kind !== 'codeowners' // a team may share the pattern
+              ? `delete line ${line} (${what})`
+              : `remove ${what} from line ${line}, keeping the rest of the line`;
     yield {
       source: this.name,
       type: 'people-file-entry',
