@@ -1,6 +1,7 @@
-// The git adapter: commits authored or committed by the subject on every ref, their trailers
-// (Signed-off-by, Co-authored-by, Reviewed-by, Acked-by, Tested-by, Reported-by), and people
-// files at the tip of the default branch. History is read by one streaming `git log --all`
+// The git adapter: commits authored or committed by the subject on every ref, every trailer
+// that names them (Signed-off-by, Co-authored-by, Reviewed-by, Cc, …), the other lines of a
+// message that name them (mentions), and people files at the tip of the default branch
+// (vendored trees left out). History is read by one streaming `git log --all`
 // per repository with NUL-separated fields, so memory does not grow with the history.
 // discoverMany reads each repository's history and people files once for a whole batch;
 // identities() lists, in the same one pass per repository, every address and login discover
