@@ -74,7 +74,10 @@ describe('git people files: vendored trees', () => {
 
 describe('git people files: edits that leave sense behind', () => {
   const FILES = {
-    'MAINTAINERS.md': TABLE + ROW + '| Bo Tran | [bo-tran](https://github.com/bo-tran) | bo@lanternfish.example |\n| Ann and Bo | @ann-example @bo-tran | |\n',
+    'MAINTAINERS.md':
+      TABLE +
+      ROW +
+      '| Bo Tran | [bo-tran](https://github.com/bo-tran) | bo@lanternfish.example |\n| Ann and Bo | @ann-example @bo-tran | |\n\nEmeritus:\n- Ann Example <ann@example.org> (@ann-example)\n\nQuestions go to ann@example.org or the list.\n',
     '.github/CODEOWNERS': '*.go @ann-example @bo-tran\n/docs/ @ann-example\n/api/ @ann-example @lanternfish/api-team\n/hack/ ann@example.org\n',
   };
   beforeEach(() => {
@@ -86,6 +89,9 @@ describe('git people files: edits that leave sense behind', () => {
     const byLine = new Map(records.filter((r) => r.data['file'] === 'MAINTAINERS.md').map((r) => [r.data['line'], r.manual!]));
     expect(byLine.get(3)).toMatch(/: delete line 3 \(the table row names only this person\)/);
     expect(byLine.get(5)).toMatch(/remove "@ann-example" from line 5, keeping the rest of the line/);
+    // a list item that names only them goes whole too; a sentence keeps its other words
+    expect(byLine.get(8)).toMatch(/: delete line 8 \(the list item names only this person\)/);
+    expect(byLine.get(10)).toMatch(/remove "ann@example.org" from line 10, keeping the rest of the line/);
   });
 
   it('says when removing the person leaves a CODEOWNERS pattern without an owner, in a note and in the edit', async () => {

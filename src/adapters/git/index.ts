@@ -575,8 +575,8 @@ export class GitAdapter implements SourceAdapter {
         ? `delete line ${line} (it maps this person's addresses)`
         : lastOwner
           ? `remove ${what} from line ${line}: this person is the only owner of ${pattern}: name a new owner for it in the same change`
-          : others.length === 0 && kind === 'maintainers' && mine.every((e) => e.tableRow)
-            ? `delete line ${line} (the table row names only this person)`
+          : others.length === 0 && kind === 'maintainers' && (mine.every((e) => e.tableRow) || mine.every((e) => e.listItem))
+            ? `delete line ${line} (the ${mine[0]!.tableRow ? 'table row' : 'list item'} names only this person)`
             : others.length === 0 && kind !== 'maintainers' && kind !== 'codeowners' // a team may share the pattern
               ? `delete line ${line} (${what})`
               : `remove ${what} from line ${line}, keeping the rest of the line`;

@@ -51,6 +51,8 @@ export interface PeopleEntry {
   sameEntry?: Array<{ type: 'email' | 'github'; value: string }>;
   /** MAINTAINERS: the line is a row of a Markdown table (deleting it leaves the table whole). */
   tableRow?: boolean;
+  /** MAINTAINERS: the line is a list item (`- `, `* `, `1. `): one entry of a list. */
+  listItem?: boolean;
   /** CODEOWNERS: the line's pattern and every owner written on it, teams included. */
   pattern?: string;
   owners?: number;
@@ -219,7 +221,7 @@ function parseMaintainers(lines: string[]): PeopleEntry[] {
     const add = (type: 'email' | 'github', rawId: string, value: string | null, name?: string) => {
       if (!value || seen.has(`${type}:${value}`)) return;
       seen.add(`${type}:${value}`);
-      out.push({ line, type, raw: rawId, value, role: 'maintainer', ...(name ? { name } : {}), ...(cells ? { tableRow: true } : {}) });
+      out.push({ line, type, raw: rawId, value, role: 'maintainer', ...(name ? { name } : {}), ...(cells ? { tableRow: true } : {}), ...(/^([-*+]|\d+[.)])\s/.test(trimmed) ? { listItem: true } : {}) });
     };
     const trimmed = raw.trim();
     let cells: string[] | null = null;
