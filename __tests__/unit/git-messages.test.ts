@@ -54,6 +54,7 @@ const MANY_KEYS = [
   'Cherry-picked-by: Ann Example <123+ann-example@users.noreply.github.com>',
   'Suggested-by: Ann Example <ann@example.org>',
   'Link: https://example.org/issue/7',
+  'Cc: Bo Tran <bo@lanternfish.example>, Ann Example <ann@example.org>',
   '',
 ].join('\n');
 
@@ -81,7 +82,11 @@ describe('git commit messages', () => {
   it('reports every trailer that names the subject, typed by its key, retained as a contribution record', async () => {
     const { records } = await discoverAll(gitAdapter(dir, [repo()]), [ANN, ANN_GH]);
     const trailers = records.filter((r) => r.type === 'trailer').map((r) => `${String(r.data['trailer'])} ${r.locator.replace(/.*:message:/, 'line ')}`);
-    expect(trailers.sort()).toEqual(['Cc line 10', 'Cherry-picked-by line 11', 'Helped-by line 9', 'Suggested-by line 12']);
+    expect(trailers.sort()).toEqual(['Cc line 10', 'Cc line 14', 'Cherry-picked-by line 11', 'Helped-by line 9', 'Suggested-by line 12']);
+    // a value naming two people: only her address is carried, not Bo's
+    const shared = records.find((r) => r.locator.endsWith(':message:14'))!;
+    expect(shared.data).toMatchObject({ trailer: 'Cc', email: 'ann@example.org' });
+    expect(JSON.stringify(shared)).not.toContain('bo@');
     for (const r of records.filter((x) => x.type === 'trailer')) {
       expect(r.disposition).toBe('retain');
       expect(r.retention).toEqual(CONTRIBUTION_RETENTION);

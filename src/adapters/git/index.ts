@@ -341,15 +341,15 @@ export class GitAdapter implements SourceAdapter {
   }
 
   /** The subject's addresses (noreply ones included) and `@handles` written in a piece of text. */
-  private textHits(text: string, field: string, subject: IdentityMatcher): Array<{ hit: MatchedIdentity; handle: boolean }> {
-    const out: Array<{ hit: MatchedIdentity; handle: boolean }> = [];
+  private textHits(text: string, field: string, subject: IdentityMatcher): Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> {
+    const out: Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> = [];
     for (const a of addressesIn(text)) {
       const { hit } = this.matchIdent(a, field, subject);
-      if (hit) out.push({ hit, handle: false });
+      if (hit) out.push({ hit, handle: false, raw: a });
     }
     for (const h of handlesIn(text)) {
       const login = normalizeGithub(h);
-      if (login !== null && subject.matchCell('github', login) !== null) out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true });
+      if (login !== null && subject.matchCell('github', login) !== null) out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true, raw: `@${h}` });
     }
     return out;
   }
@@ -395,8 +395,10 @@ export class GitAdapter implements SourceAdapter {
       const { name, email } = splitIdent(t.value);
       const m = this.matchIdent(email, `trailer ${key}`, subject);
       idents.push({ where: `${key} trailer`, name, email, ...m });
-      // Another address or handle in the value (`Cc: Bo <bo@…>, Ann <ann@…>`): a record, but its name is unknown.
-      const hit = m.hit ?? this.textHits(t.value, `trailer ${key}`, subject)[0]?.hit ?? null;
+      // Another address or handle in the value (`Cc: Bo <bo@…>, Ann <ann@…>`): a record carrying
+      // only the subject's identity as written (the value names other people too).
+      const other = m.hit ? undefined : this.textHits(t.value, `trailer ${key}`, subject)[0];
+      const hit = m.hit ?? other?.hit ?? null;
       if (!hit) continue;
       const own = m.hit !== null;
       const type = trailerType(key);
@@ -406,7 +408,7 @@ export class GitAdapter implements SourceAdapter {
         locator: `${repo.label}@${sha}:message:${t.line}`,
         matched: [hit],
         categories: own && name ? ['contact.email', 'name'] : [hit.type === 'github' && !hit.field.includes('noreply') ? 'online.handle' : 'contact.email'],
-        data: { repository: repo.label, commit: sha, trailer: key, ...(own ? { ...(name ? { name } : {}), email } : { value: t.value }) },
+        data: { repository: repo.label, commit: sha, trailer: key, ...(own ? { ...(name ? { name } : {}), email } : other!.handle ? { github: other!.raw } : { email: other!.raw }) },
         disposition: 'retain',
         retention: type === 'signoff' ? SIGNOFF_RETENTION : CONTRIBUTION_RETENTION,
       });
