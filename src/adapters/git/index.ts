@@ -110,8 +110,9 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const people = this.peopleFilesAhead(repo, dir, ctx);
       yield* this.scanHistory(repo, dir, subject, ctx, linked);
-      if (this.cfg.peopleFiles) yield* this.scanPeopleFiles(repo, dir, subject, ctx, linked);
+      if (people) yield* this.scanPeopleFiles(repo, await people, subject, linked, ctx);
     }
   }
 
@@ -127,8 +128,9 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const people = this.peopleFilesAhead(repo, dir, ctx);
       yield* this.scanHistoryMany(repo, dir, subjects, ctx, linked);
-      if (this.cfg.peopleFiles) yield* this.scanPeopleFilesMany(repo, dir, subjects, ctx, linked);
+      if (people) yield* this.scanPeopleFilesMany(repo, await people, subjects, linked, ctx);
     }
   }
 
@@ -144,6 +146,7 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const ahead = this.peopleFilesAhead(repo, dir, ctx);
       const out: Identity[] = [];
       yield* this.streamLog(
         repo,
@@ -168,8 +171,7 @@ export class GitAdapter implements SourceAdapter {
         },
         out,
       );
-      if (!this.cfg.peopleFiles) continue;
-      const people = await this.readPeopleFiles(repo, dir, ctx);
+      const people = ahead && (await ahead);
       if (!people) continue;
       // peopleLine matches each entry by its own type and canonical value (no noreply login).
       for (const file of people.files) for (const entries of file.lines.values()) for (const e of entries) ids.add({ type: e.type, value: e.value });
@@ -519,8 +521,19 @@ export class GitAdapter implements SourceAdapter {
     return out;
   }
 
-  private async *scanPeopleFiles(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
-    const people = await this.readPeopleFiles(repo, dir, ctx);
+  /**
+   * The people files, read while the history streams (ls-tree of a large tree and cat-file take
+   * a noticeable part of a run otherwise); null when not configured. Its failure surfaces when
+   * awaited, after the history, as before.
+   */
+  private peopleFilesAhead(repo: RepoSpec, dir: string, ctx: AdapterContext): Promise<PeopleFiles | null> | null {
+    if (!this.cfg.peopleFiles) return null;
+    const p = this.readPeopleFiles(repo, dir, ctx);
+    p.catch(() => undefined); // handled where it is awaited; not an unhandled rejection if the history fails first
+    return p;
+  }
+
+  private *scanPeopleFiles(repo: RepoSpec, people: PeopleFiles | null, subject: IdentityMatcher, linked: Set<string>, ctx: AdapterContext): Iterable<PersonalRecord | IdentityLink> {
     if (!people) return;
     for (const file of people.files) {
       for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked, ctx.note?.bind(ctx));
@@ -528,8 +541,7 @@ export class GitAdapter implements SourceAdapter {
   }
 
   /** The people files for many subjects: read and parsed once; each line goes to the subjects it names. */
-  private async *scanPeopleFilesMany(repo: RepoSpec, dir: string, subjects: readonly IdentityMatcher[], ctx: AdapterContext, linked: Array<Set<string>>): AsyncGenerator<TaggedItem> {
-    const people = await this.readPeopleFiles(repo, dir, ctx);
+  private *scanPeopleFilesMany(repo: RepoSpec, people: PeopleFiles | null, subjects: readonly IdentityMatcher[], linked: Array<Set<string>>, ctx: AdapterContext): Iterable<TaggedItem> {
     if (!people) return;
     const index = new SubjectsByValue(subjects, ['email', 'github']);
     const candidates = new CandidateSet(subjects.length);
