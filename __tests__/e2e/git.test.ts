@@ -28,7 +28,8 @@ describe('git and gitdm sources (e2e)', () => {
     expect(r.code).toBe(0);
     const git = gitSource(r.json);
     expect(git.status).toBe('ok');
-    expect(git.byType).toEqual({ commit: 2, signoff: 2, 'co-author': 1, trailer: 2, 'people-file-entry': 2 });
+    // the mention: a sign-off quoted above the last paragraph (not a trailer, still her address)
+    expect(git.byType).toEqual({ commit: 2, signoff: 2, 'co-author': 1, trailer: 2, mention: 1, 'people-file-entry': 2 });
     expect(git.stats).toMatchObject({ repositories: 1, commits: 9 });
     expect(r.json.sources.find((s: any) => s.kind === 'gitdm').byType).toEqual({ affiliation: 3 });
     expect(r.json.identities.map((i: any) => `${i.type}:${i.value}`)).toEqual([`email:${ANN}`]);
@@ -57,7 +58,7 @@ describe('git and gitdm sources (e2e)', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const mine = lines.filter((l: any) => ['lanternfish-repo', 'gitdm-affiliations'].includes(l.source));
-    expect(mine.length).toBe(12);
+    expect(mine.length).toBe(13);
     expect(JSON.stringify(mine)).not.toMatch(/joann|jdoe|bo@lanternfish|zoë|dana|Quayside/i);
   });
 
@@ -78,7 +79,7 @@ describe('git and gitdm sources (e2e)', () => {
     expect(read(dir, BUNDLE).equals(before.get(BUNDLE)!)).toBe(true);
     // with the handle too: the commits and trailers found by address or login are kept, and the
     // people files naming either are manual edits
-    expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(9);
+    expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(10);
     expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator)).toEqual(expect.arrayContaining(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:SECURITY_CONTACTS:3']));
     const v = run(dir, ['-q', 'verify', '--email', ANN, '--github', 'ann-example']);
     expect(v.code).toBe(5);

@@ -117,12 +117,12 @@ describe('git adapter on the demo bundle', () => {
     expect(joann.records.filter((r) => r.type === 'commit')).toHaveLength(1);
   });
 
-  it('does not read trailer-looking lines outside the last paragraph', async () => {
+  it('does not read trailer-looking lines outside the last paragraph as trailers: they are a mention', async () => {
     const { records } = await discoverAll(adapter([BUNDLE]), [ANN]);
-    const bundleLog = records.map((r) => r.data['commit']);
     const bo = await discoverAll(adapter([BUNDLE]), [{ type: 'email', value: 'bo@lanternfish.example' }]);
     const credit = bo.records.find((r) => r.type === 'commit' && r.data['subject'] === 'Credit the early contributors')!;
-    expect(bundleLog).not.toContain(credit.data['commit']);
+    const onCredit = records.filter((r) => r.data['commit'] === credit.data['commit']);
+    expect(onCredit.map((r) => [r.type, r.data['text']])).toEqual([['mention', 'Signed-off-by: Ann Example <ann@example.org>']]);
   });
 
   it('reports the other addresses of a .mailmap entry and a same-name sign-off as candidate links only', async () => {
@@ -169,8 +169,8 @@ describe('git adapter on the demo bundle', () => {
   it('two sources on the same bundle at once both get the clone', async () => {
     fs.copyFileSync(BUNDLE, path.join(dir, 'demo.bundle'));
     const [a, b] = await Promise.all([discoverAll(adapter(['demo.bundle']), [ANN]), discoverAll(adapter(['demo.bundle']), [ANN])]);
-    expect(a.records.length).toBe(9);
-    expect(b.records.length).toBe(9);
+    expect(a.records.length).toBe(10);
+    expect(b.records.length).toBe(10);
     expect(fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });

@@ -165,8 +165,10 @@ describe('git identities() on generated repositories', () => {
       expect({ k, listed: listed.has(k) }).toEqual({ k, listed: true });
     }
     expect(ids.some((id) => /[A-Z]/.test(id.value) || id.value.includes('!') || id.value.includes('<'))).toBe(false);
-    // discover reports none of these, so they are not identities of this source
-    for (const k of ['email:title@example.org', 'email:carbon@example.org', 'github:some-org', 'github:not-a-person', 'email:not-an-address']) expect(listed.has(k)).toBe(false);
+    // discover reports an address in the title (a mention) and in any trailer (Cc, See-also)…
+    for (const k of ['email:title@example.org', 'email:carbon@example.org', 'email:other@example.org']) expect(listed.has(k)).toBe(true);
+    // …but not a team, an OWNERS label or a non-address
+    for (const k of ['github:some-org', 'github:not-a-person', 'email:not-an-address']) expect(listed.has(k)).toBe(false);
   });
 
   it('lists every identity discover matches, and each identity listed finds a record on its own', async () => {

@@ -20,6 +20,12 @@ export const gitSourceSchema = z.strictObject({
   branch: z.string().min(1).optional(),
   /** Read the people files at the tip (default true). */
   peopleFiles: z.boolean().default(true),
+  /**
+   * Globs (minimatch, paths from the repository root) of trees whose people files are not this
+   * project's, on top of vendor/, third_party/, node_modules/ and submodules, always left out.
+   * A glob that matches a folder leaves out everything under it.
+   */
+  exclude: z.array(z.string().min(1, 'an exclude glob cannot be empty')).default([]),
 });
 
 export type GitSourceConfig = z.infer<typeof gitSourceSchema>;

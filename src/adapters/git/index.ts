@@ -1,6 +1,7 @@
-// The git adapter: commits authored or committed by the subject on every ref, their trailers
-// (Signed-off-by, Co-authored-by, Reviewed-by, Acked-by, Tested-by, Reported-by), and people
-// files at the tip of the default branch. History is read by one streaming `git log --all`
+// The git adapter: commits authored or committed by the subject on every ref, every trailer
+// that names them (Signed-off-by, Co-authored-by, Reviewed-by, Cc, …), the other lines of a
+// message that name them (mentions), and people files at the tip of the default branch
+// (vendored trees left out). History is read by one streaming `git log --all`
 // per repository with NUL-separated fields, so memory does not grow with the history.
 // discoverMany reads each repository's history and people files once for a whole batch;
 // identities() lists, in the same one pass per repository, every address and login discover
@@ -10,15 +11,15 @@
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, impliedIdentities, normalizeEmail, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { IdentityCollector, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
 import { gitSourceSchema, type GitSourceConfig } from './config.js';
 import { GitProcessError, gitComplaint, materialiseBundle, runGit, streamGit } from './git.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
-import { parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
-import { TRAILER_TYPES, canonicalKey, parseTrailers, splitIdent } from './trailers.js';
+import { isExcluded, parsePeopleFile, peopleFileKind, type PeopleEntry, type PeopleFileKind } from './people-files.js';
+import { addressesIn, canonicalKey, handlesIn, parseTrailers, splitIdent, trailerType } from './trailers.js';
 
 interface RepoSpec {
   /** As configured. */
@@ -109,8 +110,9 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const people = this.peopleFilesAhead(repo, dir, ctx);
       yield* this.scanHistory(repo, dir, subject, ctx, linked);
-      if (this.cfg.peopleFiles) yield* this.scanPeopleFiles(repo, dir, subject, ctx, linked);
+      if (people) yield* this.scanPeopleFiles(repo, await people, subject, linked, ctx);
     }
   }
 
@@ -126,8 +128,9 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const people = this.peopleFilesAhead(repo, dir, ctx);
       yield* this.scanHistoryMany(repo, dir, subjects, ctx, linked);
-      if (this.cfg.peopleFiles) yield* this.scanPeopleFilesMany(repo, dir, subjects, ctx, linked);
+      if (people) yield* this.scanPeopleFilesMany(repo, await people, subjects, linked, ctx);
     }
   }
 
@@ -143,6 +146,7 @@ export class GitAdapter implements SourceAdapter {
     for (const repo of this.repos) {
       const dir = await this.open(repo, ctx.signal);
       ctx.stats['repositories'] = (ctx.stats['repositories'] ?? 0) + 1;
+      const ahead = this.peopleFilesAhead(repo, dir, ctx);
       const out: Identity[] = [];
       yield* this.streamLog(
         repo,
@@ -152,18 +156,22 @@ export class GitAdapter implements SourceAdapter {
           // As matchIdent reads an address: the canonical address, and the login of a noreply one.
           ids.email(f[2]!.toString('utf8'));
           ids.email(f[5]!.toString('utf8'));
-          // No `@` and no `!` in the message: no trailer in it can hold an address.
+          // Every address and `@handle` in the message: discover matches them in any trailer
+          // and as mentions anywhere else. No `@` in the message: nothing to list.
           if (f[7]!.includes(0x40) || f[7]!.includes(0x21)) {
-            for (const t of parseTrailers(f[7]!.toString('utf8'))) {
-              if (TRAILER_TYPES.has(t.key.toLowerCase())) ids.email(splitIdent(t.value).email);
+            const body = f[7]!.toString('utf8');
+            for (const t of parseTrailers(body)) ids.email(splitIdent(t.value).email);
+            for (const a of addressesIn(body)) ids.email(a);
+            for (const h of handlesIn(body)) {
+              const login = normalizeGithub(h);
+              if (login !== null) ids.add({ type: 'github', value: login });
             }
           }
           out.push(...ids.take());
         },
         out,
       );
-      if (!this.cfg.peopleFiles) continue;
-      const people = await this.readPeopleFiles(repo, dir, ctx);
+      const people = ahead && (await ahead);
       if (!people) continue;
       // peopleLine matches each entry by its own type and canonical value (no noreply login).
       for (const file of people.files) for (const entries of file.lines.values()) for (const e of entries) ids.add({ type: e.type, value: e.value });
@@ -301,6 +309,8 @@ export class GitAdapter implements SourceAdapter {
       if (s.needles(['email', 'github']).length === 0) return; // as discover: no history read for them
       any = true;
       for (const n of addressNeedles(s)) index.add(n, i);
+      // `@login` in a message is a mention of them (discover's filter finds the bare login).
+      for (const login of s.needles(['github'])) if (login !== '') index.add(foldNeedle(`@${login}`), i);
     });
     if (!any) return;
     const out: TaggedItem[] = [];
@@ -330,6 +340,20 @@ export class GitAdapter implements SourceAdapter {
       if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
     }
     return { value, hit: null };
+  }
+
+  /** The subject's addresses (noreply ones included) and `@handles` written in a piece of text. */
+  private textHits(text: string, field: string, subject: IdentityMatcher): Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> {
+    const out: Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> = [];
+    for (const a of addressesIn(text)) {
+      const { hit } = this.matchIdent(a, field, subject);
+      if (hit) out.push({ hit, handle: false, raw: a });
+    }
+    for (const h of handlesIn(text)) {
+      const login = normalizeGithub(h);
+      if (login !== null && subject.matchCell('github', login) !== null) out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true, raw: `@${h}` });
+    }
+    return out;
   }
 
   /** The subject's records and candidate links in one commit, exactly matched. */
@@ -363,23 +387,54 @@ export class GitAdapter implements SourceAdapter {
         retention: CONTRIBUTION_RETENTION,
       });
     }
-    for (const t of parseTrailers(body)) {
-      const type = TRAILER_TYPES.get(t.key.toLowerCase());
-      if (!type) continue;
+    // Every trailer whose value holds one of the subject's addresses (or a noreply address or
+    // `@handle` of theirs) is a contribution record, whatever its key.
+    const trailers = parseTrailers(body);
+    const inTrailer = new Set<number>();
+    for (const t of trailers) {
+      for (let l = t.line; l <= t.lastLine; l++) inTrailer.add(l);
       const key = canonicalKey(t.key);
       const { name, email } = splitIdent(t.value);
       const m = this.matchIdent(email, `trailer ${key}`, subject);
       idents.push({ where: `${key} trailer`, name, email, ...m });
-      if (!m.hit) continue;
+      // Another address or handle in the value (`Cc: Bo <bo@…>, Ann <ann@…>`): a record carrying
+      // only the subject's identity as written (the value names other people too).
+      const other = m.hit ? undefined : this.textHits(t.value, `trailer ${key}`, subject)[0];
+      const hit = m.hit ?? other?.hit ?? null;
+      if (!hit) continue;
+      const own = m.hit !== null;
+      const type = trailerType(key);
       emit({
         source: this.name,
         type,
         locator: `${repo.label}@${sha}:message:${t.line}`,
-        matched: [m.hit],
-        categories: name ? ['contact.email', 'name'] : ['contact.email'],
-        data: { repository: repo.label, commit: sha, trailer: key, ...(name ? { name } : {}), email },
+        matched: [hit],
+        categories: own && name ? ['contact.email', 'name'] : [hit.type === 'github' && !hit.field.includes('noreply') ? 'online.handle' : 'contact.email'],
+        data: { repository: repo.label, commit: sha, trailer: key, ...(own ? { ...(name ? { name } : {}), email } : other!.handle ? { github: other!.raw } : { email: other!.raw }) },
         disposition: 'retain',
         retention: type === 'signoff' ? SIGNOFF_RETENTION : CONTRIBUTION_RETENTION,
+      });
+    }
+    // The subject's address or handle anywhere else in the message ("reported by ann@…"): their
+    // data for an access request, retained with the commit it is part of. Only the line that
+    // names them is carried, not the rest of the message.
+    if (body.includes('@')) {
+      const lines = body.split('\n');
+      lines.forEach((text, i) => {
+        if (inTrailer.has(i + 1) || !text.includes('@')) return;
+        const hits = this.textHits(text, 'message', subject);
+        if (hits.length === 0) return;
+        const matched = [...new Map(hits.map((h) => [`${h.hit.type}:${h.hit.value}`, h.hit])).values()];
+        emit({
+          source: this.name,
+          type: 'mention',
+          locator: `${repo.label}@${sha}:message:${i + 1}`,
+          matched,
+          categories: [...new Set(hits.map((h) => (h.handle ? 'online.handle' : 'contact.email')))].sort(),
+          data: { repository: repo.label, commit: sha, line: i + 1, text: text.replace(/\r$/, '').trim() },
+          disposition: 'retain',
+          retention: CONTRIBUTION_RETENTION,
+        });
       });
     }
     // Candidate links: another address in the same commit written with the same name as one of
@@ -428,16 +483,27 @@ export class GitAdapter implements SourceAdapter {
         branch = 'HEAD';
       }
     }
-    const listing = (await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', '--name-only', tip], ctx.signal)).toString('utf8');
-    const files = listing
-      .split('\0')
-      .filter((p) => p !== '' && !p.includes('\n'))
-      .map((p) => ({ path: p, kind: peopleFileKind(p) }))
-      .filter((f): f is { path: string; kind: PeopleFileKind } => f.kind !== null);
+    // Regular files only: a submodule (gitlink) holds another project, a symlink is not the file.
+    const listing = (await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', tip], ctx.signal)).toString('utf8');
+    const files: Array<{ path: string; kind: PeopleFileKind; object: string }> = [];
+    let excluded = 0;
+    for (const entry of listing.split('\0')) {
+      const m = /^(100644|100755) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+      if (!m || m[3]!.includes('\n')) continue;
+      const kind = peopleFileKind(m[3]!);
+      if (kind === null) continue;
+      // Vendored copies of other projects (and the configured exclude: globs): their people are not this project's.
+      if (isExcluded(m[3]!, this.cfg.exclude)) {
+        excluded++;
+        continue;
+      }
+      files.push({ path: m[3]!, kind, object: m[2]! });
+    }
+    if (excluded) ctx.stats['peopleFilesExcluded'] = (ctx.stats['peopleFilesExcluded'] ?? 0) + excluded;
     const out: PeopleFiles = { branch, tip, files: [] };
     if (files.length === 0) return out;
     ctx.stats['peopleFiles'] = (ctx.stats['peopleFiles'] ?? 0) + files.length;
-    const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${tip}:${f.path}\n`).join(''));
+    const batch = await runGit(dir, ['cat-file', '--batch'], ctx.signal, files.map((f) => `${f.object}\n`).join(''));
     let pos = 0;
     for (const file of files) {
       const nl = batch.indexOf(0x0a, pos);
@@ -450,22 +516,32 @@ export class GitAdapter implements SourceAdapter {
       const content = batch.subarray(pos, pos + size);
       pos += size + 1;
       if (m[1] !== 'blob') continue;
-      out.files.push({ ...file, lines: entriesByLine(parsePeopleFile(file.kind, content.toString('utf8'))) });
+      out.files.push({ path: file.path, kind: file.kind, lines: entriesByLine(parsePeopleFile(file.kind, content.toString('utf8'))) });
     }
     return out;
   }
 
-  private async *scanPeopleFiles(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
-    const people = await this.readPeopleFiles(repo, dir, ctx);
+  /**
+   * The people files, read while the history streams (ls-tree of a large tree and cat-file take
+   * a noticeable part of a run otherwise); null when not configured. Its failure surfaces when
+   * awaited, after the history, as before.
+   */
+  private peopleFilesAhead(repo: RepoSpec, dir: string, ctx: AdapterContext): Promise<PeopleFiles | null> | null {
+    if (!this.cfg.peopleFiles) return null;
+    const p = this.readPeopleFiles(repo, dir, ctx);
+    p.catch(() => undefined); // handled where it is awaited; not an unhandled rejection if the history fails first
+    return p;
+  }
+
+  private *scanPeopleFiles(repo: RepoSpec, people: PeopleFiles | null, subject: IdentityMatcher, linked: Set<string>, ctx: AdapterContext): Iterable<PersonalRecord | IdentityLink> {
     if (!people) return;
     for (const file of people.files) {
-      for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked);
+      for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked, ctx.note?.bind(ctx));
     }
   }
 
   /** The people files for many subjects: read and parsed once; each line goes to the subjects it names. */
-  private async *scanPeopleFilesMany(repo: RepoSpec, dir: string, subjects: readonly IdentityMatcher[], ctx: AdapterContext, linked: Array<Set<string>>): AsyncGenerator<TaggedItem> {
-    const people = await this.readPeopleFiles(repo, dir, ctx);
+  private *scanPeopleFilesMany(repo: RepoSpec, people: PeopleFiles | null, subjects: readonly IdentityMatcher[], linked: Array<Set<string>>, ctx: AdapterContext): Iterable<TaggedItem> {
     if (!people) return;
     const index = new SubjectsByValue(subjects, ['email', 'github']);
     const candidates = new CandidateSet(subjects.length);
@@ -474,7 +550,7 @@ export class GitAdapter implements SourceAdapter {
         candidates.reset();
         for (const e of all) index.lookup(e.type, e.value, candidates.add);
         for (const i of candidates.list) {
-          for (const item of this.peopleLine(repo, people, file, line, all, subjects[i]!, linked[i]!)) yield { subject: i, item };
+          for (const item of this.peopleLine(repo, people, file, line, all, subjects[i]!, linked[i]!, ctx.note?.bind(ctx))) yield { subject: i, item };
         }
       }
     }
@@ -489,6 +565,7 @@ export class GitAdapter implements SourceAdapter {
     all: PeopleEntry[],
     subject: IdentityMatcher,
     linked: Set<string>,
+    note: AdapterContext['note'],
   ): Iterable<PersonalRecord | IdentityLink> {
     const mine = all.filter((e) => subject.matchCell(e.type, e.value) !== null);
     if (mine.length === 0) return;
@@ -502,12 +579,21 @@ export class GitAdapter implements SourceAdapter {
     for (const e of mine) categories.add(e.type === 'email' ? 'contact.email' : 'online.handle');
     if (name) categories.add('name');
     const what = written.map((w) => `"${w}"`).join(' and ');
+    // A CODEOWNERS pattern whose every owner is this person: removing them leaves it unowned
+    // (deleting the line hands its files to an earlier, broader pattern, if any).
+    const pattern = kind === 'codeowners' ? mine[0]!.pattern : undefined;
+    const lastOwner = pattern !== undefined && mine.length >= (mine[0]!.owners ?? 0);
+    if (lastOwner) note?.(`${repo.label} ${path} line ${line}: the pattern ${pattern} is left without an owner once this person is removed; name a new owner`);
     const edit =
       kind === 'mailmap'
         ? `delete line ${line} (it maps this person's addresses)`
-        : others.length === 0 && kind !== 'maintainers'
-          ? `delete line ${line} (${what})`
-          : `remove ${what} from line ${line}, keeping the rest of the line`;
+        : lastOwner
+          ? `remove ${what} from line ${line}: this person is the only owner of ${pattern}: name a new owner for it in the same change`
+          : others.length === 0 && kind === 'maintainers' && (mine.every((e) => e.tableRow) || mine.every((e) => e.listItem))
+            ? `delete line ${line} (the ${mine[0]!.tableRow ? 'table row' : 'list item'} names only this person)`
+            : others.length === 0 && kind !== 'maintainers' && kind !== 'codeowners' // a team may share the pattern
+              ? `delete line ${line} (${what})`
+              : `remove ${what} from line ${line}, keeping the rest of the line`;
     yield {
       source: this.name,
       type: 'people-file-entry',

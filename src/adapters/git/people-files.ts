@@ -1,7 +1,26 @@
 // People files at the tip of the default branch: .mailmap, OWNERS / OWNERS_ALIASES (Kubernetes
 // style), MAINTAINERS(.md), CODEOWNERS, SECURITY_CONTACTS. Each is read line by line, so every
 // entry found has a line number and the edit to make there.
+import { minimatch } from 'minimatch';
 import { normalizeEmail, normalizeGithub } from '../../core/identity.js';
+
+/** Folders whose contents are copies of other projects (their people are not this project's). */
+const VENDORED = new Set(['vendor', 'third_party', 'node_modules']);
+
+/**
+ * Is this path (from the repository root) in a vendored tree, or matched by one of the `exclude`
+ * globs — the path itself or a folder above it, as a .gitignore entry would?
+ */
+export function isExcluded(path: string, exclude: readonly string[]): boolean {
+  const parts = path.split('/');
+  if (parts.slice(0, -1).some((p) => VENDORED.has(p))) return true;
+  if (exclude.length === 0) return false;
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    if (exclude.some((g) => minimatch(prefix, g.replace(/^\/+|\/+$/g, ''), { dot: true }))) return true;
+  }
+  return false;
+}
 
 export type PeopleFileKind = 'mailmap' | 'owners' | 'maintainers' | 'codeowners' | 'security-contacts';
 
@@ -30,6 +49,13 @@ export interface PeopleEntry {
   name?: string;
   /** Other identities on the same line that belong to the same entry (a mailmap line's other address). */
   sameEntry?: Array<{ type: 'email' | 'github'; value: string }>;
+  /** MAINTAINERS: the line is a row of a Markdown table (deleting it leaves the table whole). */
+  tableRow?: boolean;
+  /** MAINTAINERS: the line is a list item (`- `, `* `, `1. `): one entry of a list. */
+  listItem?: boolean;
+  /** CODEOWNERS: the line's pattern and every owner written on it, teams included. */
+  pattern?: string;
+  owners?: number;
 }
 
 const EMAIL_RE = /[^\s<>()[\]|,;:"'`*]+@[^\s<>()[\]|,;:"'`*]+\.[^\s<>()[\]|,;:"'`*.]+/gu;
@@ -154,14 +180,16 @@ function parseCodeowners(lines: string[]): PeopleEntry[] {
     const l = stripYamlComment(raw).trim();
     if (l === '' || l.startsWith('[')) return; // GitLab-style section headers
     const [pattern, ...owners] = l.split(/\s+/);
+    // Teams count as owners (a pattern they still own is not left unowned), but are not people.
+    const where = { pattern: pattern!, owners: owners.length };
     for (const o of owners) {
       if (o.startsWith('@')) {
         if (o.includes('/')) continue; // @org/team: a team, not a person
         const v = normalizeGithub(o);
-        if (v) out.push({ line: i + 1, type: 'github', raw: o, value: v, role: `code owner of ${pattern}` });
+        if (v) out.push({ line: i + 1, type: 'github', raw: o, value: v, role: `code owner of ${pattern}`, ...where });
       } else if (o.includes('@')) {
         const v = email(o);
-        if (v) out.push({ line: i + 1, type: 'email', raw: o, value: v, role: `code owner of ${pattern}` });
+        if (v) out.push({ line: i + 1, type: 'email', raw: o, value: v, role: `code owner of ${pattern}`, ...where });
       }
     }
   });
@@ -193,7 +221,7 @@ function parseMaintainers(lines: string[]): PeopleEntry[] {
     const add = (type: 'email' | 'github', rawId: string, value: string | null, name?: string) => {
       if (!value || seen.has(`${type}:${value}`)) return;
       seen.add(`${type}:${value}`);
-      out.push({ line, type, raw: rawId, value, role: 'maintainer', ...(name ? { name } : {}) });
+      out.push({ line, type, raw: rawId, value, role: 'maintainer', ...(name ? { name } : {}), ...(cells ? { tableRow: true } : {}), ...(/^([-*+]|\d+[.)])\s/.test(trimmed) ? { listItem: true } : {}) });
     };
     const trimmed = raw.trim();
     let cells: string[] | null = null;
