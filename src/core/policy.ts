@@ -6,6 +6,8 @@ export const CONTRIBUTION_TYPES: ReadonlySet<string> = new Set([
   'commit',
   'signoff',
   'co-author',
+  'trailer',
+  'mention',
   'pull-request',
   'issue',
   'review',

@@ -637,7 +637,7 @@ export class GitAdapter implements SourceAdapter {
 
 export const gitFactory: AdapterFactory<GitSourceConfig> = {
   kind: 'git',
-  schema: gitSourceSchema as unknown as AdapterFactory<GitSourceConfig>['schema'],
+  schema: gitSourceSchema,
   suggestedFacts: {
     categories: ['name', 'contact.email', 'online.handle', 'activity.timestamp', 'contribution', 'project.role'],
     purpose: ['attribution', 'proof of contribution', 'project governance'],

@@ -240,7 +240,7 @@ function parseMaintainers(lines: string[]): PeopleEntry[] {
     }
     const name = cells && nameColumn >= 0 ? cells[nameColumn]?.replace(/[*_[\]]/g, '').trim() || undefined : undefined;
     for (const m of raw.matchAll(EMAIL_RE)) {
-      if (m.index! > 0 && raw[m.index! - 1] === '/') continue;
+      if (m.index > 0 && raw[m.index - 1] === '/') continue;
       add('email', m[0], email(m[0]), name);
     }
     for (const m of raw.matchAll(/(?<![\w.@/-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@.-]*\.[A-Za-z])(?![\w/-])/g)) {

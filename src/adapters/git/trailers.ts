@@ -170,6 +170,6 @@ export function splitIdent(value: string): { name: string; email: string } {
   const m = /^(.*?)<([^<>]*)>/.exec(value);
   if (m) return { name: m[1]!.trim().replace(/^"(.*)"$/, '$1'), email: m[2]!.trim() };
   const token = value.split(/\s+/).find((t) => t.includes('@'));
-  if (token) return { name: value.replace(token, '').trim(), email: token.replace(/^[(<\[]+|[)>\],;.]+$/g, '') };
+  if (token) return { name: value.replace(token, '').trim(), email: token.replace(/^[(<[]+|[)>\],;.]+$/g, '') };
   return { name: value.trim(), email: '' };
 }
