@@ -128,4 +128,19 @@ describe('mbox and slack-export sources', () => {
     const now = snapshot(dir);
     for (const [f, b] of again) if (f.startsWith('fixtures/demo/mail/')) expect(now.get(f)!.equals(b)).toBe(true);
   });
+
+  it('one file that is not an mbox among the archives: the others are found and erased, the bad one is named, exit 3', () => {
+    const dir = workspace({ mboxErase: 'redact' });
+    writeFileSync(join(dir, 'fixtures/demo/mail/notes.mbox'), 'These are meeting notes, not an archive.\n');
+    const r = runJson(dir, ['find', '--email', ANN, '--json']);
+    expect(r.code).toBe(3);
+    const src = r.json.sources.find((s: any) => s.name === 'dev-list');
+    expect(src).toMatchObject({ status: 'failed', partial: true, records: 6 });
+    expect(src.reason).toMatch(/notes\.mbox: not an mbox file/);
+    // erase: the readable files are redacted, the run is reported partial (never a clean "erased")
+    const e = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(e.code).toBe(3);
+    expect(e.stdout + e.stderr).toMatch(/notes\.mbox/);
+    expect(read(dir, MBOX).toString()).not.toContain('changelog draft');
+  });
 });

@@ -225,12 +225,49 @@ describe('MboxAdapter.discover', () => {
     expect(c.warnings.join('\n')).not.toContain('ann@');
   });
 
-  it('fails with a SourceError for a missing file, a glob that matches nothing, or a file that is not an mbox', async () => {
+  it('fails with a SourceError when no file can be read: a missing file, a glob that matches nothing, only a file that is not an mbox', async () => {
     await expect(discoverAll(adapter({ paths: ['mail/none.mbox'] }))).rejects.toThrow(/none\.mbox: cannot read the archive \(no such file\)/);
     await expect(discoverAll(adapter({ paths: ['nowhere/*.mbox'] }))).rejects.toThrow(SourceError);
     fs.writeFileSync(path.join(dir, 'mail', 'notes.mbox'), 'hello\nFrom a@b Mon Jan  1 00:00:00 2024\n');
-    await expect(discoverAll(adapter())).rejects.toThrow(/notes\.mbox: not an mbox file/);
+    await expect(discoverAll(adapter({ paths: ['mail/notes.mbox'] }))).rejects.toThrow(/notes\.mbox: not an mbox file/);
     expect((await adapter().check(new AbortController().signal)).ok).toBe(false);
+  });
+
+  it('one bad file among good ones: the others are read, the bad one is named, and the source is partial', async () => {
+    const good = await discoverAll(adapter());
+    fs.writeFileSync(path.join(dir, 'mail', 'notes.mbox'), 'hello\nFrom a@b Mon Jan  1 00:00:00 2024\n');
+    for (const cfg of [{}, { paths: ['mail/*.mbox', 'mail/gone.mbox'] }]) {
+      const partial: string[] = [];
+      const c: Ctx = { ...ctx(), partial: (r) => partial.push(r) };
+      const rs = await discoverAll(adapter(cfg), [ANN], c);
+      expect(ids(rs)).toEqual(ids(good));
+      expect(partial.join('\n')).toMatch(/notes\.mbox: not an mbox file/);
+      if ('paths' in cfg) expect(partial.join('\n')).toMatch(/gone\.mbox: cannot read the archive \(no such file\)/);
+      // discoverMany too
+      const many: string[] = [];
+      const cm: Ctx = { ...ctx(), partial: (r) => many.push(r) };
+      const tagged = [];
+      for await (const t of adapter(cfg).discoverMany!([new IdentityMatcher([ANN])], cm)) tagged.push(t);
+      expect(tagged).toHaveLength(good.length);
+      expect(many.join('\n')).toMatch(/notes\.mbox: not an mbox file/);
+    }
+  });
+
+  it('a message that cannot be decoded makes the source partial, the rest of its file is still read', async () => {
+    const partial: string[] = [];
+    const c: Ctx = { ...ctx(), partial: (r) => partial.push(r) };
+    const a = adapter();
+    const priv = a as unknown as { parse: (x: unknown) => Promise<unknown> };
+    const orig = priv.parse.bind(a);
+    let n = 0;
+    priv.parse = async (x) => {
+      if (n++ === 0) throw new SourceError('mail/dev-2024.mbox: cannot decode the message at byte 0: boom');
+      return orig(x);
+    };
+    const all = await discoverAll(adapter());
+    const rs = await discoverAll(a, [ANN], c);
+    expect(rs.length).toBe(all.length - 1);
+    expect(partial.join('\n')).toMatch(/cannot decode the message at byte \d+: boom/);
   });
 
   it('check() reports the files it can read', async () => {
@@ -345,6 +382,19 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     // nothing left to find; a second run reports every step gone
     expect(await discoverAll(a)).toEqual([]);
     expect((await eraseAll(a, rs)).map((r) => r.status)).toEqual(rs.map(() => 'gone'));
+  });
+
+  it('a file that can no longer be read fails its own steps, naming it; the other files are still erased', async () => {
+    const a = adapter({ erase: 'redact' });
+    const rs = await discoverAll(a);
+    fs.writeFileSync(path.join(dir, 'mail', 'announce-2024.mbox'), 'not an archive any more\n');
+    const results = await eraseAll(a, rs);
+    rs.forEach((r, i) => {
+      const res = results.find((x) => x.stepId === stepsFor(rs)[i]!.id)!;
+      if (r.locator.startsWith('mail/announce')) expect(res).toMatchObject({ status: 'failed', detail: expect.stringMatching(/announce-2024\.mbox: not an mbox file/) });
+      else expect(res.status).toBe('done');
+    });
+    expect(fs.readFileSync(path.join(dir, 'mail', 'dev-2024.mbox'), 'utf8')).not.toContain('changelog draft');
   });
 
   it('leaves the files alone when nothing matches any more', async () => {

@@ -84,9 +84,7 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
-    const files = await this.files();
-    const sizes: number[] = [];
-    for (const f of files) sizes.push((await this.statFile(f)).size);
+    const { files, sizes } = await this.readableFiles(ctx);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
@@ -102,17 +100,24 @@ export class MboxAdapter implements SourceAdapter {
     const tests = stageTwoTests(needles);
     for (const file of files) {
       const seen = new Set<string>();
-      for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
-        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const c of this.candidates(file, batch, tests)) {
-          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
-          if (!rec) continue;
-          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
-          seen.add(rec.locator);
-          yield rec;
+      try {
+        for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
+          ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+          for (const c of this.candidates(file, batch, tests)) {
+            ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+            const parsed = await this.parseOrSkip(c, ctx);
+            if (!parsed) continue;
+            const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
+            if (!rec) continue;
+            if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
+            seen.add(rec.locator);
+            yield rec;
+          }
+          if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
         }
-        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
+      } catch (err) {
+        // A file that fails half way (changed under us, I/O error) keeps what was read of it.
+        this.fileFailed(err, ctx);
       }
     }
   }
@@ -143,7 +148,9 @@ export class MboxAdapter implements SourceAdapter {
           const start = cs[k]!;
           const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]!);
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
+          const parsed = await this.parseOrSkip(c, ctx);
+          if (!parsed) continue;
+          const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
           if (!rec) continue;
           if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${start}`;
           seen.add(rec.locator);
@@ -163,9 +170,7 @@ export class MboxAdapter implements SourceAdapter {
    * yields: the same candidates, records and locators (de-duplicated per subject).
    */
   async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
-    const files = await this.files();
-    const sizes: number[] = [];
-    for (const f of files) sizes.push((await this.statFile(f)).size);
+    const { files, sizes } = await this.readableFiles(ctx);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
     const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
     const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
@@ -179,24 +184,29 @@ export class MboxAdapter implements SourceAdapter {
     kernel.useAtFilter(needles.atFilter());
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
-      for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
-        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const m of manyCandidates(batch, needles, kernel)) {
-          const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
-          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const parsed = await this.parse(c);
-          const digest = lazyDigest(c);
-          for (const i of m.subjects) {
-            const rec = this.toRecord(c, parsed, subjects[i]!, digest);
-            if (!rec) continue;
-            let s = seen.get(i);
-            if (!s) seen.set(i, (s = new Set()));
-            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
-            s.add(rec.locator);
-            yield { subject: i, item: rec };
+      try {
+        for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
+          ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+          for (const m of manyCandidates(batch, needles, kernel)) {
+            const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
+            ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+            const parsed = await this.parseOrSkip(c, ctx);
+            if (!parsed) continue;
+            const digest = lazyDigest(c);
+            for (const i of m.subjects) {
+              const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+              if (!rec) continue;
+              let s = seen.get(i);
+              if (!s) seen.set(i, (s = new Set()));
+              if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
+              s.add(rec.locator);
+              yield { subject: i, item: rec };
+            }
           }
+          if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
         }
-        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
+      } catch (err) {
+        this.fileFailed(err, ctx);
       }
     }
   }
@@ -224,7 +234,8 @@ export class MboxAdapter implements SourceAdapter {
         for (const m of batch.candidates) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const c = readCandidate(fd, file, m.start, m.end);
-          const parsed = await this.parse(c);
+          const parsed = await this.parseOrSkip(c, ctx);
+          if (!parsed) continue;
           const digest = lazyDigest(c);
           for (const i of m.subjects) {
             const rec = this.toRecord(c, parsed, subjects[i]!, digest);
@@ -299,19 +310,64 @@ export class MboxAdapter implements SourceAdapter {
       }
       const results = new Map<string, StepResult>();
       try {
+        await this.statFile(file);
         await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx.signal, wanted, results), {
           rewriteReadOnly: this.cfg.rewriteReadOnly,
           label,
         });
       } catch (err) {
-        if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
-        throw new SourceError(`${label}: could not rewrite the archive: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+        if (err instanceof ConfigError || ctx.signal.aborted) throw err;
+        // This file's steps fail, naming it; the other files are still erased (atomicRewrite left this one as it was).
+        const why = err instanceof SourceError ? err.message : `${label}: could not rewrite the archive: ${errorMessage(err)}; nothing was changed in it`;
+        for (const s of list) yield { stepId: s.id, status: 'failed', detail: why };
+        continue;
       }
       for (const s of list) yield results.get(s.id) ?? { stepId: s.id, status: 'gone' };
     }
   }
 
   // ---- files ----
+
+  /**
+   * The files discover can read, with their sizes. One that cannot be read (missing, permission,
+   * not an mbox) is named in a partial read and left out, so the others' records still count;
+   * when none can be read, the source fails with the first file's reason.
+   */
+  private async readableFiles(ctx: AdapterContext): Promise<{ files: ResolvedFile[]; sizes: number[] }> {
+    const all = await this.files();
+    const files: ResolvedFile[] = [];
+    const sizes: number[] = [];
+    const bad: unknown[] = [];
+    for (const f of all) {
+      try {
+        const size = (await this.statFile(f)).size;
+        await this.checkHead(f);
+        files.push(f);
+        sizes.push(size);
+      } catch (err) {
+        bad.push(err);
+      }
+    }
+    if (files.length === 0 && bad.length > 0) throw bad[0];
+    for (const err of bad) this.fileFailed(err, ctx);
+    return { files, sizes };
+  }
+
+  /** A file (or a message of it) could not be read: the source is partial, naming it and why. Aborts and unexpected errors propagate. */
+  private fileFailed(err: unknown, ctx: AdapterContext): void {
+    if (ctx.signal.aborted || !(err instanceof SourceError) || !ctx.partial) throw err;
+    ctx.partial(err.message);
+  }
+
+  /** A candidate decoded, or null when it does not decode: the source is then partial, naming the message's file and offset. */
+  private async parseOrSkip(c: Candidate, ctx: AdapterContext): Promise<DecodedMail | null> {
+    try {
+      return await this.parse(c);
+    } catch (err) {
+      this.fileFailed(err, ctx);
+      return null;
+    }
+  }
 
   private async files(): Promise<ResolvedFile[]> {
     const files = await expandPaths(this.cfg.paths, this.env.configDir);
