@@ -355,11 +355,14 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     const after = await messages(file);
     expect(after).toHaveLength(before.length); // still a valid mbox with the same messages
     expect(await messageIds(file)).toEqual(beforeIds);
-    const touched = new Set(['<rel14-planning@lanternfish.example>', '<ann-reply-1@example.org>', '<dana-cafe@example.com>', '<ann-changelog@example.org>', '<bo-ping@lanternfish.example>']);
+    // joann's message only mentions her address in its body: that address goes, nothing else
+    const touched = new Set(['<rel14-planning@lanternfish.example>', '<ann-reply-1@example.org>', '<dana-cafe@example.com>', '<ann-changelog@example.org>', '<bo-ping@lanternfish.example>', '<joann-1@example.org>']);
     beforeIds.forEach((id, i) => {
       if (!touched.has(id)) expect(after[i]!.equals(before[i]!)).toBe(true);
       else expect(after[i]!.equals(before[i]!)).toBe(false);
     });
+    const joann = beforeIds.indexOf('<joann-1@example.org>');
+    expect(after[joann]!.toString('latin1')).toBe(before[joann]!.toString('latin1').replace('help ann@example.org with', 'help redacted@redacted.invalid with'));
     const text = fs.readFileSync(file, 'utf8');
     expect(text).not.toContain('Ann Example');
     expect(text).not.toContain('changelog draft');
@@ -395,6 +398,50 @@ describe('MboxAdapter.erase (erase: redact)', () => {
       else expect(res.status).toBe('done');
     });
     expect(fs.readFileSync(path.join(dir, 'mail', 'dev-2024.mbox'), 'utf8')).not.toContain('changelog draft');
+  });
+
+  it("removes every copy of the address: trace, resent, follow-up and thread headers, others' bodies (their words kept), envelope senders not theirs kept", async () => {
+    const file = path.join(dir, 'mail', 'git-send-email.mbox');
+    fs.copyFileSync(path.join(ROOT, 'fixtures', 'mbox', 'git-send-email.mbox'), file);
+    const before = await messages(file);
+    const a = adapter({ erase: 'redact', paths: ['mail/git-send-email.mbox'] });
+    const rs = await discoverAll(a);
+    expect(ids(rs)).toEqual(['mail-post <20240101120000.4711-1-ann@example.org>', 'mail-post <20240101120000.4711-2-ann@example.org>', 'mail-received <bo-review-1@lanternfish.example>']);
+    const results = await eraseAll(a, rs);
+    expect(results.map((r) => r.status)).toEqual(rs.map(() => 'done'));
+    const text = fs.readFileSync(file, 'latin1');
+    // every spelling of the address (any case, pipermail's, inside a Message-ID) is gone; near misses stay
+    const addr = /(?<![A-Za-z0-9._%+-])ann(@| at )example\.org|\d-ann@example\.org/gi;
+    expect(text.match(addr)).toBeNull();
+    expect(text).toContain('joann@example.org, not to jo-ann@example.org.');
+    const after = await messages(file);
+    expect(after).toHaveLength(before.length);
+    // a tombstone keeps an envelope sender that is not the subject's
+    expect(after[0]!.toString('latin1')).toMatch(/^From redacted@redacted\.invalid Mon Jan  1 12:00:00 2024\n/);
+    expect(after[1]!.toString('latin1')).toMatch(/^From MAILER-DAEMON Mon Jan  1 12:00:01 2024\n/);
+    // others' bodies: byte-identical but for the address itself
+    const bodyOf = (m: Buffer) => m.toString('latin1').slice(m.toString('latin1').indexOf('\n\n'));
+    const bodyAddr = /(?<![A-Za-z0-9._%+-])ann@example\.org(?![A-Za-z0-9-]|\.[A-Za-z0-9])/gi;
+    for (const i of [2, 3, 4]) expect(bodyOf(after[i]!)).toBe(bodyOf(before[i]!).replace(bodyAddr, 'redacted@redacted.invalid'));
+    expect(bodyOf(after[2]!)).toContain('Ann Example <redacted@redacted.invalid> wrote:');
+    // threads still link: each In-Reply-To and Reference names the same message as before
+    const parsed = async (ms: Buffer[]) => Promise.all(ms.map((m) => simpleParser(messageBytes(m))));
+    const [pb, pa] = [await parsed(before), await parsed(after)];
+    const idx = (list: typeof pb, id: string | undefined) => list.findIndex((m) => m.messageId === id);
+    expect(new Set(pa.map((m) => m.messageId)).size).toBe(pa.length);
+    pb.forEach((m, i) => {
+      if (m.inReplyTo) expect(idx(pa, pa[i]!.inReplyTo)).toBe(idx(pb, m.inReplyTo));
+      const refs = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+      expect(refs(pa[i]!.references).map((r) => idx(pa, r))).toEqual(refs(m.references).map((r) => idx(pb, r)));
+    });
+    // others' headers keep the other people
+    expect(after[2]!.toString('latin1')).toContain('Mail-Followup-To: dev@lists.lanternfish.example, "[redacted]" <redacted@redacted.invalid>');
+    expect(after[2]!.toString('latin1')).toContain('From: Bo Lindgren <bo@lanternfish.example>');
+    // nothing to find, a second run changes nothing
+    expect(await discoverAll(a)).toEqual([]);
+    const again = fs.readFileSync(file);
+    expect((await eraseAll(a, rs)).map((r) => r.status)).toEqual(rs.map(() => 'gone'));
+    expect(fs.readFileSync(file).equals(again)).toBe(true);
   });
 
   it('leaves the files alone when nothing matches any more', async () => {

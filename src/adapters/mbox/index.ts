@@ -16,7 +16,7 @@ import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
-import { addressHeaderText, decodeEncodedWords } from './bytes.js';
+import { addressHeaderText } from './bytes.js';
 import { headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
@@ -25,11 +25,11 @@ import { ManyNeedles, manyCandidates } from './many.js';
 import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
 import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
+import { AddressScrubber, REDACTED_ADDRESS, scrubMessage } from './redact.js';
 import { isEnvelopeLine, messageEnd, splitMbox } from './splitter.js';
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
 
-const REDACTED_ADDRESS = 'redacted@redacted.invalid';
 
 export const MAIL_POST_RETENTION: Retention = {
   reason: 'a post in a public mailing-list archive: part of the record of the project\'s public forums',
@@ -60,6 +60,8 @@ export class MboxAdapter implements SourceAdapter {
   readonly kind = 'mbox';
   readonly name: string;
   readonly identityTypes: readonly string[] = ['email'];
+  /** erase(): other people's messages the subject's address was removed from. */
+  private scrubbed = 0;
 
   constructor(
     private readonly cfg: MboxSourceConfig,
@@ -291,6 +293,7 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    this.scrubbed = 0;
     const byFile = new Map<string, ErasureStep[]>();
     for (const s of steps) {
       const f = String(s.params['file'] ?? '');
@@ -311,7 +314,7 @@ export class MboxAdapter implements SourceAdapter {
       const results = new Map<string, StepResult>();
       try {
         await this.statFile(file);
-        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx.signal, wanted, results), {
+        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, wanted, results), {
           rewriteReadOnly: this.cfg.rewriteReadOnly,
           label,
         });
@@ -324,6 +327,24 @@ export class MboxAdapter implements SourceAdapter {
       }
       for (const s of list) yield results.get(s.id) ?? { stepId: s.id, status: 'gone' };
     }
+    // The other files may mention the subject too (a reply quoting them, a Reference to their
+    // post): their address goes there as well. One that cannot be read is named in the receipt.
+    if (steps.length === 0) return;
+    for (const file of files) {
+      if (byFile.has(file.label)) continue;
+      try {
+        await this.statFile(file);
+        await this.checkHead(file);
+        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, new Map(), new Map()), {
+          rewriteReadOnly: this.cfg.rewriteReadOnly,
+          label: file.label,
+        });
+      } catch (err) {
+        if (err instanceof ConfigError || ctx.signal.aborted) throw err;
+        ctx.note?.(`${err instanceof SourceError ? err.message : `${file.label}: ${errorMessage(err)}`}: not searched for other messages that mention the subject's address`);
+      }
+    }
+    if (this.scrubbed > 0) ctx.note?.(`the subject's address was also removed from ${this.scrubbed} other message${this.scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`);
   }
 
   // ---- files ----
@@ -507,38 +528,72 @@ export class MboxAdapter implements SourceAdapter {
     out: AtomicWriter,
     input: RewriteInput,
     subject: IdentityMatcher,
-    signal: AbortSignal,
+    ctx: AdapterContext,
     wanted: Map<string, ErasureStep[]>,
     results: Map<string, StepResult>,
   ): Promise<boolean> {
+    const signal = ctx.signal;
     results.clear(); // a try again on content that changed meanwhile starts afresh
+    let scrubbed = 0;
     let changed = false;
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
     const tests = stageTwoTests(needles);
+    const scrub = new AddressScrubber(subject, needles);
     for await (const batch of scanMbox(input, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
+      const candidates = new Map<number, Candidate>();
+      for (const c of this.candidates(file, batch, tests)) candidates.set(c.start, c);
       let copied = 0;
-      for (const c of this.candidates(file, batch, tests)) {
-        const raw = batch.buf.subarray(c.start, c.end);
-        const digest = createHash('sha256').update(raw).digest('hex');
-        const steps = wanted.get(digest);
-        if (!steps) continue;
-        const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
-        const replacement = role === 'post' ? tombstone(raw) : redactRecipient(raw, c.headerEnd - c.start, subject);
-        if (replacement === null) {
-          for (const s of steps) results.set(s.id, { stepId: s.id, status: 'failed', detail: "the subject's address could not be located in the raw headers (encoded?); redact this message by hand" });
-          continue;
+      for (let i = 0; i < batch.starts.length; i++) {
+        const start = batch.starts[i]!;
+        const end = messageEnd(batch, i);
+        const raw = batch.buf.subarray(start, end);
+        const c = candidates.get(start);
+        const steps = c ? wanted.get(createHash('sha256').update(raw).digest('hex')) : undefined;
+        let replacement: Buffer | null = null;
+        if (c && steps) {
+          const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
+          const r = role === 'post' ? { out: tombstone(raw, scrub), hit: true } : scrubMessage(raw, c.headerEnd - c.start, scrub);
+          // Never a false "done": what discover would find in the result must be gone.
+          const why =
+            !r || !r.hit
+              ? "the subject's address could not be located in the raw headers (encoded?); redact this message by hand"
+              : (await this.stillFound(c, r.out, subject))
+                ? "the subject's address is still in the message's headers after redaction (encoded?); redact this message by hand"
+                : null;
+          for (const s of steps) results.set(s.id, why ? { stepId: s.id, status: 'failed', detail: why } : { stepId: s.id, status: 'done' });
+          if (why || !r) continue;
+          replacement = r.out;
+        } else if (scrub.mentions(raw.toString('latin1'))) {
+          // Someone else's message that mentions them: only the address goes. A post of theirs
+          // that the plan does not name (it came later) is left for the next find to report.
+          if (c && (await this.stillFound(c, raw, subject))) continue;
+          replacement = scrubMessage(raw, headerEndOf(batch.buf, start, end) - start, scrub)?.out ?? null;
+          if (replacement) scrubbed++;
         }
-        await out.write(batch.buf.subarray(copied, c.start));
+        if (!replacement) continue;
+        await out.write(batch.buf.subarray(copied, start));
         await out.write(replacement);
-        copied = c.end;
+        copied = end;
         changed = true;
-        for (const s of steps) results.set(s.id, { stepId: s.id, status: 'done' });
       }
       await out.write(batch.buf.subarray(copied, batch.end));
       if (signal.aborted) throw signal.reason;
     }
+    this.scrubbed += scrubbed;
     return changed;
+  }
+
+  /** Whether discover would still make a record of the subject from these message bytes. */
+  private async stillFound(c: Candidate, bytes: Buffer, subject: IdentityMatcher): Promise<boolean> {
+    let parsed: DecodedMail;
+    try {
+      parsed = await parseMessage(bytes);
+    } catch {
+      return true; // cannot tell: not erased
+    }
+    const at: Candidate = { file: c.file, buf: bytes, offset: 0, start: 0, end: bytes.length, headerEnd: headerEndOf(bytes, 0, bytes.length) };
+    return this.toRecord(at, parsed, subject, () => '') !== null;
   }
 }
 
@@ -606,23 +661,30 @@ const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'referen
 const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
 
 /**
- * A redacted post: envelope with a placeholder sender and the original date, the headers that
- * keep threads intact (Date, Message-ID, In-Reply-To, References, List-Id), a placeholder From
- * and Subject, and a one-line body. The message's own line endings and trailing blank line are
- * kept, so the archive stays a valid mbox.
+ * A redacted post: envelope with the original date (and the original sender unless it is the
+ * subject: a list's MAILER-DAEMON or bounce address stays), the headers that keep threads intact
+ * (Date, Message-ID, In-Reply-To, References, List-Id; an address of the subject's inside an ID
+ * replaced as everywhere else, so the thread still links), a placeholder From and Subject, and a
+ * one-line body. The message's own line endings and trailing blank line are kept, so the archive
+ * stays a valid mbox.
  */
-export function tombstone(raw: Buffer): Buffer {
+export function tombstone(raw: Buffer, scrub?: AddressScrubber): Buffer {
   const text = raw.toString('latin1');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const firstNl = text.indexOf('\n');
   const envelope = text.slice(0, firstNl === -1 ? text.length : firstNl).replace(/\r$/, '');
-  const date = ASCTIME.exec(envelope.slice(5))?.[0] ?? 'Thu Jan  1 00:00:00 1970';
+  const dateMatch = ASCTIME.exec(envelope.slice(5));
+  const date = dateMatch?.[0] ?? 'Thu Jan  1 00:00:00 1970';
+  const sender = dateMatch ? envelope.slice(5, 5 + dateMatch.index).trim() : '';
+  const keepSender = scrub !== undefined && sender !== '' && !scrub.mentions(sender);
   const hb = headerEndOf(raw, 0, raw.length);
   const block = text.slice(firstNl + 1, hb).replace(/\r?\n$/, '');
-  const kept = headerFields(block, eol).filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()));
+  const kept = headerFields(block, eol)
+    .filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()))
+    .map((f) => (scrub ? scrub.field(f).text : f));
   const trailing = /[\r\n]*$/.exec(text)![0];
   const lines = [
-    `From ${REDACTED_ADDRESS} ${date}`,
+    `From ${keepSender ? sender : REDACTED_ADDRESS} ${date}`,
     `From: "[redacted]" <${REDACTED_ADDRESS}>`,
     ...kept,
     "Subject: [removed at the author's request]",
@@ -636,93 +698,14 @@ export function tombstone(raw: Buffer): Buffer {
   return Buffer.from(lines.join(eol) + (trailing || ''), 'latin1');
 }
 
-/** Split an address-list value at commas outside quotes, angle brackets and comments. */
-function splitMailboxes(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let cur = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (quoted) {
-      if (ch === '\\') {
-        cur += ch + (value[i + 1] ?? '');
-        i++;
-        continue;
-      }
-      if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '<' || ch === '(') depth++;
-    else if ((ch === '>' || ch === ')') && depth > 0) depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 /**
- * The message with the subject removed from its recipient headers (the whole mailbox — name and
- * address — in To, Cc, Reply-To, Sender) and their address replaced in any other header (Received: for,
- * Delivered-To). The body, the other recipients and every other header stay as they are.
- * Null when no recipient mailbox could be found in the raw bytes.
+ * The message with the subject removed from its headers (their whole mailbox in the address
+ * lists, their address in trace and thread headers) and their address from its body, nothing else
+ * changed; null when no recipient mailbox of theirs was found in the raw headers.
  */
-const TRACE_HEADERS = new Set(['received', 'delivered-to', 'x-original-to', 'return-path', 'envelope-to', 'x-envelope-to', 'x-delivered-to']);
-
 export function redactRecipient(raw: Buffer, headerLen: number, subject: IdentityMatcher): Buffer | null {
-  const text = raw.toString('latin1');
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const firstNl = text.indexOf('\n');
-  const head = text.slice(firstNl + 1, headerLen);
-  const rest = text.slice(headerLen);
-  const trailingEol = head.endsWith(eol) ? eol : '';
-  const fields = headerFields(trailingEol ? head.slice(0, -eol.length) : head, eol);
-  let hit = false;
-  const isSubject = (mailbox: string) => {
-    let utf = Buffer.from(mailbox, 'latin1').toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
-    if (utf.includes('=?')) utf = decodeEncodedWords(utf) ?? utf;
-    const bare = utf.replace(/\([^)]*\)/g, ' ').trim();
-    const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(bare);
-    const addresses = at ? [`${at[1]}@${at[2]}`] : emailsInCell(bare);
-    return addresses.some((e) => subject.matchCell('email', e) !== null);
-  };
-  const needles = subject.needles(['email']).filter((x) => x.includes('@'));
-  const out = fields.map((f) => {
-    const colon = f.indexOf(':');
-    const name = colon > 0 ? f.slice(0, colon).trim().toLowerCase() : '';
-    // From too: in a co-written message (several authors) only the subject's mailbox goes.
-    if (name === 'from' || name === 'to' || name === 'cc' || name === 'reply-to' || name === 'sender') {
-      const parts = splitMailboxes(f.slice(colon + 1));
-      let changed = false;
-      const next = parts.map((p) => {
-        if (!isSubject(p)) return p;
-        changed = true;
-        const lead = /^\s*/.exec(p)![0];
-        return `${lead}"[redacted]" <${REDACTED_ADDRESS}>`;
-      });
-      if (changed) {
-        hit = true;
-        return f.slice(0, colon + 1) + next.join(',');
-      }
-      return f;
-    }
-    // Trace headers (Received: ... for <addr>, Delivered-To): the address itself. Other headers
-    // (Subject, Message-ID, References) are the author's or the thread's: left as they are.
-    if (!TRACE_HEADERS.has(name)) return f;
-    let g = f;
-    for (const nd of needles) {
-      const bytes = Buffer.from(nd, 'utf8').toString('latin1');
-      const re = new RegExp(`(?<![A-Za-z0-9._%+\\-])${bytes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9\\-]|\\.[A-Za-z0-9])`, 'gi');
-      g = g.replace(re, REDACTED_ADDRESS);
-    }
-    return g;
-  });
-  if (!hit) return null;
-  return Buffer.from(text.slice(0, firstNl + 1) + out.join(eol) + trailingEol + rest, 'latin1');
+  const r = scrubMessage(raw, headerLen, new AddressScrubber(subject, subjectNeedles(subject)));
+  return r && r.hit ? r.out : null;
 }
 
 export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
