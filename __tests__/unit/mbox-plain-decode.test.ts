@@ -56,7 +56,13 @@ function generated(n: number): Buffer[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   // each a plain choice or, now and then, one that is not
   const choose = <T>(plain: readonly T[], other: readonly T[], p = 0.03): T => (rnd() < p ? pick(other) : pick(plain));
-  const namePick = () => choose(['Ann Example', 'Bo', "O'Neil Smith-Jones", 'Dev 2 Team'], ['Zoë Quarry', 'J. Doe', '"Doe, Jane"', 'Ann  Two', '=?utf-8?q?Ren=C3=A9?=', 'a (comment)']);
+  // quoted names and encoded-word names are decoded too (as common as plain ones in real archives)
+  const namePick = () =>
+    choose(
+      ['Ann Example', 'Bo', "O'Neil Smith-Jones", 'Dev 2 Team', '"Doe, Jane"', '"J. Doe"', '=?utf-8?q?Ren=C3=A9?=', '=?UTF-8?B?Wm/Dqw==?= =?utf-8?q?_Q?='],
+      ['Zoë Quarry', 'J. Doe', 'Ann  Two', 'a (comment)', '"Ann  Two"', '"a\\"b"', '=?utf-8?q?a=2C_b?=', '=?utf-8?q?=3Cx=40y=3E?=', '=?iso-8859-1?q?Ren=E9?=', '"=?utf-8?q?x?="'],
+      0.15,
+    );
   const addrPick = () => choose(['ann@example.org', 'Bo.Stone+list@Lanternfish.example', 'user000123@example.com'], ['x@xn--bcher-kva.example', 'ann at example.org', 'odd@', 'q@[192.0.2.1]']);
   const mailbox = () => (rnd() < 0.4 ? addrPick() : `${namePick()} <${addrPick()}>`);
   const list = () => Array.from({ length: 1 + Math.floor(rnd() * 3) }, mailbox).join(rnd() < 0.9 ? ', ' : ',\n\t');
@@ -81,10 +87,10 @@ function generated(n: number): Buffer[] {
     if (rnd() < 0.5) h.push('List-Id: Lanternfish developers <dev.lists.lanternfish.example>');
     if (rnd() < 0.3) h.push('X-Mailer: a\n\tfolded value');
     if (rnd() < 0.6) h.push(`Content-Type: ${choose(['text/plain; charset="utf-8"', 'text/plain', 'TEXT/PLAIN; charset=US-ASCII'], ['text/plain; charset=iso-8859-1', 'text/plain; charset=utf-8; format=flowed', 'text/html; charset=utf-8'], 0.1)}`);
-    if (rnd() < 0.5) h.push(`Content-Transfer-Encoding: ${choose(['7bit', '8bit', '8BIT'], ['quoted-printable', 'base64'], 0.1)}`);
+    if (rnd() < 0.5) h.push(`Content-Transfer-Encoding: ${choose(['7bit', '8bit', '8BIT', 'quoted-printable', 'Quoted-Printable'], ['base64', 'x-uuencode'], 0.1)}`);
     if (rnd() < 0.03) h.push('Content-Disposition: attachment; filename="a.txt"');
     if (rnd() < 0.02) h.push('Broken header line');
-    const body = pick(['Hello.\nSecond line.\n', 'Zoë wrote:\n> quoted\n\n-- \nsig\n', '', 'Y2FmZQ==\n', 'caf=C3=A9\n']);
+    const body = pick(['Hello.\nSecond line.\n', 'Zoë wrote:\n> quoted\n\n-- \nsig\n', '', 'Y2FmZQ==\n', 'caf=C3=A9\n', 'a soft=\nbreak and =3D sign=\n', 'ends with =', 'bad =ZZ escape =C3\n', 'spaces at end   \n\ttab=09\n', 'caf=c3=a9 lower\r\n']);
     let s = `${h.join('\n')}\n\n${body}`;
     if (rnd() < 0.03) s = s.replace(/\n/g, '\r\n');
     if (rnd() < 0.03) s = h.join('\n'); // no body
@@ -119,10 +125,12 @@ describe('plainMessage', () => {
     expect((plain(`${base}\nSubject: =?iso-8859-1?q?caf=E9?=`) as DecodedMail).subject).toBe('café');
     expect(plainMessage(Buffer.from(`${base}\nSubject: =?utf-8?q?caf=C3=A9?=\n\nHi.\n`))).toBe(NEEDS_WORDS);
     expect(plain(`${base}\nTo: =?utf-8?q?ann=40example.org?=`)).toBeNull(); // an encoded word in an address header
+    expect(plain(`${base}\nTo: Ann <=?utf-8?q?ann?=@example.org>`)).toBeNull(); // (in the address itself)
     expect(plain(`${base}\nContent-Type: multipart/mixed; boundary=b`)).toBeNull();
     expect(plain(`${base}\nContent-Transfer-Encoding: base64`)).toBeNull();
     expect(plain(`${base}\nContent-Type: text/plain; charset=iso-8859-1`)).toBeNull();
-    expect(plain('From: "Example, Ann" <ann@example.org>')).toBeNull(); // a quoted name
+    expect((plain('From: "Example, Ann" <ann@example.org>') as DecodedMail).from!.value).toEqual([{ address: 'ann@example.org', name: 'Example, Ann' }]); // a quoted name
+    expect(plain('From: "Example \\"Ann\\"" <ann@example.org>')).toBeNull(); // a quoted name with escapes
     expect(plain('From: ann@example.org (Ann)')).toBeNull(); // a comment
     expect(plain('From: Ann <ann@xn--bcher-kva.example>')).toBeNull(); // punycode
     expect(plain('From: Ann <ann@example.org>\nDate: yesterday')).toBeNull(); // mailparser dates it now

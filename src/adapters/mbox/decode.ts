@@ -1,6 +1,7 @@
 // Decoding a candidate message: plain messages directly (plainMessage, below), any other with
 // mailparser: the bytes it is given (without the envelope line, mboxrd escapes undone, and without
 // header fields no record is built from), and the decoded fields a record is built from.
+import { decode as decodeQuotedPrintable } from 'libqp';
 import type { EmailAddress, ParsedMail } from 'mailparser';
 
 const LF = 0x0a;
@@ -114,14 +115,24 @@ const PARSE_OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLink
  * A raw message (envelope line first) decoded: by plainMessage when it can, else by mailparser
  * (loaded on first use).
  */
-export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMail> {
+export async function parseMessage(raw: Buffer, opts: { headersOnly?: boolean } = {}): Promise<DecodedMail | ParsedMail> {
   const msg = messageBytes(raw);
   let plain = plainMessage(msg);
   if (plain === NEEDS_WORDS) plain = plainMessage(msg, await wordsDecoder());
   if (plain && plain !== NEEDS_WORDS) return plain;
   // mailparser is loaded on the first message that needs it, not by every run of the CLI
   const { simpleParser } = await import('mailparser');
-  return simpleParser(withoutUnusedHeaders(msg), PARSE_OPTIONS);
+  // headersOnly: a message the subject only received needs no body (its MIME parts, base64
+  // attachments and quoted-printable text were most of the decoding time on real archives)
+  return simpleParser(withoutUnusedHeaders(opts.headersOnly ? headerBlock(msg) : msg), PARSE_OPTIONS);
+}
+
+/** The message's header block with the blank line that ends it (all of it when there is none). */
+function headerBlock(msg: Buffer): Buffer {
+  const lf = msg.indexOf('\n\n');
+  const crlf = msg.indexOf('\r\n\r\n');
+  if (lf === -1 && crlf === -1) return msg;
+  return lf !== -1 && (crlf === -1 || lf < crlf) ? msg.subarray(0, lf + 2) : msg.subarray(0, crlf + 4);
 }
 
 // ---- plain messages, without mailparser ----
@@ -139,9 +150,12 @@ export async function parseMessage(raw: Buffer): Promise<DecodedMail | ParsedMai
 // and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
 
 const ADDR = "[^\\s<>()\\[\\],;:\"@\\\\]+@[^\\s<>()\\[\\],;:\"@\\\\]+";
-const MAILBOX = new RegExp(`^(?:(${ADDR})|([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*) <(${ADDR})>)$`);
+// `Name <addr>` with a plain name, a quoted one without escapes (`"Doe, Jane" <addr>`: as common
+// as plain ones in real archives), or one of encoded words only (`=?utf-8?q?Zo=C3=AB?= <addr>`)
+const MAILBOX = new RegExp(`^(?:(${ADDR})|(?:([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*)|"([A-Za-z0-9'.,-]+(?: [A-Za-z0-9'.,-]+)*)"|(=\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=(?: =\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=)*)) <(${ADDR})>)$`);
 const PLAIN_TYPE = /^text\/plain(?:\s*;\s*charset="?(?:utf-8|us-ascii)"?)?$/i;
-const PLAIN_ENCODING = /^(?:7bit|8bit)$/i;
+// quoted-printable too (libqp, as mailparser decodes it): most of a real archive's text parts
+const PLAIN_ENCODING = /^(?:7bit|8bit|quoted-printable)$/i;
 const ADDRESS_KEYS = new Set(['from', 'to', 'cc', 'reply-to', 'sender']);
 /** Headers read (and so held to the rules above); mailparser keeps the first of each but To and Cc. */
 const READ_KEYS = new Set([...ADDRESS_KEYS, 'subject', 'date', 'message-id', 'in-reply-to', 'content-type', 'content-transfer-encoding', 'content-disposition']);
@@ -164,7 +178,7 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
     if (!READ_KEYS.has(key)) continue;
     // libmime.decodeHeader's unfolding and trimming, then the bytes read as UTF-8 (as mailparser)
     const value = Buffer.from(line.slice(colon + 1).replace(/\n[ \t]*/g, ' ').trim(), 'latin1').toString('utf8');
-    if (key !== 'subject' && value.includes('=?')) return null;
+    if (key !== 'subject' && value.includes('=?') && !ADDRESS_KEYS.has(key)) return null;
     const list = values.get(key);
     if (list) list.push(value);
     else values.set(key, [value]);
@@ -174,12 +188,13 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   const encoding = first('content-transfer-encoding');
   if ((type !== undefined && !PLAIN_TYPE.test(type)) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || values.has('content-disposition')) return null;
   if ((values.get('content-type')?.length ?? 0) > 1 || (values.get('content-transfer-encoding')?.length ?? 0) > 1) return null;
-  const boxes = (key: string): Mailboxes[] | null | undefined => {
+  const boxes = (key: string): Mailboxes[] | null | undefined | typeof NEEDS_WORDS => {
     const list = values.get(key);
     if (!list) return undefined;
     const out: Mailboxes[] = [];
     for (const v of key === 'to' || key === 'cc' ? list : list.slice(0, 1)) {
-      const parsed = mailboxList(v);
+      if (v.includes('=?') && !decodeWords) return NEEDS_WORDS;
+      const parsed = mailboxList(v, decodeWords);
       if (!parsed) return null;
       out.push({ value: parsed });
     }
@@ -188,7 +203,7 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   const decoded: DecodedMail = { headers: new Map<string, unknown>(), attachments: [], headerLines };
   for (const key of ADDRESS_KEYS) {
     const got = boxes(key);
-    if (got === null) return null;
+    if (got === null || got === NEEDS_WORDS) return got;
     if (got === undefined) continue;
     const one = got.length === 1 ? got[0]! : got;
     if (key === 'from') decoded.from = got[0];
@@ -217,7 +232,12 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   if (messageId) decoded.messageId = messageId;
   const inReplyTo = messageIdOf(first('in-reply-to'));
   if (inReplyTo) decoded.inReplyTo = inReplyTo;
-  const text = msg.toString('utf8', blank + 2);
+  let text: string;
+  if (encoding !== undefined && /^quoted-printable$/i.test(encoding)) {
+    const body = msg.subarray(blank + 2);
+    if (body.some((b) => b > 0x7e)) return null; // raw 8-bit bytes in a QP body: mailparser's
+    text = decodeQuotedPrintable(body).toString('utf8');
+  } else text = msg.toString('utf8', blank + 2);
   if (text) decoded.text = text;
   return decoded;
 }
@@ -233,15 +253,42 @@ export function wordsDecoder(): Promise<(value: string) => string> {
 }
 
 /** A plain address list (see above) as addressparser gives it, or null for anything else. */
-function mailboxList(value: string): EmailAddress[] | null {
+function mailboxList(value: string, decodeWords?: (value: string) => string): EmailAddress[] | null {
   const out: EmailAddress[] = [];
-  for (const part of value.split(',')) {
+  for (const part of splitAtCommas(value)) {
     const m = MAILBOX.exec(part.trim());
     if (!m) return null;
-    const address = m[1] ?? m[3]!;
-    if (/@xn--/i.test(address)) return null; // (mailparser decodes punycode domains)
-    out.push({ address, name: m[2] ?? '' });
+    const address = m[1] ?? m[5]!;
+    if (/@xn--/i.test(address) || address.includes('=?')) return null; // (mailparser decodes punycode domains, and encoded words in an address)
+    let name = m[2] ?? m[3] ?? '';
+    if (m[4] !== undefined) {
+      if (!decodeWords) return null;
+      try {
+        name = decodeWords(m[4]).trim();
+      } catch {
+        return null;
+      }
+      if (/[",<>@()]/.test(name) || name === '') return null; // a decoded name that could read as an address: mailparser's
+    }
+    out.push({ address, name });
   }
+  return out;
+}
+
+/** An address list split at commas outside double quotes (none of MAILBOX's forms has an escape). */
+function splitAtCommas(value: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted;
+    else if (c === 0x2c && !quoted) {
+      out.push(value.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(value.slice(from));
   return out;
 }
 

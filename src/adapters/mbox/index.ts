@@ -107,7 +107,7 @@ export class MboxAdapter implements SourceAdapter {
           ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
           for (const c of this.candidates(file, batch, tests)) {
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-            const parsed = await this.parseOrSkip(c, ctx);
+            const parsed = await this.parseOrSkip(c, ctx, [subject]);
             if (!parsed) continue;
             const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
             if (!rec) continue;
@@ -150,7 +150,7 @@ export class MboxAdapter implements SourceAdapter {
           const start = cs[k]!;
           const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]!);
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const parsed = await this.parseOrSkip(c, ctx);
+          const parsed = await this.parseOrSkip(c, ctx, [subject]);
           if (!parsed) continue;
           const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
           if (!rec) continue;
@@ -192,7 +192,7 @@ export class MboxAdapter implements SourceAdapter {
           for (const m of manyCandidates(batch, needles, kernel)) {
             const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-            const parsed = await this.parseOrSkip(c, ctx);
+            const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
             if (!parsed) continue;
             const digest = lazyDigest(c);
             for (const i of m.subjects) {
@@ -236,7 +236,7 @@ export class MboxAdapter implements SourceAdapter {
         for (const m of batch.candidates) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const c = readCandidate(fd, file, m.start, m.end);
-          const parsed = await this.parseOrSkip(c, ctx);
+          const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
           if (!parsed) continue;
           const digest = lazyDigest(c);
           for (const i of m.subjects) {
@@ -381,9 +381,11 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   /** A candidate decoded, or null when it does not decode: the source is then partial, naming the message's file and offset. */
-  private async parseOrSkip(c: Candidate, ctx: AdapterContext): Promise<DecodedMail | null> {
+  private async parseOrSkip(c: Candidate, ctx: AdapterContext, subjects: readonly IdentityMatcher[]): Promise<DecodedMail | null> {
     try {
-      return await this.parse(c);
+      // Its headers first: only a post of one of the subjects needs its body decoded.
+      const head = await this.parse(c, true);
+      return subjects.some((s) => isPostOf(head, s)) ? await this.parse(c) : head;
     } catch (err) {
       this.fileFailed(err, ctx);
       return null;
@@ -452,9 +454,9 @@ export class MboxAdapter implements SourceAdapter {
   // ---- records ----
 
   /** A candidate message decoded (once, whatever the number of subjects). */
-  private async parse(c: Candidate): Promise<DecodedMail> {
+  private async parse(c: Candidate, headersOnly = false): Promise<DecodedMail> {
     try {
-      return await parseMessage(c.buf.subarray(c.start, c.end));
+      return await parseMessage(c.buf.subarray(c.start, c.end), { headersOnly });
     } catch (err) {
       throw decodeError(c.file, c.offset + c.start, errorMessage(err));
     }
@@ -490,9 +492,7 @@ export class MboxAdapter implements SourceAdapter {
     // else's message), Reply-To, To or Cc only makes them a recipient of another person's words.
     // A From with several authors is co-written: tombstoning it would erase the others' words,
     // so it is handled like a received message (only their mailbox is touched).
-    const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
-    const soleAuthor = fromAuthors.length > 0 && fromAuthors.every((a) => subject.matchCell('email', a) !== null);
-    const role: Role = matched.some((m) => m.field === 'From') && soleAuthor ? 'post' : 'received';
+    const role: Role = isPostOf(parsed, subject) ? 'post' : 'received';
     const messageId = parsed.messageId ?? '';
     const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
     const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
@@ -611,6 +611,12 @@ function readCandidate(fd: number, file: ResolvedFile, start: number, end: numbe
   const buf = Buffer.allocUnsafe(end - start);
   const n = readSync(fd, buf, 0, buf.length, start);
   return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
+}
+
+/** The subject is the message's From, alone: it is their post (toRecord). */
+function isPostOf(parsed: DecodedMail, subject: IdentityMatcher): boolean {
+  const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
+  return fromAuthors.length > 0 && fromAuthors.every((a) => subject.matchCell('email', a) !== null);
 }
 
 /** runJobs' `started`: the number of scan worker threads, in the stats (none: the main thread scanned). */
