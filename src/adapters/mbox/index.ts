@@ -479,7 +479,7 @@ export class MboxAdapter implements SourceAdapter {
     for (const [field, obj] of fields) {
       for (const a of flatten(obj)) {
         for (const address of mailboxAddresses(a)) {
-          const hit = subject.matchCell('email', address);
+          const hit = matchEmail(subject, address);
           if (hit === null) continue;
           const name = a.address ? (a.name ?? '') : '';
           if (!matched.some((m) => m.field === field && m.value === hit)) matched.push({ type: 'email', value: hit, field });
@@ -613,10 +613,26 @@ function readCandidate(fd: number, file: ResolvedFile, start: number, end: numbe
   return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
 }
 
+const matched = new WeakMap<IdentityMatcher, Map<string, string | null>>();
+/**
+ * subject.matchCell('email', address), remembered: an archive repeats the same few addresses in
+ * thousands of messages, and each match canonicalises the domain (punycode) afresh.
+ */
+function matchEmail(subject: IdentityMatcher, address: string): string | null {
+  let m = matched.get(subject);
+  if (!m) matched.set(subject, (m = new Map()));
+  let hit = m.get(address);
+  if (hit === undefined) {
+    if (m.size > 100_000) m.clear(); // (bounded: an archive with more distinct addresses than that pays the match again)
+    m.set(address, (hit = subject.matchCell('email', address)));
+  }
+  return hit;
+}
+
 /** The subject is the message's From, alone: it is their post (toRecord). */
 function isPostOf(parsed: DecodedMail, subject: IdentityMatcher): boolean {
   const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
-  return fromAuthors.length > 0 && fromAuthors.every((a) => subject.matchCell('email', a) !== null);
+  return fromAuthors.length > 0 && fromAuthors.every((a) => matchEmail(subject, a) !== null);
 }
 
 /** runJobs' `started`: the number of scan worker threads, in the stats (none: the main thread scanned). */
