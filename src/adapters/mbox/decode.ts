@@ -118,13 +118,22 @@ const PARSE_OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLink
 export async function parseMessage(raw: Buffer, opts: { headersOnly?: boolean } = {}): Promise<DecodedMail | ParsedMail> {
   const msg = messageBytes(raw);
   let plain = plainMessage(msg);
-  if (plain === NEEDS_WORDS) plain = plainMessage(msg, await wordsDecoder());
-  if (plain && plain !== NEEDS_WORDS) return plain;
+  if (plain === NEEDS_WORDS) plain = plainMessage(msg, await wordsDecoder(), await mimeDetector());
+  if (plain && plain !== NEEDS_WORDS) {
+    whole.add(plain);
+    return plain;
+  }
   // mailparser is loaded on the first message that needs it, not by every run of the CLI
   const { simpleParser } = await import('mailparser');
   // headersOnly: a message the subject only received needs no body (its MIME parts, base64
   // attachments and quoted-printable text were most of the decoding time on real archives)
   return simpleParser(withoutUnusedHeaders(opts.headersOnly ? headerBlock(msg) : msg), PARSE_OPTIONS);
+}
+
+const whole = new WeakSet<object>();
+/** Whether parseMessage decoded this message whole (body included), whatever headersOnly asked. */
+export function decodedWhole(m: object): boolean {
+  return whole.has(m);
 }
 
 /** The message's header block with the blank line that ends it (all of it when there is none). */
@@ -164,7 +173,7 @@ const READ_KEYS = new Set([...ADDRESS_KEYS, 'subject', 'date', 'message-id', 'in
  * The message (without its envelope line) decoded, if it is plain (see above); else null.
  * `decodeWords`: wordsDecoder's, for a Subject with encoded words (without it: NEEDS_WORDS).
  */
-export function plainMessage(msg: Buffer, decodeWords?: (value: string) => string): DecodedMail | null | typeof NEEDS_WORDS {
+export function plainMessage(msg: Buffer, decodeWords?: (value: string) => string, detectMimeType?: (filename: string) => string): DecodedMail | null | typeof NEEDS_WORDS {
   if (msg.indexOf(0x0d) !== -1 || msg[0] === 0x0a) return null;
   const blank = msg.indexOf('\n\n');
   if (blank === -1) return null;
@@ -186,7 +195,9 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   const first = (key: string) => values.get(key)?.[0];
   const type = first('content-type');
   const encoding = first('content-transfer-encoding');
-  if ((type !== undefined && !PLAIN_TYPE.test(type)) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || values.has('content-disposition')) return null;
+  const multipart = type !== undefined ? MULTIPART.exec(type) : null;
+  if ((type !== undefined && !multipart && !PLAIN_TYPE.test(type)) || values.has('content-disposition')) return null;
+  if (encoding !== undefined && !(multipart ? /^(?:7bit|8bit)$/i : PLAIN_ENCODING).test(encoding)) return null;
   if ((values.get('content-type')?.length ?? 0) > 1 || (values.get('content-transfer-encoding')?.length ?? 0) > 1) return null;
   const boxes = (key: string): Mailboxes[] | null | undefined | typeof NEEDS_WORDS => {
     const list = values.get(key);
@@ -232,18 +243,136 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
   if (messageId) decoded.messageId = messageId;
   const inReplyTo = messageIdOf(first('in-reply-to'));
   if (inReplyTo) decoded.inReplyTo = inReplyTo;
-  let text: string;
-  if (encoding !== undefined && /^quoted-printable$/i.test(encoding)) {
-    const body = msg.subarray(blank + 2);
-    if (body.some((b) => b > 0x7e)) return null; // raw 8-bit bytes in a QP body: mailparser's
-    text = decodeQuotedPrintable(body).toString('utf8');
-  } else text = msg.toString('utf8', blank + 2);
+  let text: string | null;
+  if (multipart) {
+    const body = multipartBody(msg.subarray(blank + 2), multipart[1]!.toLowerCase(), multipart[2] ?? multipart[3]!, detectMimeType);
+    if (!body || body === NEEDS_WORDS) return body;
+    text = body.text;
+    decoded.attachments = body.attachments;
+  } else {
+    text = textOf(msg.subarray(blank + 2), encoding);
+    if (text === null) return null;
+  }
   if (text) decoded.text = text;
   return decoded;
 }
 
-/** plainMessage's answer for a message whose Subject holds an encoded word, when it was given no decoder. */
+/** A text/plain body in UTF-8 or ASCII, 7bit, 8bit or quoted-printable (libqp, as mailparser); null: mailparser's. */
+function textOf(body: Buffer, encoding: string | undefined): string | null {
+  if (encoding === undefined || !/^quoted-printable$/i.test(encoding)) return body.toString('utf8');
+  if (body.some((b) => b > 0x7e)) return null; // raw 8-bit bytes in a QP body
+  return decodeQuotedPrintable(body).toString('utf8');
+}
+
+// ---- the two multipart shapes of nearly every list post that has one ----
+//
+// multipart/alternative of exactly a text/plain and a text/html part (the text is the plain
+// part's), and multipart/mixed of such a text (a text/plain part or that alternative) followed by
+// base64 attachments named in Content-Disposition (their name, type and decoded size; the bytes are
+// never decoded). Anything else — another part, a nested message, an inline image, a missing
+// closing delimiter, an encoded or RFC 2231 file name — is mailparser's: null.
+
+const MULTIPART = /^multipart\/(mixed|alternative)\s*;\s*boundary=(?:"([^"\\]+)"|([A-Za-z0-9'()+_,./:=?-]+))$/i;
+const HTML_TYPE = /^text\/html(?:\s*;\s*charset="?(?:utf-8|us-ascii)"?)?$/i;
+const ATTACHMENT = /^attachment\s*;\s*filename="([A-Za-z0-9 ._+-]+)"$/i;
+const ATTACHMENT_TYPE = /^((?:application|image|audio|video)\/[a-z0-9.+-]+)(?:\s*;\s*name="[A-Za-z0-9 ._+-]*")?$/i;
+
+interface Part {
+  fields: Map<string, string>;
+  content: Buffer;
+}
+
+/** The parts between `--boundary` lines (LF only: plainMessage saw no CR), or null when the structure is not plain. */
+function splitParts(body: Buffer, boundary: string): Part[] | null {
+  const delim = Buffer.from(`--${boundary}`, 'latin1');
+  const nlDelim = Buffer.from(`\n--${boundary}`, 'latin1');
+  let at = body.subarray(0, delim.length).equals(delim) ? 0 : body.indexOf(nlDelim) + 1; // (the preamble is skipped)
+  if (at === 0 && !body.subarray(0, delim.length).equals(delim)) return null;
+  const parts: Part[] = [];
+  for (;;) {
+    const eol = body.indexOf(0x0a, at);
+    const rest = body.toString('latin1', at + delim.length, eol === -1 ? body.length : eol);
+    if (/^--[ \t]*$/.test(rest)) return parts.length > 0 ? parts : null; // the closing delimiter (the epilogue is skipped)
+    if (!/^[ \t]*$/.test(rest) || eol === -1) return null;
+    const next = body.indexOf(nlDelim, eol);
+    if (next === -1) return null; // no closing delimiter
+    const raw = body.subarray(eol + 1, next);
+    const split = raw[0] === 0x0a ? 0 : raw.indexOf('\n\n');
+    if (split === -1) return null;
+    const fields = new Map<string, string>();
+    for (const line of split === 0 ? [] : headerFields(raw.toString('latin1', 0, split), '\n')) {
+      const colon = line.indexOf(':');
+      if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(line.slice(0, colon))) return null;
+      const key = line.slice(0, colon).toLowerCase();
+      if (fields.has(key)) return null;
+      fields.set(key, line.slice(colon + 1).replace(/\n[ \t]*/g, ' ').trim());
+    }
+    parts.push({ fields, content: raw.subarray(split === 0 ? 1 : split + 2) });
+    at = next + 1;
+  }
+}
+
+/** A text/plain part's text, or null when it is not one plainMessage reads. */
+function plainPart(p: Part): string | null {
+  const type = p.fields.get('content-type');
+  const encoding = p.fields.get('content-transfer-encoding');
+  if ((type !== undefined && !PLAIN_TYPE.test(type)) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || p.fields.has('content-disposition')) return null;
+  return textOf(p.content, encoding);
+}
+
+/** The text of a text/plain + text/html alternative, or null. */
+function alternativeText(parts: Part[]): string | null {
+  if (parts.length !== 2) return null;
+  const html = parts[1]!;
+  const type = html.fields.get('content-type');
+  const encoding = html.fields.get('content-transfer-encoding');
+  if (type === undefined || !HTML_TYPE.test(type) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || html.fields.has('content-disposition')) return null;
+  return plainPart(parts[0]!);
+}
+
+function multipartBody(body: Buffer, subtype: string, boundary: string, detectMimeType?: (filename: string) => string): { text: string; attachments: DecodedMail['attachments'] } | null | typeof NEEDS_WORDS {
+  const parts = splitParts(body, boundary);
+  if (!parts) return null;
+  if (subtype === 'alternative') {
+    const text = alternativeText(parts);
+    return text === null ? null : { text, attachments: [] };
+  }
+  const first = parts[0]!;
+  const firstType = first.fields.get('content-type') ?? '';
+  const inner = MULTIPART.exec(firstType);
+  let text: string | null;
+  if (inner) {
+    if (inner[1]!.toLowerCase() !== 'alternative' || first.fields.has('content-transfer-encoding') || first.fields.has('content-disposition')) return null;
+    const alt = splitParts(first.content, inner[2] ?? inner[3]!);
+    text = alt ? alternativeText(alt) : null;
+  } else text = plainPart(first);
+  if (text === null || parts.length < 2) return null;
+  const attachments: Array<{ filename: string; contentType: string; size: number }> = [];
+  for (const p of parts.slice(1)) {
+    const name = ATTACHMENT.exec(p.fields.get('content-disposition') ?? '');
+    const type = ATTACHMENT_TYPE.exec(p.fields.get('content-type') ?? '');
+    if (!name || !type || !/^base64$/i.test(p.fields.get('content-transfer-encoding') ?? '') || p.fields.size !== 3) return null;
+    const b64 = p.content.toString('latin1');
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(b64)) return null;
+    let contentType = type[1]!.toLowerCase();
+    if (contentType === 'application/octet-stream') {
+      if (!detectMimeType) return NEEDS_WORDS; // (libmime is loaded only when needed: ask again with it)
+      contentType = detectMimeType(name[1]!);
+    }
+    attachments.push({ filename: name[1]!, contentType, size: Buffer.from(b64, 'base64').length });
+  }
+  return { text, attachments };
+}
+
+/** plainMessage's answer when it needs libmime (an encoded word, an octet-stream attachment's type) and was not given it. */
 export const NEEDS_WORDS = 'needs-words';
+
+let mimes: Promise<(filename: string) => string> | undefined;
+/** libmime's detectMimeType: mailparser names an application/octet-stream attachment's type by its file name. */
+export function mimeDetector(): Promise<(filename: string) => string> {
+  mimes ??= import('libmime').then(({ default: libmime }) => (filename: string) => libmime.detectMimeType(filename) || 'application/octet-stream');
+  return mimes;
+}
 
 let words: Promise<(value: string) => string> | undefined;
 /** libmime's decodeWords (mailparser's own decoder of encoded words), loaded on first use. */

@@ -17,7 +17,7 @@ import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, t
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { addressHeaderText } from './bytes.js';
-import { headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
+import { decodedWhole, headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { createKernel } from './kernel.js';
@@ -385,7 +385,7 @@ export class MboxAdapter implements SourceAdapter {
     try {
       // Its headers first: only a post of one of the subjects needs its body decoded.
       const head = await this.parse(c, true);
-      return subjects.some((s) => isPostOf(head, s)) ? await this.parse(c) : head;
+      return !decodedWhole(head) && subjects.some((s) => isPostOf(head, s)) ? await this.parse(c) : head;
     } catch (err) {
       this.fileFailed(err, ctx);
       return null;
