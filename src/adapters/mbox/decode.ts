@@ -330,6 +330,21 @@ function alternativeText(parts: Part[]): string | null {
   return plainPart(parts[0]!);
 }
 
+/**
+ * The decoded size of a base64 body, counted without decoding it (attachments are most of an
+ * archive's bytes, and a record only names their size); -1 for anything but clean base64 with
+ * line breaks (then mailparser decodes it).
+ */
+function base64Size(b: Buffer): number {
+  const x = b.toString('latin1');
+  const m = /^[A-Za-z0-9+/\n]*(={0,2})\n*$/.exec(x);
+  if (!m) return -1;
+  let breaks = 0;
+  for (let i = x.indexOf('\n'); i !== -1; i = x.indexOf('\n', i + 1)) breaks++;
+  const n = x.length - breaks - m[1]!.length;
+  return n % 4 === 1 ? -1 : Math.floor((n * 3) / 4);
+}
+
 function multipartBody(body: Buffer, subtype: string, boundary: string, detectMimeType?: (filename: string) => string): { text: string; attachments: DecodedMail['attachments'] } | null | typeof NEEDS_WORDS {
   const parts = splitParts(body, boundary);
   if (!parts) return null;
@@ -352,14 +367,14 @@ function multipartBody(body: Buffer, subtype: string, boundary: string, detectMi
     const name = ATTACHMENT.exec(p.fields.get('content-disposition') ?? '');
     const type = ATTACHMENT_TYPE.exec(p.fields.get('content-type') ?? '');
     if (!name || !type || !/^base64$/i.test(p.fields.get('content-transfer-encoding') ?? '') || p.fields.size !== 3) return null;
-    const b64 = p.content.toString('latin1');
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(b64)) return null;
+    const size = base64Size(p.content);
+    if (size < 0) return null;
     let contentType = type[1]!.toLowerCase();
     if (contentType === 'application/octet-stream') {
       if (!detectMimeType) return NEEDS_WORDS; // (libmime is loaded only when needed: ask again with it)
       contentType = detectMimeType(name[1]!);
     }
-    attachments.push({ filename: name[1]!, contentType, size: Buffer.from(b64, 'base64').length });
+    attachments.push({ filename: name[1]!, contentType, size });
   }
   return { text, attachments };
 }
