@@ -64,7 +64,9 @@ function generated(n: number): Buffer[] {
       0.15,
     );
   const addrPick = () => choose(['ann@example.org', 'Bo.Stone+list@Lanternfish.example', 'user000123@example.com'], ['x@xn--bcher-kva.example', 'ann at example.org', 'odd@', 'q@[192.0.2.1]']);
-  const mailbox = () => (rnd() < 0.4 ? addrPick() : `${namePick()} <${addrPick()}>`);
+  // pipermail's `user at domain (Name)` too, and near misses of it
+  const pipermail = () => choose(['pia at quarry.example (Pia Marsh)', 'bo at lanternfish.example', "o'neil at x.example (O'Neil J. Smith-Jones)"], ['pia at quarry.example (Pia (M) Marsh)', 'pia at quarry (P)', 'pia at quarry.example (Zoë)', 'pia  at quarry.example'], 0.3);
+  const mailbox = () => (rnd() < 0.1 ? pipermail() : rnd() < 0.4 ? addrPick() : `${namePick()} <${addrPick()}>`);
   const list = () => Array.from({ length: 1 + Math.floor(rnd() * 3) }, mailbox).join(rnd() < 0.9 ? ', ' : ',\n\t');
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {

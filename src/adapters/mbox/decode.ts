@@ -162,6 +162,9 @@ const ADDR = "[^\\s<>()\\[\\],;:\"@\\\\]+@[^\\s<>()\\[\\],;:\"@\\\\]+";
 // `Name <addr>` with a plain name, a quoted one without escapes (`"Doe, Jane" <addr>`: as common
 // as plain ones in real archives), or one of encoded words only (`=?utf-8?q?Zo=C3=AB?= <addr>`)
 const MAILBOX = new RegExp(`^(?:(${ADDR})|(?:([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*)|"([A-Za-z0-9'.,-]+(?: [A-Za-z0-9'.,-]+)*)"|(=\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=(?: =\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=)*)) <(${ADDR})>)$`);
+// pipermail's obfuscated mailbox, `ann at example.org (Ann Example)`: mailparser finds no address in
+// it and keeps `ann at example.org` as the name (the comment dropped)
+const PIPERMAIL_MAILBOX = /^([^\s@()<>",;:\\[\]]+ at [^\s@()<>",;:\\[\]]+\.[^\s@()<>",;:\\[\]]+)(?: \([A-Za-z0-9'.-]+(?: [A-Za-z0-9'.-]+)*\))?$/;
 const PLAIN_TYPE = /^text\/plain(?:\s*;\s*charset="?(?:utf-8|us-ascii)"?)?$/i;
 // quoted-printable too (libqp, as mailparser decodes it): most of a real archive's text parts
 const PLAIN_ENCODING = /^(?:7bit|8bit|quoted-printable)$/i;
@@ -399,9 +402,16 @@ export function wordsDecoder(): Promise<(value: string) => string> {
 /** A plain address list (see above) as addressparser gives it, or null for anything else. */
 function mailboxList(value: string, decodeWords?: (value: string) => string): EmailAddress[] | null {
   const out: EmailAddress[] = [];
-  for (const part of splitAtCommas(value)) {
+  const parts = splitAtCommas(value);
+  for (const part of parts) {
     const m = MAILBOX.exec(part.trim());
-    if (!m) return null;
+    if (!m) {
+      // (alone only: addressparser runs a mailbox without an address into its neighbours)
+      const p = parts.length === 1 ? PIPERMAIL_MAILBOX.exec(part.trim()) : null;
+      if (!p) return null;
+      out.push({ address: '', name: p[1]! });
+      continue;
+    }
     const address = m[1] ?? m[5]!;
     if (/@xn--/i.test(address) || address.includes('=?')) return null; // (mailparser decodes punycode domains, and encoded words in an address)
     let name = m[2] ?? m[3] ?? '';
