@@ -156,6 +156,7 @@ describe('mbox and slack-export sources', () => {
     expect(Number(grepCount())).toBeGreaterThan(10);
     const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/address was also removed from 2 other messages/);
     expect(grepCount()).toBe('0');
     const after = read(dir, GSE).toString('latin1');
     expect(after).toContain('Looks right to me; the branch was renamed in November.');

@@ -60,8 +60,8 @@ export class MboxAdapter implements SourceAdapter {
   readonly kind = 'mbox';
   readonly name: string;
   readonly identityTypes: readonly string[] = ['email'];
-  /** erase(): other people's messages the subject's address was removed from. */
-  private scrubbed = 0;
+  /** erase(): by file, other people's messages the subject's address was removed from (a rewrite tried again counts once). */
+  private scrubbed = new Map<string, number>();
 
   constructor(
     private readonly cfg: MboxSourceConfig,
@@ -293,7 +293,7 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
-    this.scrubbed = 0;
+    this.scrubbed.clear();
     const byFile = new Map<string, ErasureStep[]>();
     for (const s of steps) {
       const f = String(s.params['file'] ?? '');
@@ -344,7 +344,8 @@ export class MboxAdapter implements SourceAdapter {
         ctx.note?.(`${err instanceof SourceError ? err.message : `${file.label}: ${errorMessage(err)}`}: not searched for other messages that mention the subject's address`);
       }
     }
-    if (this.scrubbed > 0) ctx.note?.(`the subject's address was also removed from ${this.scrubbed} other message${this.scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`);
+    const scrubbed = [...this.scrubbed.values()].reduce((a, b) => a + b, 0);
+    if (scrubbed > 0) ctx.note?.(`the subject's address was also removed from ${scrubbed} other message${scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`);
   }
 
   // ---- files ----
@@ -580,7 +581,7 @@ export class MboxAdapter implements SourceAdapter {
       await out.write(batch.buf.subarray(copied, batch.end));
       if (signal.aborted) throw signal.reason;
     }
-    this.scrubbed += scrubbed;
+    this.scrubbed.set(file.label, scrubbed);
     return changed;
   }
 
