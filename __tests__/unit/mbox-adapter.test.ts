@@ -454,3 +454,18 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     expect(fs.readdirSync(path.join(dir, 'mail')).sort()).toEqual(['announce-2024.mbox', 'dev-2024.mbox']);
   });
 });
+
+describe('AddressScrubber', () => {
+  it('takes out every spelling the matcher knows (UTF-8 and punycode domain, any case, pipermail) and nothing near it', async () => {
+    const { AddressScrubber } = await import('../../src/adapters/mbox/redact.js');
+    const { subjectNeedles } = await import('../../src/adapters/mbox/needles.js');
+    const subject = new IdentityMatcher([email('ann@bücher.example')]);
+    const s = new AddressScrubber(subject, subjectNeedles(subject));
+    const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+    const body = latin1('ann@bücher.example, ANN@XN--BCHER-KVA.EXAMPLE, ann at xn--bcher-kva.example; jo-ann@bücher.example, ann@bücher.example.evil\n');
+    expect(Buffer.from(s.text(body), 'latin1').toString('utf8')).toBe(
+      'redacted@redacted.invalid, redacted@redacted.invalid, redacted at redacted.invalid; jo-ann@bücher.example, ann@bücher.example.evil\n',
+    );
+    expect(s.ids('References: <1-ann@xn--bcher-kva.example> <x.joann@xn--bcher-kva.example>')).toBe('References: <1-redacted@redacted.invalid> <x.joann@xn--bcher-kva.example>');
+  });
+});
