@@ -1,5 +1,6 @@
 // End to end: the mbox and slack-export sources in a copy of the demo, through the built CLI.
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -115,7 +116,8 @@ describe('mbox and slack-export sources', () => {
     expect(r.code).toBe(0);
     const mboxAfter = messages(read(dir, MBOX));
     expect(mboxAfter).toHaveLength(mboxBefore.length);
-    const touched = ['rel14-planning', 'ann-reply-1', 'dana-cafe', 'ann-changelog', 'bo-ping'];
+    // joann-1 only mentions her address in its body: that address goes, nothing else
+    const touched = ['rel14-planning', 'ann-reply-1', 'dana-cafe', 'ann-changelog', 'bo-ping', 'joann-1'];
     mboxBefore.forEach((m, i) => {
       if (touched.some((t) => m.includes(`Message-ID: <${t}@`))) expect(mboxAfter[i]).not.toEqual(m);
       else expect(mboxAfter[i]).toEqual(m);
@@ -130,5 +132,40 @@ describe('mbox and slack-export sources', () => {
     run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
     const now = snapshot(dir);
     for (const [f, b] of again) if (f.startsWith('fixtures/demo/mail/')) expect(now.get(f)!.equals(b)).toBe(true);
+  });
+
+  it('one file that is not an mbox among the archives: the others are found and erased, the bad one is named, exit 3', () => {
+    const dir = workspace({ mboxErase: 'redact' });
+    writeFileSync(join(dir, 'fixtures/demo/mail/notes.mbox'), 'These are meeting notes, not an archive.\n');
+    const r = runJson(dir, ['find', '--email', ANN, '--json']);
+    expect(r.code).toBe(3);
+    const src = r.json.sources.find((s: any) => s.name === 'dev-list');
+    expect(src).toMatchObject({ status: 'failed', partial: true, records: 6 });
+    expect(src.reason).toMatch(/notes\.mbox: not an mbox file/);
+    // erase: the readable files are redacted, the run is reported partial (never a clean "erased")
+    const e = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(e.code).toBe(3);
+    expect(e.stdout + e.stderr).toMatch(/notes\.mbox/);
+    expect(read(dir, MBOX).toString()).not.toContain('changelog draft');
+  });
+
+  it('erase: redact — no copy of the address is left in the archive (grep -c is 0), threads still link, verify is clean', () => {
+    const dir = workspace({ mboxErase: 'redact' });
+    const file = join(dir, 'privacyctl.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('fixtures/demo/mail/*.mbox', 'fixtures/mbox/*.mbox'));
+    const GSE = 'fixtures/mbox/git-send-email.mbox';
+    const pattern = String.raw`(?<![a-z0-9._%+-])ann(@| at )example\.org|[0-9]-ann@example\.org`;
+    const grepCount = () => spawnSync('grep', ['-ciP', pattern, join(dir, GSE)], { encoding: 'utf8' }).stdout.trim();
+    expect(Number(grepCount())).toBeGreaterThan(10);
+    const r = run(dir, ['erase', '--email', ANN, '--apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/address was also removed from 2 other messages/);
+    expect(grepCount()).toBe('0');
+    const after = read(dir, GSE).toString('latin1');
+    expect(after).toContain('Looks right to me; the branch was renamed in November.');
+    expect(after).toContain('In-Reply-To: <20240101120000.4711-1-redacted@redacted.invalid>');
+    expect(after).toContain('Message-ID: <20240101120000.4711-1-redacted@redacted.invalid>');
+    expect(after).toMatch(/^From MAILER-DAEMON Mon Jan  1 12:00:01 2024$/m);
+    expect(run(dir, ['verify', '--email', ANN]).code).toBe(0);
   });
 });

@@ -225,12 +225,49 @@ describe('MboxAdapter.discover', () => {
     expect(c.warnings.join('\n')).not.toContain('ann@');
   });
 
-  it('fails with a SourceError for a missing file, a glob that matches nothing, or a file that is not an mbox', async () => {
+  it('fails with a SourceError when no file can be read: a missing file, a glob that matches nothing, only a file that is not an mbox', async () => {
     await expect(discoverAll(adapter({ paths: ['mail/none.mbox'] }))).rejects.toThrow(/none\.mbox: cannot read the archive \(no such file\)/);
     await expect(discoverAll(adapter({ paths: ['nowhere/*.mbox'] }))).rejects.toThrow(SourceError);
     fs.writeFileSync(path.join(dir, 'mail', 'notes.mbox'), 'hello\nFrom a@b Mon Jan  1 00:00:00 2024\n');
-    await expect(discoverAll(adapter())).rejects.toThrow(/notes\.mbox: not an mbox file/);
+    await expect(discoverAll(adapter({ paths: ['mail/notes.mbox'] }))).rejects.toThrow(/notes\.mbox: not an mbox file/);
     expect((await adapter().check(new AbortController().signal)).ok).toBe(false);
+  });
+
+  it('one bad file among good ones: the others are read, the bad one is named, and the source is partial', async () => {
+    const good = await discoverAll(adapter());
+    fs.writeFileSync(path.join(dir, 'mail', 'notes.mbox'), 'hello\nFrom a@b Mon Jan  1 00:00:00 2024\n');
+    for (const cfg of [{}, { paths: ['mail/*.mbox', 'mail/gone.mbox'] }]) {
+      const partial: string[] = [];
+      const c: Ctx = { ...ctx(), partial: (r) => partial.push(r) };
+      const rs = await discoverAll(adapter(cfg), [ANN], c);
+      expect(ids(rs)).toEqual(ids(good));
+      expect(partial.join('\n')).toMatch(/notes\.mbox: not an mbox file/);
+      if ('paths' in cfg) expect(partial.join('\n')).toMatch(/gone\.mbox: cannot read the archive \(no such file\)/);
+      // discoverMany too
+      const many: string[] = [];
+      const cm: Ctx = { ...ctx(), partial: (r) => many.push(r) };
+      const tagged = [];
+      for await (const t of adapter(cfg).discoverMany!([new IdentityMatcher([ANN])], cm)) tagged.push(t);
+      expect(tagged).toHaveLength(good.length);
+      expect(many.join('\n')).toMatch(/notes\.mbox: not an mbox file/);
+    }
+  });
+
+  it('a message that cannot be decoded makes the source partial, the rest of its file is still read', async () => {
+    const partial: string[] = [];
+    const c: Ctx = { ...ctx(), partial: (r) => partial.push(r) };
+    const a = adapter();
+    const priv = a as unknown as { parse: (x: unknown) => Promise<unknown> };
+    const orig = priv.parse.bind(a);
+    let n = 0;
+    priv.parse = async (x) => {
+      if (n++ === 0) throw new SourceError('mail/dev-2024.mbox: cannot decode the message at byte 0: boom');
+      return orig(x);
+    };
+    const all = await discoverAll(adapter());
+    const rs = await discoverAll(a, [ANN], c);
+    expect(rs.length).toBe(all.length - 1);
+    expect(partial.join('\n')).toMatch(/cannot decode the message at byte \d+: boom/);
   });
 
   it('check() reports the files it can read', async () => {
@@ -318,11 +355,14 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     const after = await messages(file);
     expect(after).toHaveLength(before.length); // still a valid mbox with the same messages
     expect(await messageIds(file)).toEqual(beforeIds);
-    const touched = new Set(['<rel14-planning@lanternfish.example>', '<ann-reply-1@example.org>', '<dana-cafe@example.com>', '<ann-changelog@example.org>', '<bo-ping@lanternfish.example>']);
+    // joann's message only mentions her address in its body: that address goes, nothing else
+    const touched = new Set(['<rel14-planning@lanternfish.example>', '<ann-reply-1@example.org>', '<dana-cafe@example.com>', '<ann-changelog@example.org>', '<bo-ping@lanternfish.example>', '<joann-1@example.org>']);
     beforeIds.forEach((id, i) => {
       if (!touched.has(id)) expect(after[i]!.equals(before[i]!)).toBe(true);
       else expect(after[i]!.equals(before[i]!)).toBe(false);
     });
+    const joann = beforeIds.indexOf('<joann-1@example.org>');
+    expect(after[joann]!.toString('latin1')).toBe(before[joann]!.toString('latin1').replace('help ann@example.org with', 'help redacted@redacted.invalid with'));
     const text = fs.readFileSync(file, 'utf8');
     expect(text).not.toContain('Ann Example');
     expect(text).not.toContain('changelog draft');
@@ -347,6 +387,63 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     expect((await eraseAll(a, rs)).map((r) => r.status)).toEqual(rs.map(() => 'gone'));
   });
 
+  it('a file that can no longer be read fails its own steps, naming it; the other files are still erased', async () => {
+    const a = adapter({ erase: 'redact' });
+    const rs = await discoverAll(a);
+    fs.writeFileSync(path.join(dir, 'mail', 'announce-2024.mbox'), 'not an archive any more\n');
+    const results = await eraseAll(a, rs);
+    rs.forEach((r, i) => {
+      const res = results.find((x) => x.stepId === stepsFor(rs)[i]!.id)!;
+      if (r.locator.startsWith('mail/announce')) expect(res).toMatchObject({ status: 'failed', detail: expect.stringMatching(/announce-2024\.mbox: not an mbox file/) });
+      else expect(res.status).toBe('done');
+    });
+    expect(fs.readFileSync(path.join(dir, 'mail', 'dev-2024.mbox'), 'utf8')).not.toContain('changelog draft');
+  });
+
+  it("removes every copy of the address: trace, resent, follow-up and thread headers, others' bodies (their words kept), envelope senders not theirs kept", async () => {
+    const file = path.join(dir, 'mail', 'git-send-email.mbox');
+    fs.copyFileSync(path.join(ROOT, 'fixtures', 'mbox', 'git-send-email.mbox'), file);
+    const before = await messages(file);
+    const a = adapter({ erase: 'redact', paths: ['mail/git-send-email.mbox'] });
+    const rs = await discoverAll(a);
+    expect(ids(rs)).toEqual(['mail-post <20240101120000.4711-1-ann@example.org>', 'mail-post <20240101120000.4711-2-ann@example.org>', 'mail-received <bo-review-1@lanternfish.example>']);
+    const results = await eraseAll(a, rs);
+    expect(results.map((r) => r.status)).toEqual(rs.map(() => 'done'));
+    const text = fs.readFileSync(file, 'latin1');
+    // every spelling of the address (any case, pipermail's, inside a Message-ID) is gone; near misses stay
+    const addr = /(?<![A-Za-z0-9._%+-])ann(@| at )example\.org|\d-ann@example\.org/gi;
+    expect(text.match(addr)).toBeNull();
+    expect(text).toContain('joann@example.org, not to jo-ann@example.org.');
+    const after = await messages(file);
+    expect(after).toHaveLength(before.length);
+    // a tombstone keeps an envelope sender that is not the subject's
+    expect(after[0]!.toString('latin1')).toMatch(/^From redacted@redacted\.invalid Mon Jan  1 12:00:00 2024\n/);
+    expect(after[1]!.toString('latin1')).toMatch(/^From MAILER-DAEMON Mon Jan  1 12:00:01 2024\n/);
+    // others' bodies: byte-identical but for the address itself
+    const bodyOf = (m: Buffer) => m.toString('latin1').slice(m.toString('latin1').indexOf('\n\n'));
+    const bodyAddr = /(?<![A-Za-z0-9._%+-])ann@example\.org(?![A-Za-z0-9-]|\.[A-Za-z0-9])/gi;
+    for (const i of [2, 3, 4]) expect(bodyOf(after[i]!)).toBe(bodyOf(before[i]!).replace(bodyAddr, 'redacted@redacted.invalid'));
+    expect(bodyOf(after[2]!)).toContain('Ann Example <redacted@redacted.invalid> wrote:');
+    // threads still link: each In-Reply-To and Reference names the same message as before
+    const parsed = async (ms: Buffer[]) => Promise.all(ms.map((m) => simpleParser(messageBytes(m))));
+    const [pb, pa] = [await parsed(before), await parsed(after)];
+    const idx = (list: typeof pb, id: string | undefined) => list.findIndex((m) => m.messageId === id);
+    expect(new Set(pa.map((m) => m.messageId)).size).toBe(pa.length);
+    pb.forEach((m, i) => {
+      if (m.inReplyTo) expect(idx(pa, pa[i]!.inReplyTo)).toBe(idx(pb, m.inReplyTo));
+      const refs = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+      expect(refs(pa[i]!.references).map((r) => idx(pa, r))).toEqual(refs(m.references).map((r) => idx(pb, r)));
+    });
+    // others' headers keep the other people
+    expect(after[2]!.toString('latin1')).toContain('Mail-Followup-To: dev@lists.lanternfish.example, "[redacted]" <redacted@redacted.invalid>');
+    expect(after[2]!.toString('latin1')).toContain('From: Bo Lindgren <bo@lanternfish.example>');
+    // nothing to find, a second run changes nothing
+    expect(await discoverAll(a)).toEqual([]);
+    const again = fs.readFileSync(file);
+    expect((await eraseAll(a, rs)).map((r) => r.status)).toEqual(rs.map(() => 'gone'));
+    expect(fs.readFileSync(file).equals(again)).toBe(true);
+  });
+
   it('leaves the files alone when nothing matches any more', async () => {
     const a = adapter({ erase: 'redact' });
     const rs = await discoverAll(a);
@@ -355,5 +452,20 @@ describe('MboxAdapter.erase (erase: redact)', () => {
     await eraseAll(a, rs);
     expect(fs.statSync(path.join(dir, 'mail', 'dev-2024.mbox')).mtimeMs).toBe(st.mtimeMs);
     expect(fs.readdirSync(path.join(dir, 'mail')).sort()).toEqual(['announce-2024.mbox', 'dev-2024.mbox']);
+  });
+});
+
+describe('AddressScrubber', () => {
+  it('takes out every spelling the matcher knows (UTF-8 and punycode domain, any case, pipermail) and nothing near it', async () => {
+    const { AddressScrubber } = await import('../../src/adapters/mbox/redact.js');
+    const { subjectNeedles } = await import('../../src/adapters/mbox/needles.js');
+    const subject = new IdentityMatcher([email('ann@bücher.example')]);
+    const s = new AddressScrubber(subject, subjectNeedles(subject));
+    const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+    const body = latin1('ann@bücher.example, ANN@XN--BCHER-KVA.EXAMPLE, ann at xn--bcher-kva.example; jo-ann@bücher.example, ann@bücher.example.evil\n');
+    expect(Buffer.from(s.text(body), 'latin1').toString('utf8')).toBe(
+      'redacted@redacted.invalid, redacted@redacted.invalid, redacted at redacted.invalid; jo-ann@bücher.example, ann@bücher.example.evil\n',
+    );
+    expect(s.ids('References: <1-ann@xn--bcher-kva.example> <x.joann@xn--bcher-kva.example>')).toBe('References: <1-redacted@redacted.invalid> <x.joann@xn--bcher-kva.example>');
   });
 });

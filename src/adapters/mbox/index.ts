@@ -16,8 +16,8 @@ import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
-import { addressHeaderText, decodeEncodedWords } from './bytes.js';
-import { headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
+import { addressHeaderText } from './bytes.js';
+import { decodedWhole, headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { createKernel } from './kernel.js';
@@ -25,11 +25,11 @@ import { ManyNeedles, manyCandidates } from './many.js';
 import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
 import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
+import { AddressScrubber, REDACTED_ADDRESS, scrubMessage } from './redact.js';
 import { isEnvelopeLine, messageEnd, splitMbox } from './splitter.js';
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
 
-const REDACTED_ADDRESS = 'redacted@redacted.invalid';
 
 export const MAIL_POST_RETENTION: Retention = {
   reason: 'a post in a public mailing-list archive: part of the record of the project\'s public forums',
@@ -61,6 +61,8 @@ export class MboxAdapter implements SourceAdapter {
   readonly kind = 'mbox';
   readonly name: string;
   readonly identityTypes: readonly string[] = ['email'];
+  /** erase(): by file, other people's messages the subject's address was removed from (a rewrite tried again counts once). */
+  private scrubbed = new Map<string, number>();
 
   constructor(
     private readonly cfg: MboxSourceConfig,
@@ -85,9 +87,7 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   async *discover(subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<PersonalRecord | IdentityLink> {
-    const files = await this.files();
-    const sizes: number[] = [];
-    for (const f of files) sizes.push((await this.statFile(f)).size);
+    const { files, sizes } = await this.readableFiles(ctx);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
@@ -103,17 +103,24 @@ export class MboxAdapter implements SourceAdapter {
     const tests = stageTwoTests(needles);
     for (const file of files) {
       const seen = new Set<string>();
-      for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
-        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const c of this.candidates(file, batch, tests)) {
-          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
-          if (!rec) continue;
-          if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
-          seen.add(rec.locator);
-          yield rec;
+      try {
+        for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
+          ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+          for (const c of this.candidates(file, batch, tests)) {
+            ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+            const parsed = await this.parseOrSkip(c, ctx, [subject]);
+            if (!parsed) continue;
+            const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
+            if (!rec) continue;
+            if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
+            seen.add(rec.locator);
+            yield rec;
+          }
+          if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
         }
-        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
+      } catch (err) {
+        // A file that fails half way (changed under us, I/O error) keeps what was read of it.
+        this.fileFailed(err, ctx);
       }
     }
   }
@@ -144,7 +151,9 @@ export class MboxAdapter implements SourceAdapter {
           const start = cs[k]!;
           const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]!);
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const rec = this.toRecord(c, await this.parse(c), subject, lazyDigest(c));
+          const parsed = await this.parseOrSkip(c, ctx, [subject]);
+          if (!parsed) continue;
+          const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
           if (!rec) continue;
           if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${start}`;
           seen.add(rec.locator);
@@ -164,9 +173,7 @@ export class MboxAdapter implements SourceAdapter {
    * yields: the same candidates, records and locators (de-duplicated per subject).
    */
   async *discoverMany(subjects: readonly IdentityMatcher[], ctx: AdapterContext): AsyncIterable<TaggedItem> {
-    const files = await this.files();
-    const sizes: number[] = [];
-    for (const f of files) sizes.push((await this.statFile(f)).size);
+    const { files, sizes } = await this.readableFiles(ctx);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
     const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
     const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
@@ -180,24 +187,29 @@ export class MboxAdapter implements SourceAdapter {
     kernel.useAtFilter(needles.atFilter());
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
-      for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
-        ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-        for (const m of manyCandidates(batch, needles, kernel)) {
-          const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
-          ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-          const parsed = await this.parse(c);
-          const digest = lazyDigest(c);
-          for (const i of m.subjects) {
-            const rec = this.toRecord(c, parsed, subjects[i]!, digest);
-            if (!rec) continue;
-            let s = seen.get(i);
-            if (!s) seen.set(i, (s = new Set()));
-            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
-            s.add(rec.locator);
-            yield { subject: i, item: rec };
+      try {
+        for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
+          ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
+          for (const m of manyCandidates(batch, needles, kernel)) {
+            const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
+            ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
+            const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
+            if (!parsed) continue;
+            const digest = lazyDigest(c);
+            for (const i of m.subjects) {
+              const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+              if (!rec) continue;
+              let s = seen.get(i);
+              if (!s) seen.set(i, (s = new Set()));
+              if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
+              s.add(rec.locator);
+              yield { subject: i, item: rec };
+            }
           }
+          if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
         }
-        if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
+      } catch (err) {
+        this.fileFailed(err, ctx);
       }
     }
   }
@@ -225,7 +237,8 @@ export class MboxAdapter implements SourceAdapter {
         for (const m of batch.candidates) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const c = readCandidate(fd, file, m.start, m.end);
-          const parsed = await this.parse(c);
+          const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
+          if (!parsed) continue;
           const digest = lazyDigest(c);
           for (const i of m.subjects) {
             const rec = this.toRecord(c, parsed, subjects[i]!, digest);
@@ -281,6 +294,7 @@ export class MboxAdapter implements SourceAdapter {
   }
 
   async *erase(steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+    this.scrubbed.clear();
     const byFile = new Map<string, ErasureStep[]>();
     for (const s of steps) {
       const f = String(s.params['file'] ?? '');
@@ -300,19 +314,85 @@ export class MboxAdapter implements SourceAdapter {
       }
       const results = new Map<string, StepResult>();
       try {
-        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx.signal, wanted, results), {
+        await this.statFile(file);
+        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, wanted, results), {
           rewriteReadOnly: this.cfg.rewriteReadOnly,
           label,
         });
       } catch (err) {
-        if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
-        throw new SourceError(`${label}: could not rewrite the archive: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+        if (err instanceof ConfigError || ctx.signal.aborted) throw err;
+        // This file's steps fail, naming it; the other files are still erased (atomicRewrite left this one as it was).
+        const why = err instanceof SourceError ? err.message : `${label}: could not rewrite the archive: ${errorMessage(err)}; nothing was changed in it`;
+        for (const s of list) yield { stepId: s.id, status: 'failed', detail: why };
+        continue;
       }
       for (const s of list) yield results.get(s.id) ?? { stepId: s.id, status: 'gone' };
     }
+    // The other files may mention the subject too (a reply quoting them, a Reference to their
+    // post): their address goes there as well. One that cannot be read is named in the receipt.
+    if (steps.length === 0) return;
+    for (const file of files) {
+      if (byFile.has(file.label)) continue;
+      try {
+        await this.statFile(file);
+        await this.checkHead(file);
+        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, new Map(), new Map()), {
+          rewriteReadOnly: this.cfg.rewriteReadOnly,
+          label: file.label,
+        });
+      } catch (err) {
+        if (err instanceof ConfigError || ctx.signal.aborted) throw err;
+        ctx.note?.(`${err instanceof SourceError ? err.message : `${file.label}: ${errorMessage(err)}`}: not searched for other messages that mention the subject's address`);
+      }
+    }
+    const scrubbed = [...this.scrubbed.values()].reduce((a, b) => a + b, 0);
+    if (scrubbed > 0) ctx.note?.(`the subject's address was also removed from ${scrubbed} other message${scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`);
   }
 
   // ---- files ----
+
+  /**
+   * The files discover can read, with their sizes. One that cannot be read (missing, permission,
+   * not an mbox) is named in a partial read and left out, so the others' records still count;
+   * when none can be read, the source fails with the first file's reason.
+   */
+  private async readableFiles(ctx: AdapterContext): Promise<{ files: ResolvedFile[]; sizes: number[] }> {
+    const all = await this.files();
+    const files: ResolvedFile[] = [];
+    const sizes: number[] = [];
+    const bad: unknown[] = [];
+    for (const f of all) {
+      try {
+        const size = (await this.statFile(f)).size;
+        await this.checkHead(f);
+        files.push(f);
+        sizes.push(size);
+      } catch (err) {
+        bad.push(err);
+      }
+    }
+    if (files.length === 0 && bad.length > 0) throw bad[0];
+    for (const err of bad) this.fileFailed(err, ctx);
+    return { files, sizes };
+  }
+
+  /** A file (or a message of it) could not be read: the source is partial, naming it and why. Aborts and unexpected errors propagate. */
+  private fileFailed(err: unknown, ctx: AdapterContext): void {
+    if (ctx.signal.aborted || !(err instanceof SourceError) || !ctx.partial) throw err;
+    ctx.partial(err.message);
+  }
+
+  /** A candidate decoded, or null when it does not decode: the source is then partial, naming the message's file and offset. */
+  private async parseOrSkip(c: Candidate, ctx: AdapterContext, subjects: readonly IdentityMatcher[]): Promise<DecodedMail | null> {
+    try {
+      // Its headers first: only a post of one of the subjects needs its body decoded.
+      const head = await this.parse(c, true);
+      return !decodedWhole(head) && subjects.some((s) => isPostOf(head, s)) ? await this.parse(c) : head;
+    } catch (err) {
+      this.fileFailed(err, ctx);
+      return null;
+    }
+  }
 
   private async files(): Promise<ResolvedFile[]> {
     const files = await expandPaths(this.cfg.paths, this.env.configDir);
@@ -376,9 +456,9 @@ export class MboxAdapter implements SourceAdapter {
   // ---- records ----
 
   /** A candidate message decoded (once, whatever the number of subjects). */
-  private async parse(c: Candidate): Promise<DecodedMail> {
+  private async parse(c: Candidate, headersOnly = false): Promise<DecodedMail> {
     try {
-      return await parseMessage(c.buf.subarray(c.start, c.end));
+      return await parseMessage(c.buf.subarray(c.start, c.end), { headersOnly });
     } catch (err) {
       throw decodeError(c.file, c.offset + c.start, errorMessage(err));
     }
@@ -401,7 +481,7 @@ export class MboxAdapter implements SourceAdapter {
     for (const [field, obj] of fields) {
       for (const a of flatten(obj)) {
         for (const address of mailboxAddresses(a)) {
-          const hit = subject.matchCell('email', address);
+          const hit = matchEmail(subject, address);
           if (hit === null) continue;
           const name = a.address ? (a.name ?? '') : '';
           if (!matched.some((m) => m.field === field && m.value === hit)) matched.push({ type: 'email', value: hit, field });
@@ -414,9 +494,7 @@ export class MboxAdapter implements SourceAdapter {
     // else's message), Reply-To, To or Cc only makes them a recipient of another person's words.
     // A From with several authors is co-written: tombstoning it would erase the others' words,
     // so it is handled like a received message (only their mailbox is touched).
-    const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
-    const soleAuthor = fromAuthors.length > 0 && fromAuthors.every((a) => subject.matchCell('email', a) !== null);
-    const role: Role = matched.some((m) => m.field === 'From') && soleAuthor ? 'post' : 'received';
+    const role: Role = isPostOf(parsed, subject) ? 'post' : 'received';
     const messageId = parsed.messageId ?? '';
     const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
     const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
@@ -452,38 +530,72 @@ export class MboxAdapter implements SourceAdapter {
     out: AtomicWriter,
     input: RewriteInput,
     subject: IdentityMatcher,
-    signal: AbortSignal,
+    ctx: AdapterContext,
     wanted: Map<string, ErasureStep[]>,
     results: Map<string, StepResult>,
   ): Promise<boolean> {
+    const signal = ctx.signal;
     results.clear(); // a try again on content that changed meanwhile starts afresh
+    let scrubbed = 0;
     let changed = false;
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
     const tests = stageTwoTests(needles);
+    const scrub = new AddressScrubber(subject, needles);
     for await (const batch of scanMbox(input, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
+      const candidates = new Map<number, Candidate>();
+      for (const c of this.candidates(file, batch, tests)) candidates.set(c.start, c);
       let copied = 0;
-      for (const c of this.candidates(file, batch, tests)) {
-        const raw = batch.buf.subarray(c.start, c.end);
-        const digest = createHash('sha256').update(raw).digest('hex');
-        const steps = wanted.get(digest);
-        if (!steps) continue;
-        const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
-        const replacement = role === 'post' ? tombstone(raw) : redactRecipient(raw, c.headerEnd - c.start, subject);
-        if (replacement === null) {
-          for (const s of steps) results.set(s.id, { stepId: s.id, status: 'failed', detail: "the subject's address could not be located in the raw headers (encoded?); redact this message by hand" });
-          continue;
+      for (let i = 0; i < batch.starts.length; i++) {
+        const start = batch.starts[i]!;
+        const end = messageEnd(batch, i);
+        const raw = batch.buf.subarray(start, end);
+        const c = candidates.get(start);
+        const steps = c ? wanted.get(createHash('sha256').update(raw).digest('hex')) : undefined;
+        let replacement: Buffer | null = null;
+        if (c && steps) {
+          const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
+          const r = role === 'post' ? { out: tombstone(raw, scrub), hit: true } : scrubMessage(raw, c.headerEnd - c.start, scrub);
+          // Never a false "done": what discover would find in the result must be gone.
+          const why =
+            !r || !r.hit
+              ? "the subject's address could not be located in the raw headers (encoded?); redact this message by hand"
+              : (await this.stillFound(c, r.out, subject))
+                ? "the subject's address is still in the message's headers after redaction (encoded?); redact this message by hand"
+                : null;
+          for (const s of steps) results.set(s.id, why ? { stepId: s.id, status: 'failed', detail: why } : { stepId: s.id, status: 'done' });
+          if (why || !r) continue;
+          replacement = r.out;
+        } else if (scrub.mentions(raw.toString('latin1'))) {
+          // Someone else's message that mentions them: only the address goes. A post of theirs
+          // that the plan does not name (it came later) is left for the next find to report.
+          if (c && (await this.stillFound(c, raw, subject))) continue;
+          replacement = scrubMessage(raw, headerEndOf(batch.buf, start, end) - start, scrub)?.out ?? null;
+          if (replacement) scrubbed++;
         }
-        await out.write(batch.buf.subarray(copied, c.start));
+        if (!replacement) continue;
+        await out.write(batch.buf.subarray(copied, start));
         await out.write(replacement);
-        copied = c.end;
+        copied = end;
         changed = true;
-        for (const s of steps) results.set(s.id, { stepId: s.id, status: 'done' });
       }
       await out.write(batch.buf.subarray(copied, batch.end));
       if (signal.aborted) throw signal.reason;
     }
+    this.scrubbed.set(file.label, scrubbed);
     return changed;
+  }
+
+  /** Whether discover would still make a record of the subject from these message bytes. */
+  private async stillFound(c: Candidate, bytes: Buffer, subject: IdentityMatcher): Promise<boolean> {
+    let parsed: DecodedMail;
+    try {
+      parsed = await parseMessage(bytes);
+    } catch {
+      return true; // cannot tell: not erased
+    }
+    const at: Candidate = { file: c.file, buf: bytes, offset: 0, start: 0, end: bytes.length, headerEnd: headerEndOf(bytes, 0, bytes.length) };
+    return this.toRecord(at, parsed, subject, () => '') !== null;
   }
 }
 
@@ -501,6 +613,28 @@ function readCandidate(fd: number, file: ResolvedFile, start: number, end: numbe
   const buf = Buffer.allocUnsafe(end - start);
   const n = readSync(fd, buf, 0, buf.length, start);
   return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
+}
+
+const matched = new WeakMap<IdentityMatcher, Map<string, string | null>>();
+/**
+ * subject.matchCell('email', address), remembered: an archive repeats the same few addresses in
+ * thousands of messages, and each match canonicalises the domain (punycode) afresh.
+ */
+function matchEmail(subject: IdentityMatcher, address: string): string | null {
+  let m = matched.get(subject);
+  if (!m) matched.set(subject, (m = new Map()));
+  let hit = m.get(address);
+  if (hit === undefined) {
+    if (m.size > 100_000) m.clear(); // (bounded: an archive with more distinct addresses than that pays the match again)
+    m.set(address, (hit = subject.matchCell('email', address)));
+  }
+  return hit;
+}
+
+/** The subject is the message's From, alone: it is their post (toRecord). */
+function isPostOf(parsed: DecodedMail, subject: IdentityMatcher): boolean {
+  const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
+  return fromAuthors.length > 0 && fromAuthors.every((a) => matchEmail(subject, a) !== null);
 }
 
 /** runJobs' `started`: the number of scan worker threads, in the stats (none: the main thread scanned). */
@@ -551,23 +685,30 @@ const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'referen
 const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
 
 /**
- * A redacted post: envelope with a placeholder sender and the original date, the headers that
- * keep threads intact (Date, Message-ID, In-Reply-To, References, List-Id), a placeholder From
- * and Subject, and a one-line body. The message's own line endings and trailing blank line are
- * kept, so the archive stays a valid mbox.
+ * A redacted post: envelope with the original date (and the original sender unless it is the
+ * subject: a list's MAILER-DAEMON or bounce address stays), the headers that keep threads intact
+ * (Date, Message-ID, In-Reply-To, References, List-Id; an address of the subject's inside an ID
+ * replaced as everywhere else, so the thread still links), a placeholder From and Subject, and a
+ * one-line body. The message's own line endings and trailing blank line are kept, so the archive
+ * stays a valid mbox.
  */
-export function tombstone(raw: Buffer): Buffer {
+export function tombstone(raw: Buffer, scrub?: AddressScrubber): Buffer {
   const text = raw.toString('latin1');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const firstNl = text.indexOf('\n');
   const envelope = text.slice(0, firstNl === -1 ? text.length : firstNl).replace(/\r$/, '');
-  const date = ASCTIME.exec(envelope.slice(5))?.[0] ?? 'Thu Jan  1 00:00:00 1970';
+  const dateMatch = ASCTIME.exec(envelope.slice(5));
+  const date = dateMatch?.[0] ?? 'Thu Jan  1 00:00:00 1970';
+  const sender = dateMatch ? envelope.slice(5, 5 + dateMatch.index).trim() : '';
+  const keepSender = scrub !== undefined && sender !== '' && !scrub.mentions(sender);
   const hb = headerEndOf(raw, 0, raw.length);
   const block = text.slice(firstNl + 1, hb).replace(/\r?\n$/, '');
-  const kept = headerFields(block, eol).filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()));
+  const kept = headerFields(block, eol)
+    .filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()))
+    .map((f) => (scrub ? scrub.field(f).text : f));
   const trailing = /[\r\n]*$/.exec(text)![0];
   const lines = [
-    `From ${REDACTED_ADDRESS} ${date}`,
+    `From ${keepSender ? sender : REDACTED_ADDRESS} ${date}`,
     `From: "[redacted]" <${REDACTED_ADDRESS}>`,
     ...kept,
     "Subject: [removed at the author's request]",
@@ -581,93 +722,14 @@ export function tombstone(raw: Buffer): Buffer {
   return Buffer.from(lines.join(eol) + (trailing || ''), 'latin1');
 }
 
-/** Split an address-list value at commas outside quotes, angle brackets and comments. */
-function splitMailboxes(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let cur = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (quoted) {
-      if (ch === '\\') {
-        cur += ch + (value[i + 1] ?? '');
-        i++;
-        continue;
-      }
-      if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '<' || ch === '(') depth++;
-    else if ((ch === '>' || ch === ')') && depth > 0) depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 /**
- * The message with the subject removed from its recipient headers (the whole mailbox — name and
- * address — in To, Cc, Reply-To, Sender) and their address replaced in any other header (Received: for,
- * Delivered-To). The body, the other recipients and every other header stay as they are.
- * Null when no recipient mailbox could be found in the raw bytes.
+ * The message with the subject removed from its headers (their whole mailbox in the address
+ * lists, their address in trace and thread headers) and their address from its body, nothing else
+ * changed; null when no recipient mailbox of theirs was found in the raw headers.
  */
-const TRACE_HEADERS = new Set(['received', 'delivered-to', 'x-original-to', 'return-path', 'envelope-to', 'x-envelope-to', 'x-delivered-to']);
-
 export function redactRecipient(raw: Buffer, headerLen: number, subject: IdentityMatcher): Buffer | null {
-  const text = raw.toString('latin1');
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const firstNl = text.indexOf('\n');
-  const head = text.slice(firstNl + 1, headerLen);
-  const rest = text.slice(headerLen);
-  const trailingEol = head.endsWith(eol) ? eol : '';
-  const fields = headerFields(trailingEol ? head.slice(0, -eol.length) : head, eol);
-  let hit = false;
-  const isSubject = (mailbox: string) => {
-    let utf = Buffer.from(mailbox, 'latin1').toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
-    if (utf.includes('=?')) utf = decodeEncodedWords(utf) ?? utf;
-    const bare = utf.replace(/\([^)]*\)/g, ' ').trim();
-    const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(bare);
-    const addresses = at ? [`${at[1]}@${at[2]}`] : emailsInCell(bare);
-    return addresses.some((e) => subject.matchCell('email', e) !== null);
-  };
-  const needles = subject.needles(['email']).filter((x) => x.includes('@'));
-  const out = fields.map((f) => {
-    const colon = f.indexOf(':');
-    const name = colon > 0 ? f.slice(0, colon).trim().toLowerCase() : '';
-    // From too: in a co-written message (several authors) only the subject's mailbox goes.
-    if (name === 'from' || name === 'to' || name === 'cc' || name === 'reply-to' || name === 'sender') {
-      const parts = splitMailboxes(f.slice(colon + 1));
-      let changed = false;
-      const next = parts.map((p) => {
-        if (!isSubject(p)) return p;
-        changed = true;
-        const lead = /^\s*/.exec(p)![0];
-        return `${lead}"[redacted]" <${REDACTED_ADDRESS}>`;
-      });
-      if (changed) {
-        hit = true;
-        return f.slice(0, colon + 1) + next.join(',');
-      }
-      return f;
-    }
-    // Trace headers (Received: ... for <addr>, Delivered-To): the address itself. Other headers
-    // (Subject, Message-ID, References) are the author's or the thread's: left as they are.
-    if (!TRACE_HEADERS.has(name)) return f;
-    let g = f;
-    for (const nd of needles) {
-      const bytes = Buffer.from(nd, 'utf8').toString('latin1');
-      const re = new RegExp(`(?<![A-Za-z0-9._%+\\-])${bytes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9\\-]|\\.[A-Za-z0-9])`, 'gi');
-      g = g.replace(re, REDACTED_ADDRESS);
-    }
-    return g;
-  });
-  if (!hit) return null;
-  return Buffer.from(text.slice(0, firstNl + 1) + out.join(eol) + trailingEol + rest, 'latin1');
+  const r = scrubMessage(raw, headerLen, new AddressScrubber(subject, subjectNeedles(subject)));
+  return r && r.hit ? r.out : null;
 }
 
 export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
