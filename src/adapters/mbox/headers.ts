@@ -42,7 +42,7 @@ export function foldHeaders(batch: MessageBatch, kernel?: { foldHeaders(batch: M
     total += hEnds[i]! - starts[i]!;
   }
   const heads = headerScratch(total);
-  for (let i = 0; i < n; i++) buf.copy(heads, offs[i]!, starts[i]!, hEnds[i]!);
+  for (let i = 0; i < n; i++) buf.copy(heads, offs[i], starts[i], hEnds[i]);
   lowerAsciiInPlace(heads, total);
   return { hay: heads.subarray(0, total), offs, hEnds };
 }

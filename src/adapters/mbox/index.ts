@@ -149,7 +149,7 @@ export class MboxAdapter implements SourceAdapter {
         const cs = batch.candidates;
         for (let k = 0; k < cs.length; k += 3) {
           const start = cs[k]!;
-          const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]!);
+          const c = readCandidate(fd, file, start, cs[k + 1]!, cs[k + 2]);
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const parsed = await this.parseOrSkip(c, ctx, [subject]);
           if (!parsed) continue;
@@ -734,7 +734,7 @@ export function redactRecipient(raw: Buffer, headerLen: number, subject: Identit
 
 export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
   kind: 'mbox',
-  schema: mboxSourceSchema as unknown as AdapterFactory<MboxSourceConfig>['schema'],
+  schema: mboxSourceSchema,
   suggestedFacts: {
     categories: ['contact.email', 'name', 'communication.content', 'communication.metadata'],
     purpose: ['communication', 'public project discussion'],

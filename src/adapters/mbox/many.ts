@@ -127,7 +127,7 @@ export class ManyNeedles {
   constructor(subjects: readonly IdentityMatcher[] | readonly string[][]) {
     const loose = new Map<string, { pattern: Buffer; subjects: number[] }>();
     subjects.forEach((subject, i) => {
-      const needles = Array.isArray(subject) ? (subject as string[]) : subjectNeedles(subject as IdentityMatcher);
+      const needles = Array.isArray(subject) ? (subject) : subjectNeedles(subject);
       if (needles.length === 0) {
         this.plans.push(null);
         return;
@@ -268,7 +268,7 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: K
       const m = messageAt(offs, at);
       hit(m);
       // one hit per message is enough: go on at the next message's headers
-      at = m + 1 < n ? hay.indexOf(pattern, offs[m + 1]!) : -1;
+      at = m + 1 < n ? hay.indexOf(pattern, offs[m + 1]) : -1;
     }
   };
   // an encoded word in an address header (one elsewhere, in Subject say, hides no address)
@@ -276,7 +276,7 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: K
     const m = messageAt(offs, at);
     if (mayBeInAddressHeader(hay, offs[m]!, at)) {
       everyone[m] = 1;
-      at = m + 1 < n ? hay.indexOf(ENCODED_WORD_OPEN, offs[m + 1]!) : -1;
+      at = m + 1 < n ? hay.indexOf(ENCODED_WORD_OPEN, offs[m + 1]) : -1;
     } else at = hay.indexOf(ENCODED_WORD_OPEN, at + 2);
   }
   if (idx.kelvin.length > 0) eachMessage(KELVIN, (m) => add(found, m, idx.kelvin));

@@ -73,11 +73,11 @@ export async function* splitMbox(path: string, opts: SplitOptions): AsyncGenerat
     const k = opts.reuse ? pool.findIndex((b) => b.length >= need) : -1;
     const buf = k >= 0 ? pool.splice(k, 1)[0]! : Buffer.allocUnsafeSlow(opts.reuse ? Math.max(need, 2 * chunk) : need);
     carry.copy(buf, 0);
-    let bytesRead = 0;
+    let bytesRead: number;
     try {
       bytesRead = readSync(fh.fd, buf, carry.length, size, readPos);
     } catch (err) {
-      return { buf, carryLen: carry.length, pending: Promise.reject(err as Error) };
+      return { buf, carryLen: carry.length, pending: Promise.reject(err) };
     }
     return { buf, carryLen: carry.length, pending: Promise.resolve(bytesRead) };
   };
