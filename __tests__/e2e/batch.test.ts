@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ErasePlanResult, ExportDocument, RequestResult } from '../../src/cli/results.js';
+import type { BatchLine, ErasePlanResult, ExportDocument, RequestResult } from '../../src/cli/results.js';
 import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, cliCommand, expectSameFiles, makeWorkspace, read, run, runJson, runPty, runShell, snapshot } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
@@ -11,11 +11,11 @@ afterEach(cleanupWorkspaces);
 const BO = 'bo@lanternfish.example';
 const ZOE = 'zoë.lindqvist@example.net';
 
-function statusLines(stdout: string): Array<Record<string, any>> {
+function statusLines(stdout: string): BatchLine[] {
   return stdout
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as BatchLine);
 }
 
 const key = (r: unknown) => JSON.stringify(r);
