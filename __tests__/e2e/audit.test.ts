@@ -10,6 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AuditHeadResult, AuditRepairResult, AuditVerifyResult, EraseReceiptResult } from '../../src/cli/results.js';
 import { ANN, cleanupWorkspaces, expectSameFiles, makeWorkspace, run, runJson, snapshot } from './helpers.js';
 
 afterAll(cleanupWorkspaces);
@@ -70,8 +71,8 @@ function editReceipt(ws: string, edit: (r: Record<string, unknown>) => void): vo
   writeFileSync(file, JSON.stringify(r, null, 2));
 }
 
-function verify(ws: string, args: string[] = []): { code: number | null; ok: boolean; problems: Problem[]; stderr: string; json: Record<string, unknown> } {
-  const r = runJson(ws, ['--json', 'audit', 'verify', ...args]);
+function verify(ws: string, args: string[] = []): { code: number | null; ok: boolean; problems: Problem[]; stderr: string; json: AuditVerifyResult } {
+  const r = runJson<AuditVerifyResult>(ws, ['--json', 'audit', 'verify', ...args]);
   return { code: r.code, ok: r.json.ok, problems: r.json.problems, stderr: r.stderr, json: r.json };
 }
 
@@ -127,7 +128,7 @@ describe('audit verify on an untouched trail', () => {
     const ws = fresh();
     expect(run(ws, ['find', '--email', ANN]).code).toBe(0);
     expect(verify(ws, ['--head', headAt10])).toMatchObject({ code: 0, ok: true });
-    expect(runJson(ws, ['--json', 'audit', 'head']).json).toMatchObject({ seq: 11, entries: 11 });
+    expect(runJson<AuditHeadResult>(ws, ['--json', 'audit', 'head']).json).toMatchObject({ seq: 11, entries: 11 });
   });
 
   it('says empty on a fresh state directory, where the head is 0:000…', () => {
@@ -247,10 +248,10 @@ describe('a run the trail cannot record fails, and the trail is repaired explici
 
     expect(verify(ws).problems).toEqual([{ where: 'line 11', reason: expect.stringMatching(/^incomplete/) }]);
 
-    const repair = runJson(ws, ['--json', 'audit', 'repair']);
+    const repair = runJson<AuditRepairResult>(ws, ['--json', 'audit', 'repair']);
     expect(repair.code).toBe(0);
     expect(repair.json).toMatchObject({ repaired: true, bytes: torn.length, entry: 11 });
-    expect(readFileSync(repair.json.quarantined, 'utf8')).toBe(torn);
+    expect(readFileSync((repair.json as Extract<AuditRepairResult, { repaired: true }>).quarantined, 'utf8')).toBe(torn);
     expect(entries(ws).at(-1)).toMatchObject({ seq: 11, command: 'audit repair', repair: { quarantined: expect.stringMatching(/^audit\.ndjson\.torn-/), bytes: torn.length } });
 
     expect(verify(ws)).toMatchObject({ code: 0, ok: true });
@@ -291,7 +292,7 @@ describe('a run the trail cannot record fails, and the trail is repaired explici
       db.exec(`CREATE TRIGGER no_head BEFORE UPDATE ON audit_head BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
     ledger(ws, refuse);
 
-    const erase = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const erase = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(erase.code).toBe(1);
     expect(erase.json.summary.erased).toBe(3); // the receipt is printed: the erasure happened
     expect(erase.stderr).toContain('erase finished (exit 0; what it printed above stands), but the audit trail');

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BatchLine, ErasePlanResult, ExportDocument, RequestResult } from '../../src/cli/results.js';
 import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, cliCommand, expectSameFiles, makeWorkspace, read, run, runJson, runPty, runShell, snapshot } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
@@ -10,11 +11,11 @@ afterEach(cleanupWorkspaces);
 const BO = 'bo@lanternfish.example';
 const ZOE = 'zoë.lindqvist@example.net';
 
-function statusLines(stdout: string): Array<Record<string, any>> {
+function statusLines(stdout: string): BatchLine[] {
   return stdout
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as BatchLine);
 }
 
 const key = (r: unknown) => JSON.stringify(r);
@@ -38,7 +39,7 @@ describe('batch over the whole demo', () => {
       ['r-bo', ['--github', 'botr']],
     ];
     for (const [id, subject] of alone) {
-      const single = runJson(ws, ['export', ...subject, '-q'], { timeout: 120_000 }).json;
+      const single = runJson<ExportDocument>(ws, ['export', ...subject, '-q'], { timeout: 120_000 }).json;
       const batched = JSON.parse(readFileSync(join(ws, 'out', id, 'export.json'), 'utf8'));
       expect(single.records.length).toBeGreaterThan(0);
       expect(batched.records.map(key).sort()).toEqual(single.records.map(key).sort());
@@ -72,18 +73,18 @@ describe('batch: validation first', () => {
 
   it("the README's pipeline: the ledger's open requests, through jq, into batch", () => {
     const ws = makeWorkspace();
-    const access = runJson(ws, ['--json', 'requests', 'add', '--type', 'access', '--email', ANN]).json.id;
-    const erasure = runJson(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--github', 'botr']).json.id;
+    const access = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'access', '--email', ANN]).json.id;
+    const erasure = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--github', 'botr']).json.id;
     const r = runShell(ws, `${cliCommand(['requests', 'list', '--json'])} | jq -c '.requests[] | {request_id: .id}' | ${cliCommand(['batch', '-', '-o', 'replies/'])}`);
     expect(r.code).toBe(0);
     const lines = statusLines(r.stdout);
-    expect(lines.map((l: any) => [l.request_id, l.subject_request_type, l.outcome])).toEqual([
+    expect(lines.map((l) => [l.request_id, l.subject_request_type, l.outcome])).toEqual([
       [access, 'access', 'ok'],
       [erasure, 'erasure', 'planned'],
     ]);
     expect(readdirSync(join(ws, 'replies')).sort()).toEqual([access, erasure].sort());
     expect(readdirSync(join(ws, 'replies', erasure))).toEqual(['plan.json']);
-    expect(JSON.parse(readFileSync(join(ws, 'replies', erasure, 'plan.json'), 'utf8')).subject.identities.map((i: any) => i.value)).toContain('botr');
+    expect((JSON.parse(readFileSync(join(ws, 'replies', erasure, 'plan.json'), 'utf8')) as ErasePlanResult).subject.identities.map((i) => i.value)).toContain('botr');
   });
 
   it('--skip-invalid runs the valid ones and reports the others as cancelled', () => {
@@ -139,7 +140,7 @@ describe('batch and the request ledger', () => {
     const ws = makeWorkspace();
     const id = run(ws, ['requests', 'add', '--type', 'access', '--email', ANN, '--received', '2026-11-02', '-q']).stdout.split('\t')[0]!;
     expect(id).toMatch(/^R-/);
-    const ledger = runJson(ws, ['--json', 'requests', 'show', id]).json;
+    const ledger = runJson<RequestResult>(ws, ['--json', 'requests', 'show', id]).json;
     // the pipeline the README shows: the open requests of the ledger, as NDJSON, into batch
     const ndjson = `${JSON.stringify({ type: 'access', email: [ANN], request_id: id })}\n${JSON.stringify({ type: 'access', email: BO, request_id: 'external-7' })}\n`;
     const r = run(ws, ['batch', '-', '-o', 'out/'], { input: ndjson });
@@ -147,7 +148,7 @@ describe('batch and the request ledger', () => {
     const doc = JSON.parse(readFileSync(join(ws, 'out', id, 'export.json'), 'utf8'));
     expect(doc.request).toEqual({ id, type: 'access', received: ledger.received, deadline: ledger.due });
     expect(JSON.parse(readFileSync(join(ws, 'out', 'external-7', 'export.json'), 'utf8')).request.id).toBe('external-7');
-    const after = runJson(ws, ['--json', 'requests', 'show', id]).json;
+    const after = runJson<RequestResult>(ws, ['--json', 'requests', 'show', id]).json;
     expect(after.runs).toEqual([expect.objectContaining({ command: 'batch', exitCode: 0 })]);
     expect(after.status).toBe('in-progress');
   });

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ErasePlanResult, EraseReceiptResult, SourcesResult, VerifyResult } from '../../src/cli/results.js';
 import {
   ANN,
   BOOTH,
@@ -63,22 +64,22 @@ describe('erase (dry run, the default)', () => {
 
   it('--json prints a plan document with steps', () => {
     const before = snapshot(ws);
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN]);
+    const r = runJson<ErasePlanResult>(ws, ['--json', 'erase', '--email', ANN]);
     expect(r.code).toBe(0);
     const plan = r.json;
     expect(plan.format).toBe('privacyctl/plan@1');
     expect(plan.planId).toEqual(expect.any(String));
     expect(plan.steps).toHaveLength(3);
-    expect(plan.steps.map((s: any) => s.source).sort()).toEqual(['booth-registrations', 'logo-contest', 'survey-2024']);
-    expect(plan.steps.find((s: any) => s.source === 'logo-contest').action).toBe('redact-fields');
-    expect(plan.steps.find((s: any) => s.source === 'survey-2024').action).toBe('delete-row');
+    expect(plan.steps.map((s) => s.source).sort()).toEqual(['booth-registrations', 'logo-contest', 'survey-2024']);
+    expect(plan.steps.find((s) => s.source === 'logo-contest')!.action).toBe('redact-fields');
+    expect(plan.steps.find((s) => s.source === 'survey-2024')!.action).toBe('delete-row');
     for (const s of plan.sources) expect(s).toEqual(expect.objectContaining({ status: 'ok', fingerprint: expect.any(String) }));
     expect(JSON.stringify(plan)).not.toMatch(/joann|\.invalid/i);
     expectSameFiles(ws, before);
   });
 
   it('verify before erasing exits 5 and lists what remains', () => {
-    const r = runJson(ws, ['--json', 'verify', '--email', ANN]);
+    const r = runJson<VerifyResult>(ws, ['--json', 'verify', '--email', ANN]);
     expect(r.code).toBe(5);
     expect(r.json.status).toBe('data-remains');
     expect(r.json.remaining).toHaveLength(3);
@@ -124,19 +125,19 @@ describe('erase --apply', () => {
 
   it('--apply --yes: a receipt; ann is gone, everyone else byte-for-byte unchanged; verify exits 0', () => {
     const before = snapshot(ws);
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(0);
     const receipt = r.json;
     expect(receipt.format).toBe('privacyctl/receipt@1');
     expect(receipt.erased).toHaveLength(3);
-    expect(receipt.erased.map((e: any) => e.source).sort()).toEqual(['booth-registrations', 'logo-contest', 'survey-2024']);
+    expect(receipt.erased.map((e) => e.source).sort()).toEqual(['booth-registrations', 'logo-contest', 'survey-2024']);
     expect(receipt.failed).toEqual([]);
     // the printed receipt is the reply to the person: it names them (stored copies do not)
-    expect(receipt.subject.identities.map((i: any) => i.value)).toContain(ANN);
+    expect(receipt.subject.identities.map((i) => i.value)).toContain(ANN);
 
     expectFiles(expectedAfterErase(before));
 
-    const v = runJson(ws, ['--json', 'verify', '--email', ANN]);
+    const v = runJson<VerifyResult>(ws, ['--json', 'verify', '--email', ANN]);
     expect(v.code).toBe(0);
     expect(v.json.status).toBe('clean');
     // the others are all still findable
@@ -157,7 +158,7 @@ describe('erase --apply', () => {
     const before = snapshot(ws);
     expect(run(ws, ['erase', '--email', ANN, '--apply', '--yes']).code).toBe(0);
     const after = snapshot(ws);
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(0);
     expect(r.json.format).toBe('privacyctl/receipt@1');
     expect(r.json.erased).toEqual([]);
@@ -170,28 +171,28 @@ describe('erase: partial runs, other identities, stored state', () => {
   it('a source down: exit 3, the others erased; once it is back, a re-run finishes the job', () => {
     const before = snapshot(ws);
     renameSync(join(ws, CONTEST), join(ws, 'contest.away'));
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(3);
     expect(r.json.format).toBe('privacyctl/receipt@1');
-    expect(r.json.sources.find((s: any) => s.name === 'logo-contest')).toEqual(expect.objectContaining({ status: 'failed', reason: expect.any(String) }));
-    expect(r.json.erased.map((e: any) => e.source).sort()).toEqual(['booth-registrations', 'survey-2024']);
+    expect(r.json.sources.find((s) => s.name === 'logo-contest')).toEqual(expect.objectContaining({ status: 'failed', reason: expect.any(String) }));
+    expect(r.json.erased.map((e) => e.source).sort()).toEqual(['booth-registrations', 'survey-2024']);
     const v = run(ws, ['verify', '--email', ANN]);
     expect(v.code).toBe(3); // incomplete: a source could not be checked
     expect(v.stdout + v.stderr).toContain('logo-contest');
 
     renameSync(join(ws, 'contest.away'), join(ws, CONTEST));
-    const again = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const again = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(again.code).toBe(0);
-    expect(again.json.erased.map((e: any) => e.source)).toContain('logo-contest');
+    expect(again.json.erased.map((e) => e.source)).toContain('logo-contest');
     expectFiles(expectedAfterErase(before));
     expect(run(ws, ['verify', '--email', ANN]).code).toBe(0);
   });
 
   it('erasing by GitHub handle (@Ann-Example, any case) redacts the contest row and deletes the survey row', () => {
     const before = snapshot(ws);
-    const r = runJson(ws, ['--json', 'erase', '--github', '@ANN-example', '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--github', '@ANN-example', '--apply', '--yes']);
     expect(r.code).toBe(0);
-    expect(r.json.erased.map((e: any) => e.source).sort()).toEqual(['logo-contest', 'survey-2024']);
+    expect(r.json.erased.map((e) => e.source).sort()).toEqual(['logo-contest', 'survey-2024']);
     const expected = expectedAfterErase(before);
     expected.set(BOOTH, before.get(BOOTH)!); // the booth file has no GitHub column
     expectFiles(expected);
@@ -234,7 +235,7 @@ describe('erase --plan-out / --from-plan', () => {
     expect(plan.format).toBe('privacyctl/plan@1');
     expectSameFiles(ws, new Map([...before, ['plan.json', readFileSync(planFile)]]));
 
-    const r = runJson(ws, ['--json', 'erase', '--from-plan', 'plan.json', '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--from-plan', 'plan.json', '--apply', '--yes']);
     expect(r.code).toBe(0);
     expect(r.json.planId).toBe(plan.planId);
     expect(r.json.erased).toHaveLength(3);
@@ -256,10 +257,10 @@ describe('erase --plan-out / --from-plan', () => {
 
   it('an edited plan cannot make it erase someone else (joann@ contains the text "ann@example.org")', () => {
     expect(run(ws, ['erase', '--email', ANN, '--plan-out', 'plan.json']).code).toBe(0);
-    const plan = JSON.parse(readFileSync(join(ws, 'plan.json'), 'utf8'));
+    const plan = JSON.parse(readFileSync(join(ws, 'plan.json'), 'utf8')) as ErasePlanResult;
     // point ann's booth step at joann's row (its digest is the sha256 of the row's bytes)
     const joannRow = 'Joann;Doe;JOANN@example.org;Quayside Systems;L;;2024-10-02';
-    const step = plan.steps.find((s: any) => s.source === 'booth-registrations');
+    const step = plan.steps.find((s) => s.source === 'booth-registrations')!;
     step.params.digest = createHash('sha256').update(joannRow).digest('hex');
     writeFileSync(join(ws, 'plan.json'), JSON.stringify(plan, null, 2));
     const r = run(ws, ['erase', '--from-plan', 'plan.json', '--apply', '--yes']);
@@ -274,9 +275,9 @@ describe('erase --plan-out / --from-plan', () => {
 
   it('an edited plan is refused even when its planId is recomputed: every step must be one the sources plan now', async () => {
     expect(run(ws, ['erase', '--email', ANN, '--plan-out', 'plan.json']).code).toBe(0);
-    const plan = JSON.parse(readFileSync(join(ws, 'plan.json'), 'utf8'));
+    const plan = JSON.parse(readFileSync(join(ws, 'plan.json'), 'utf8')) as ErasePlanResult;
     const joannRow = 'Joann;Doe;JOANN@example.org;Quayside Systems;L;;2024-10-02';
-    plan.steps.find((s: any) => s.source === 'booth-registrations').params.digest = createHash('sha256').update(joannRow).digest('hex');
+    plan.steps.find((s) => s.source === 'booth-registrations')!.params.digest = createHash('sha256').update(joannRow).digest('hex');
     // whoever can edit a plan can recompute its id (the id is a checksum, not a signature)
     const { computePlanId } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'plan.js')).href);
     plan.planId = computePlanId(plan);
@@ -332,7 +333,7 @@ describe('init, sources, --version, --help', () => {
     const at = text.indexOf('\nsources:\n');
     const live = text.slice(0, at) + text.slice(at).replace(/^  \[\]$/m, '').replace(/^  # (?=- name:|  )/gm, '  ');
     writeFileSync(join(dir, 'privacyctl.yaml'), live);
-    const s = runJson(dir, ['--json', 'sources']);
+    const s = runJson<SourcesResult>(dir, ['--json', 'sources']);
     expect(s.code).toBe(0);
     expect(s.json.sources).toHaveLength(8);
     for (const src of s.json.sources) expect(src.missingFacts).toEqual([]);
@@ -372,12 +373,12 @@ describe('init, sources, --version, --help', () => {
   });
 
   it('sources lists the demo sources; --check exits 0', () => {
-    const s = runJson(ws, ['--json', 'sources']);
+    const s = runJson<SourcesResult>(ws, ['--json', 'sources']);
     expect(s.code).toBe(0);
-    expect(s.json.sources.map((x: any) => x.name)).toEqual(['survey-2024', 'booth-registrations', 'logo-contest']);
-    const c = runJson(ws, ['--json', 'sources', '--check']);
+    expect(s.json.sources.map((x) => x.name)).toEqual(['survey-2024', 'booth-registrations', 'logo-contest']);
+    const c = runJson<SourcesResult>(ws, ['--json', 'sources', '--check']);
     expect(c.code).toBe(0);
-    for (const x of c.json.sources) expect(x.check.ok).toBe(true);
+    for (const x of c.json.sources) expect(x.check!.ok).toBe(true);
     expect(run(ws, ['sources', '--check']).code).toBe(0);
   });
 
@@ -432,9 +433,9 @@ describe('address spellings in free-text cells', () => {
   it('every spelling of the address is erased and verified; near misses and other people stay byte for byte', () => {
     const original = read(ws, SURVEY);
     writeFileSync(join(ws, SURVEY), Buffer.concat([original, Buffer.from([...extra, ...others, ...idn].join(''))]));
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(0);
-    expect(r.json.erased.filter((e: any) => e.source === 'survey-2024')).toHaveLength(1 + extra.length);
+    expect(r.json.erased.filter((e) => e.source === 'survey-2024')).toHaveLength(1 + extra.length);
     expect(read(ws, SURVEY).toString('utf8')).toBe(without(original, SURVEY_ROW).toString('utf8') + [...others, ...idn].join(''));
     expect(run(ws, ['verify', '--email', ANN]).code).toBe(0);
   });
@@ -442,9 +443,9 @@ describe('address spellings in free-text cells', () => {
   it('an internationalised domain and its punycode form are one address, whichever is given', () => {
     const original = read(ws, SURVEY);
     writeFileSync(join(ws, SURVEY), Buffer.concat([original, Buffer.from([...others, ...idn].join(''))]));
-    const plan = runJson(ws, ['--json', 'erase', '--email', 'zoe@xn--bcher-kva.example']);
-    expect(plan.json.steps.filter((s: any) => s.source === 'survey-2024')).toHaveLength(2);
-    const r = runJson(ws, ['--json', 'erase', '--email', 'Zoe@bücher.example', '--apply', '--yes']);
+    const plan = runJson<ErasePlanResult>(ws, ['--json', 'erase', '--email', 'zoe@xn--bcher-kva.example']);
+    expect(plan.json.steps.filter((s) => s.source === 'survey-2024')).toHaveLength(2);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', 'Zoe@bücher.example', '--apply', '--yes']);
     expect(r.code).toBe(0);
     expect(read(ws, SURVEY).toString('utf8')).toBe(original.toString('utf8') + others.join(''));
     expect(run(ws, ['verify', '--email', 'zoe@xn--bcher-kva.example']).code).toBe(0);

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, statSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErasePlanResult, ExportDocument } from '../../src/cli/results.js';
 import { ANN, ANSI, BOOTH, CONTEST, SURVEY, cleanupWorkspaces, listFiles, makeWorkspace, replaced, run, runJson, type RunResult } from './helpers.js';
 
 let ws: string;
@@ -180,54 +181,54 @@ describe('exit 2: configuration errors (nothing written)', () => {
 });
 
 describe('exit 3: some sources failed', () => {
-  function expectPartial(r: RunResult & { json: any }, failed: string): void {
+  function expectPartial(r: RunResult & { json: ExportDocument }, failed: string): void {
     expect(r.code).toBe(3);
     const doc = r.json;
     expect(doc.format).toBe('privacyctl/export@1');
-    const f = doc.sources.find((s: any) => s.name === failed);
+    const f = doc.sources.find((s) => s.name === failed);
     expect(f).toBeDefined();
-    expect(f.status).toBe('failed');
-    expect(f.reason).toEqual(expect.any(String));
-    expect(f.reason.length).toBeGreaterThan(0);
-    for (const s of doc.sources.filter((x: any) => x.name !== failed)) expect(s.status).toBe('ok');
+    expect(f!.status).toBe('failed');
+    expect(f!.reason).toEqual(expect.any(String));
+    expect(f!.reason!.length).toBeGreaterThan(0);
+    for (const s of doc.sources.filter((x) => x.name !== failed)) expect(s.status).toBe('ok');
     // the other sources' records are still there
-    const others = doc.records.filter((x: any) => x.source !== failed);
+    const others = doc.records.filter((x) => x.source !== failed);
     expect(others).toHaveLength(2);
-    expect(doc.records.filter((x: any) => x.source === failed)).toHaveLength(0);
+    expect(doc.records.filter((x) => x.source === failed)).toHaveLength(0);
     expect(doc.summary.sourcesFailed).toEqual([failed]);
     expect(r.stderr).toContain(failed);
   }
 
   it('a missing CSV file', () => {
     rmSync(join(ws, BOOTH));
-    const r = runJson(ws, ['export', '--email', ANN]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
     expectPartial(r, 'booth-registrations');
-    expect(r.json.sources.find((s: any) => s.name === 'booth-registrations').reason).toContain('booth-registrations-2024.csv');
+    expect(r.json.sources.find((s) => s.name === 'booth-registrations')!.reason).toContain('booth-registrations-2024.csv');
   });
 
   it('a CSV malformed part-way (a stray quote in another person\'s row)', () => {
     const survey = readFileSync(join(ws, SURVEY));
     const broken = replaced(survey, '2024-03-03T16:40:00Z', '2024-03-02T11:00:00Z,eve@example.net,Eve "the" Broken,eve-b,,,x,\r\n2024-03-03T16:40:00Z');
     writeFileSync(join(ws, SURVEY), broken);
-    const r = runJson(ws, ['export', '--email', ANN]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
     expectPartial(r, 'survey-2024');
-    expect(r.json.sources.find((s: any) => s.name === 'survey-2024').reason).toMatch(/line \d+/);
+    expect(r.json.sources.find((s) => s.name === 'survey-2024')!.reason).toMatch(/line \d+/);
     expect(r.stdout).not.toContain('Eve');
   });
 
   it('a CSV malformed part-way (an unclosed quote)', () => {
     const booth = readFileSync(join(ws, BOOTH));
     writeFileSync(join(ws, BOOTH), replaced(booth, 'Bo;Tanaka-Reyes', 'Eve;Broken;eve@example.net;"Unclosed Corp;M;;2024-10-03\nBo;Tanaka-Reyes'));
-    const r = runJson(ws, ['export', '--email', ANN]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
     expectPartial(r, 'booth-registrations');
   });
 
   it('a partial erase plan says which source failed, and erases nothing there', () => {
     rmSync(join(ws, CONTEST));
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN]);
+    const r = runJson<ErasePlanResult>(ws, ['--json', 'erase', '--email', ANN]);
     expect(r.code).toBe(3);
-    expect(r.json.sources.find((s: any) => s.name === 'logo-contest').status).toBe('failed');
-    expect(r.json.steps.every((s: any) => s.source !== 'logo-contest')).toBe(true);
+    expect(r.json.sources.find((s) => s.name === 'logo-contest')!.status).toBe('failed');
+    expect(r.json.steps.every((s) => s.source !== 'logo-contest')).toBe(true);
   });
 });
 

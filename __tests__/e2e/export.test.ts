@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { ExportDocument, ExportFilesResult, FindResult } from '../../src/cli/results.js';
 import { ANN, ANSI, cleanupWorkspaces, makeWorkspace, modeOf, run, runJson } from './helpers.js';
 
 const SOURCES = ['survey-2024', 'booth-registrations', 'logo-contest'];
@@ -34,7 +35,7 @@ afterEach(cleanupWorkspaces);
 
 describe('export --email ann@example.org (JSON, the default)', () => {
   it('exits 0 and prints one JSON document with ann records from all three sources', () => {
-    const r = runJson(ws, ['export', '--email', ANN]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
     expect(r.code).toBe(0);
     const doc = r.json;
     expect(doc.format).toBe('privacyctl/export@1');
@@ -45,7 +46,7 @@ describe('export --email ann@example.org (JSON, the default)', () => {
     expect(doc.controller).toEqual(expect.objectContaining({ name: 'Lanternfish Project (demo)', contact: 'privacy@lanternfish.example' }));
     expect(doc.subject.identities).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email', value: ANN, provenance: expect.any(Object) })]));
     // every source answered, with its Art. 15 facts
-    expect(doc.sources.map((s: any) => s.name).sort()).toEqual([...SOURCES].sort());
+    expect(doc.sources.map((s) => s.name).sort()).toEqual([...SOURCES].sort());
     for (const s of doc.sources) {
       expect(s.status).toBe('ok');
       expect(s.facts).toEqual(
@@ -54,8 +55,8 @@ describe('export --email ann@example.org (JSON, the default)', () => {
     }
     // one record from each source, and each is ann's row
     expect(doc.records).toHaveLength(3);
-    expect(doc.records.map((x: any) => x.source).sort()).toEqual([...SOURCES].sort());
-    const bySource = Object.fromEntries(doc.records.map((x: any) => [x.source, x]));
+    expect(doc.records.map((x) => x.source).sort()).toEqual([...SOURCES].sort());
+    const bySource = Object.fromEntries(doc.records.map((x) => [x.source, x]));
     expect(bySource['survey-2024'].data.Email).toBe('Ann@Example.ORG');
     expect(bySource['booth-registrations'].data['E-Mail']).toBe(ANN);
     expect(bySource['logo-contest'].data.contact_email).toBe(ANN);
@@ -145,7 +146,7 @@ describe('export formats and destinations', () => {
   });
 
   it('--json with -o prints where the files went (not the export) on stdout', () => {
-    const r = runJson(ws, ['--json', 'export', '--email', ANN, '-o', 'out.json']);
+    const r = runJson<ExportFilesResult>(ws, ['--json', 'export', '--email', ANN, '-o', 'out.json']);
     expect(r.code).toBe(0);
     expect(r.json.files).toEqual([join(ws, 'out.json')]);
     expect(r.json).not.toHaveProperty('records');
@@ -153,11 +154,11 @@ describe('export formats and destinations', () => {
 });
 
 describe('identity matching', () => {
-  const locators = (doc: any) => doc.records.map((x: any) => `${x.source} ${x.locator}`).sort();
+  const locators = (doc: ExportDocument) => doc.records.map((x) => `${x.source} ${x.locator}`).sort();
 
   it('is case-insensitive: --email ANN@example.org finds the same records', () => {
-    const lower = runJson(ws, ['export', '--email', ANN]);
-    const upper = runJson(ws, ['export', '--email', 'ANN@example.org']);
+    const lower = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
+    const upper = runJson<ExportDocument>(ws, ['export', '--email', 'ANN@example.org']);
     expect(upper.code).toBe(0);
     expect(locators(upper.json)).toEqual(locators(lower.json));
     expect(upper.json.records).toHaveLength(3);
@@ -167,7 +168,7 @@ describe('identity matching', () => {
     ['NFC', 'zo\u00eb.lindqvist@example.net'],
     ['NFD', 'zoe\u0308.lindqvist@example.net'],
   ])('compares Unicode-normalised: an %s zoë finds the survey row stored NFD', (_form, email) => {
-    const r = runJson(ws, ['export', '--email', email]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', email]);
     expect(r.code).toBe(0);
     expect(r.json.records).toHaveLength(1);
     expect(r.json.records[0].source).toBe('survey-2024');
@@ -177,7 +178,7 @@ describe('identity matching', () => {
   it('an address in an unmapped column (a comment) does not make the row hers', () => {
     const file = join(ws, 'fixtures/demo/surveys/contributor-survey-2024.csv');
     writeFileSync(file, readFileSync(file, 'utf8').replace('Keep the release notes short', 'Ask ann@example.org about the notes'));
-    const r = runJson(ws, ['export', '--email', ANN]);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', ANN]);
     expect(r.code).toBe(0);
     expect(r.json.records).toHaveLength(3);
     expect(r.stdout).not.toContain('Tanaka');
@@ -193,7 +194,7 @@ describe('identity matching', () => {
   });
 
   it('does not match by substring: joann@ finds only joann', () => {
-    const r = runJson(ws, ['export', '--email', 'joann@example.org']);
+    const r = runJson<ExportDocument>(ws, ['export', '--email', 'joann@example.org']);
     expect(r.code).toBe(0);
     expect(r.json.records.length).toBeGreaterThan(0);
     expect(JSON.stringify(r.json.records)).not.toContain('Ann Example');
@@ -202,22 +203,22 @@ describe('identity matching', () => {
 
 describe('export --github', () => {
   it('finds the survey (@Ann-Example) and contest rows, not Ann-Example-Fan', () => {
-    const r = runJson(ws, ['export', '--github', 'ann-example']);
+    const r = runJson<ExportDocument>(ws, ['export', '--github', 'ann-example']);
     expect(r.code).toBe(0);
-    expect(r.json.records.map((x: any) => x.source).sort()).toEqual(['logo-contest', 'survey-2024']);
-    expect(r.json.sources.find((s: any) => s.name === 'booth-registrations').status).toBe('skipped');
+    expect(r.json.records.map((x) => x.source).sort()).toEqual(['logo-contest', 'survey-2024']);
+    expect(r.json.sources.find((s) => s.name === 'booth-registrations')!.status).toBe('skipped');
     expect(r.stdout).not.toMatch(/Ann-Example-Fan|fan@example\.com/i);
   });
 });
 
 describe('find --json', () => {
   it('reports identities, candidates, per-source counts and a summary', () => {
-    const r = runJson(ws, ['--json', 'find', '--email', ANN]);
+    const r = runJson<FindResult>(ws, ['--json', 'find', '--email', ANN]);
     expect(r.code).toBe(0);
     const f = r.json;
     expect(f.identities).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email', value: ANN })]));
     expect(Array.isArray(f.candidates)).toBe(true);
-    expect(f.sources.map((s: any) => s.name).sort()).toEqual([...SOURCES].sort());
+    expect(f.sources.map((s) => s.name).sort()).toEqual([...SOURCES].sort());
     for (const s of f.sources) {
       expect(s).toEqual(expect.objectContaining({ kind: 'csv', status: 'ok', records: 1, byType: expect.any(Object) }));
     }

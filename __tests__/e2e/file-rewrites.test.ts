@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import type { EraseReceiptResult, FindResult } from '../../src/cli/results.js';
 import { ANN, BOOTH, cleanupWorkspaces, makeWorkspace, modeOf, read, replaced, run, runJson, without } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
@@ -78,11 +79,11 @@ describe('a source path that is a symbolic link', () => {
     const dirs = [...new Set(Object.values(LINKED).flatMap((rel) => [join(ws, 'data', dirname(rel)), join(ws, 'sources', dirname(rel))]))];
     const names = new Map(dirs.map((d) => [d, namesIn(d)]));
 
-    const found = runJson(ws, ['--json', 'find', ...SUBJECT]);
+    const found = runJson<FindResult>(ws, ['--json', 'find', ...SUBJECT]);
     expect(found.code).toBe(0);
-    expect(Object.fromEntries(found.json.sources.map((s: any) => [s.name, s.records]))).toEqual({ booth: 1, gitdm: 3, 'dev-list': 5, 'web-analytics': 2 });
+    expect(Object.fromEntries(found.json.sources.map((s) => [s.name, s.records]))).toEqual({ booth: 1, gitdm: 3, 'dev-list': 5, 'web-analytics': 2 });
 
-    const r = runJson(ws, ['--json', 'erase', ...SUBJECT, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', ...SUBJECT, '--apply', '--yes']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
 
     for (const rel of Object.values(LINKED)) {
@@ -113,16 +114,16 @@ describe('a read-only (0444) source file', () => {
     const file = join(ws, BOOTH);
     chmodSync(file, 0o444);
     const before = read(ws, BOOTH);
-    const r = runJson(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const r = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(r.code).toBe(3);
-    const booth = r.json.sources.find((s: any) => s.name === 'booth-registrations');
-    expect(booth.status).toBe('failed');
+    const booth = r.json.sources.find((s) => s.name === 'booth-registrations');
+    expect(booth!.status).toBe('failed');
     expect(JSON.stringify(r.json)).toMatch(/read-only/);
     expect(JSON.stringify(r.json)).toContain('rewriteReadOnly');
     expect(read(ws, BOOTH).equals(before)).toBe(true);
     expect(modeOf(file)).toBe(0o444);
     // the other sources were erased; this one still holds her row
-    expect(r.json.sources.find((s: any) => s.name === 'survey-2024').status).not.toBe('failed');
+    expect(r.json.sources.find((s) => s.name === 'survey-2024')!.status).not.toBe('failed');
     expect(run(ws, ['verify', '--email', ANN]).code).toBe(5);
   });
 

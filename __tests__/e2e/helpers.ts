@@ -94,7 +94,11 @@ export function run(cwd: string, args: string[], opts: { env?: Record<string, st
   );
 }
 
-/** Run the CLI and parse its stdout as JSON (fails the test with stderr if it does not parse). */
+/**
+ * Run the CLI and parse its stdout as JSON (fails the test with stderr if it does not parse).
+ * T: the command's result type from src/cli/results.ts (e.g. runJson<FindResult>). The `any`
+ * default only keeps callers not yet typed compiling; new calls should name their type.
+ */
 export function runJson<T = any>(cwd: string, args: string[], opts: Parameters<typeof run>[2] = {}): RunResult & { json: T } {
   const r = run(cwd, args, opts);
   let json: T;

@@ -3,12 +3,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReplayLine } from '../../src/cli/results.js';
 import { ANN, CSV_FILES, cleanupWorkspaces, expectSameFiles, makeWorkspace, read, run, snapshot } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
-function lines(stdout: string): Array<Record<string, any>> {
-  return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, any>);
+function lines(stdout: string): ReplayLine[] {
+  return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ReplayLine);
 }
 
 /** Copy the data (fixtures and the demo database) aside, as a nightly backup would. */

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErasePlanResult, EraseReceiptResult, ExportDocument } from '../../src/cli/results.js';
 import { ANN, cleanupWorkspaces, cliCommand, makeWorkspace, run, runJson, runShell } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
@@ -34,8 +35,8 @@ describe('a source skipped for lack of a token', () => {
     expect(plan.code).toBe(3);
     expect(plan.stdout).toMatch(notSearchedLine);
     expect(plan.stdout).toMatch(/3 to erase, 0 retained, 0 manual steps; 1 source not searched \(org-github\)/);
-    const planJson = runJson(ws, ['--json', 'erase', '--email', ANN], { env: NO_TOKEN });
-    expect(planJson.json.sources.find((s: any) => s.name === 'org-github')).toMatchObject({ status: 'skipped', skip: 'unavailable' });
+    const planJson = runJson<ErasePlanResult>(ws, ['--json', 'erase', '--email', ANN], { env: NO_TOKEN });
+    expect(planJson.json.sources.find((s) => s.name === 'org-github')).toMatchObject({ status: 'skipped', skip: 'unavailable' });
     expect(planJson.json.summary.sourcesNotSearched).toEqual(['org-github']);
 
     const applied = run(ws, ['erase', '--email', ANN, '--apply', '--yes'], { env: NO_TOKEN });
@@ -43,15 +44,15 @@ describe('a source skipped for lack of a token', () => {
     expect(applied.stdout).toMatch(notSearchedLine);
     expect(applied.stdout).toMatch(/3 erased, 0 retained, 0 manual, 0 failed; 1 source not searched \(org-github\)/);
     const [stored] = readdirSync(join(ws, '.privacyctl', 'receipts'));
-    const receipt = JSON.parse(readFileSync(join(ws, '.privacyctl', 'receipts', stored!), 'utf8'));
-    expect(receipt.sources.find((s: any) => s.name === 'org-github')).toMatchObject({ status: 'skipped', skip: 'unavailable', reason: expect.stringMatching(/no token/) });
+    const receipt = JSON.parse(readFileSync(join(ws, '.privacyctl', 'receipts', stored!), 'utf8')) as EraseReceiptResult;
+    expect(receipt.sources.find((s) => s.name === 'org-github')).toMatchObject({ status: 'skipped', skip: 'unavailable', reason: expect.stringMatching(/no token/) });
     // not complete: the person is not on the suppression list until GitHub has been searched too
     expect(run(ws, ['suppressed', '--email', ANN]).stdout).toMatch(/^no email:/);
   });
 
   it('is named in the export and the HTML reply ("we could not search"), which never claims every source', () => {
     const ws = withUnsearchedGithub();
-    const json = runJson(ws, ['export', '--email', ANN], { env: NO_TOKEN });
+    const json = runJson<ExportDocument>(ws, ['export', '--email', ANN], { env: NO_TOKEN });
     expect(json.code).toBe(3);
     expect(json.json.summary.sourcesNotSearched).toEqual(['org-github']);
     const html = run(ws, ['export', '--email', ANN, '--format', 'html'], { env: NO_TOKEN });
@@ -101,9 +102,9 @@ describe('a source that failed', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/\nNOT SEARCHED \(1\)\n {2}lost-survey: failed: fixtures\/demo\/surveys\/moved-away\.csv: cannot read the file \(no such file\)/);
     expect(r.stdout).toMatch(/3 erased, 0 retained, 0 manual, 0 failed; 1 source not searched \(lost-survey\)/);
-    const json = runJson(withFailingCsv(), ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
+    const json = runJson<EraseReceiptResult>(withFailingCsv(), ['--json', 'erase', '--email', ANN, '--apply', '--yes']);
     expect(json.code).toBe(3);
-    expect(json.json.sources.find((s: any) => s.name === 'lost-survey')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no such file/) });
+    expect(json.json.sources.find((s) => s.name === 'lost-survey')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no such file/) });
   });
 });
 

@@ -5,11 +5,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FindResult, RequestResult, VerifyResult } from '../../src/cli/results.js';
 import { ANN, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
-const idsOf = (json: any): string[] => json.identities.map((i: { type: string; value: string }) => `${i.type}:${i.value}`);
+const idsOf = (json: { identities: Array<{ type: string; value: string }> }): string[] => json.identities.map((i: { type: string; value: string }) => `${i.type}:${i.value}`);
 const CODEOWNERS = 'lanternfish:.github/CODEOWNERS:2';
 
 describe('verify after erasing a person whose handle only an erased row linked', () => {
@@ -17,10 +18,10 @@ describe('verify after erasing a person whose handle only an erased row linked',
     const ws = makeWorkspace({ sources: 'all' });
     expect(run(ws, ['erase', '--email', ANN, '--apply', '--yes'], { timeout: 60_000 }).code).toBe(0);
     // a fresh discovery from the address alone no longer finds the handle …
-    const find = runJson(ws, ['--json', 'find', '--email', ANN], { timeout: 60_000 });
+    const find = runJson<FindResult>(ws, ['--json', 'find', '--email', ANN], { timeout: 60_000 });
     expect(idsOf(find.json)).not.toContain('github:ann-example');
     // … but verify checks it
-    const v = runJson(ws, ['--json', 'verify', '--email', ANN], { timeout: 60_000 });
+    const v = runJson<VerifyResult>(ws, ['--json', 'verify', '--email', ANN], { timeout: 60_000 });
     expect(v.code).toBe(5);
     expect(v.json.status).toBe('manual-steps-outstanding');
     expect(idsOf(v.json)).toContain('github:ann-example');
@@ -36,11 +37,11 @@ describe('verify after erasing a person whose handle only an erased row linked',
 
   it('--request: the identities the erasure used are kept with the request, also without stored receipts', () => {
     const ws = makeWorkspace({ sources: 'all' });
-    const req = runJson(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--email', ANN]);
+    const req = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--email', ANN]);
     expect(req.code).toBe(0);
     expect(run(ws, ['erase', '--request', req.json.id, '--apply', '--yes'], { timeout: 60_000 }).code).toBe(0);
     rmSync(join(ws, '.privacyctl', 'receipts'), { recursive: true });
-    const v = runJson(ws, ['--json', 'verify', '--request', req.json.id], { timeout: 60_000 });
+    const v = runJson<VerifyResult>(ws, ['--json', 'verify', '--request', req.json.id], { timeout: 60_000 });
     expect(v.code).toBe(5);
     expect(idsOf(v.json)).toEqual(expect.arrayContaining([`email:${ANN}`, 'github:ann-example', 'slack-id:u01ann']));
     expect(v.json.outstanding.map((r: { locator: string }) => r.locator)).toContain(CODEOWNERS);
@@ -51,7 +52,7 @@ describe('verify after erasing a person whose handle only an erased row linked',
     expect(run(ws, ['erase', '--email', ANN, '--plan-out', 'plan.json'], { timeout: 60_000 }).code).toBe(0);
     expect(run(ws, ['erase', '--from-plan', 'plan.json', '--apply', '--yes'], { timeout: 60_000 }).code).toBe(0);
     rmSync(join(ws, '.privacyctl', 'receipts'), { recursive: true });
-    const v = runJson(ws, ['--json', 'verify', '--from-plan', 'plan.json'], { timeout: 60_000 });
+    const v = runJson<VerifyResult>(ws, ['--json', 'verify', '--from-plan', 'plan.json'], { timeout: 60_000 });
     expect(v.code).toBe(5);
     expect(idsOf(v.json)).toEqual(expect.arrayContaining([`email:${ANN}`, 'github:ann-example', 'ga-client-id:ga1.2.1111111111.1700000001']));
     expect(v.json.outstanding.map((r: { locator: string }) => r.locator)).toContain(CODEOWNERS);
@@ -60,7 +61,7 @@ describe('verify after erasing a person whose handle only an erased row linked',
   it('another person is checked with their own identities only: nothing of the erased person is added', () => {
     const ws = makeWorkspace({ sources: 'all' });
     expect(run(ws, ['erase', '--email', ANN, '--apply', '--yes'], { timeout: 60_000 }).code).toBe(0);
-    const v = runJson(ws, ['--json', 'verify', '--email', 'joann@example.org'], { timeout: 60_000 });
+    const v = runJson<VerifyResult>(ws, ['--json', 'verify', '--email', 'joann@example.org'], { timeout: 60_000 });
     expect(v.json.erasures).toEqual([]);
     expect(idsOf(v.json).join(' ')).not.toMatch(/ann-example|u01ann|1111111111/);
   }, 120_000);

@@ -14,6 +14,7 @@ import { stepsFor } from '../../src/core/plan.js';
 import { policyViolation } from '../../src/core/policy.js';
 import { isIdentityLink, type IdentityLink, type PersonalRecord } from '../../src/core/record.js';
 import { FakeGitHub, demoWorld } from '../fake-github/server.js';
+import { fakeClock } from '../helpers/fake-clock.js';
 
 const TOKEN_ENV = 'PRIVACYCTL_TEST_GH_TOKEN';
 const TOKEN = 'test-token';
@@ -314,13 +315,14 @@ describe('github scale and limits', () => {
 
   it('waits out a secondary rate limit (403 with retry-after), and says so', async () => {
     fake.fault({ path: '/search/issues', status: 403, headers: { 'retry-after': '2' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest' } });
-    const started = Date.now();
-    const { records, stats } = await discoverAll(adapter());
+    const clock = fakeClock();
+    const { records, stats } = await discoverAll(adapter({}, { ...FAST, clock }));
     expect(records.some((r) => r.type === 'issue')).toBe(true);
     expect(stats['rateLimitWaits']).toBe(1);
     expect(stats['rateLimitWaitSeconds']).toBe(2);
     expect(warnings).toEqual([expect.stringMatching(/secondary rate limit reached; waiting 2 s/)]);
-    expect(Date.now() - started).toBeLessThan(1500);
+    // The wait asked for: GitHub's 2 s in the tuning's unit (10 ms a second), nothing else.
+    expect(clock.waits).toEqual([2 * FAST.waitUnitMs!]);
   });
 
   it('waits out a primary rate limit (x-ratelimit-remaining: 0, x-ratelimit-reset)', async () => {
@@ -339,12 +341,17 @@ describe('github scale and limits', () => {
   });
 
   it('paces requests under a per-minute budget', async () => {
-    const started = Date.now();
-    const { records, stats } = await discoverAll(adapter({}, { ...FAST, maxPerMinute: 4, pacingWindowMs: 150 }));
+    const clock = fakeClock();
+    const started = clock.now();
+    const { records, stats } = await discoverAll(adapter({}, { ...FAST, maxPerMinute: 4, pacingWindowMs: 150, clock }));
     expect(records.some((r) => r.type === 'commit')).toBe(true);
     expect(stats['requests']).toBeGreaterThan(8);
     expect(stats['pacingWaitMs']).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    // Every wait is the pacing's, none longer than the window, and over 8 requests at 4 a
+    // window they span at least two windows of (virtual) time.
+    expect(clock.waits.reduce((a, b) => a + b, 0)).toBe(stats['pacingWaitMs']);
+    for (const w of clock.waits) expect(w).toBeLessThanOrEqual(150);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(300);
     expect(infos.some((m) => /pacing requests to 4 a minute/.test(m))).toBe(true);
   });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { StateDir } from '../../src/state/state-dir.js';
+import { bundleForChild } from '../helpers/child-module.js';
 
 const ANN = { type: 'email', value: 'ann@example.org' };
 let dir: string;
@@ -139,10 +140,9 @@ describe('ledger', () => {
 
   it('two processes adding at once get distinct ids and lose nothing', async () => {
     ledger.close();
-    const mod = path.resolve('dist/state');
+    const mod = await bundleForChild('ledger', { 'src/state/ledger.ts': ['Ledger'], 'src/state/state-dir.ts': ['StateDir'] });
     const script = `
-      const { Ledger } = await import(${JSON.stringify(path.join(mod, 'ledger.js'))});
-      const { StateDir } = await import(${JSON.stringify(path.join(mod, 'state-dir.js'))});
+      const { Ledger, StateDir } = await import(${JSON.stringify(mod)});
       const l = new Ledger(new StateDir(${JSON.stringify(state.path)}));
       for (let i = 0; i < 25; i++) l.add('access', [{ type: 'email', value: 'p' + i + '@example.org' }], { responseDays: 30 });
       l.close();`;

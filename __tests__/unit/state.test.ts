@@ -8,6 +8,7 @@ import { AuditLog } from '../../src/state/audit.js';
 import { StateDir } from '../../src/state/state-dir.js';
 import { withLock } from '../../src/state/lock.js';
 import { SuppressionList } from '../../src/state/suppression.js';
+import { bundleForChild } from '../helpers/child-module.js';
 
 let dir: string;
 let state: StateDir;
@@ -78,10 +79,9 @@ describe('audit trail', () => {
   });
 
   it('two processes writing at once (a cron job and a person) still make one unbroken chain', async () => {
-    const dist = path.resolve('dist/state');
+    const mod = await bundleForChild('state-audit', { 'src/state/audit.ts': ['AuditLog'], 'src/state/state-dir.ts': ['StateDir'] });
     const script = `
-      const { AuditLog } = await import(${JSON.stringify(path.join(dist, 'audit.js'))});
-      const { StateDir } = await import(${JSON.stringify(path.join(dist, 'state-dir.js'))});
+      const { AuditLog, StateDir } = await import(${JSON.stringify(mod)});
       const log = new AuditLog(new StateDir(${JSON.stringify(state.path)}));
       for (let i = 0; i < 40; i++) await log.append({ command: 'w' + process.pid, exitCode: 0 });`;
     state.ensure();
@@ -143,8 +143,9 @@ describe('the lock on the state files', () => {
   it('a lock whose holder was killed (kill -9) is taken over', async () => {
     state.ensure();
     const log = new AuditLog(state);
+    const mod = await bundleForChild('state-lock', { 'src/state/lock.ts': ['withLock'] });
     const script = `
-      const { withLock } = await import(${JSON.stringify(path.resolve('dist/state/lock.js'))});
+      const { withLock } = await import(${JSON.stringify(mod)});
       await withLock(${JSON.stringify(`${log.file}.lock`)}, () => { process.stdout.write('held'); return new Promise(() => setInterval(() => {}, 1000)); });`;
     const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));

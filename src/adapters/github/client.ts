@@ -34,7 +34,18 @@ export interface GithubTuning {
   maxPerMinute?: number;
   /** The window maxPerMinute counts in (ms; tests shorten it). */
   pacingWindowMs?: number;
+  /** Time and waiting for pacing and rate-limit waits (tests pass a fake one); the real clock by default. */
+  clock?: GithubClock;
 }
+
+/** What the client reads the time from and waits with, so tests can check the waits it asks for. */
+export interface GithubClock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: GithubClock = { now: () => Date.now(), sleep };
 
 export interface Response<T = any> {
   status: number;
@@ -54,14 +65,14 @@ function isRequestError(err: unknown): err is RequestErrorLike {
 }
 
 /** A pacer shaped like the Bottleneck group the throttling plugin expects (`key(id).schedule`). */
-function pacer(intervalMs: number) {
+function pacer(intervalMs: number, clock: GithubClock) {
   let next = 0;
   const limiter = {
     async schedule<A extends unknown[], R>(_opts: unknown, fn: (...a: A) => R | Promise<R>, ...args: A): Promise<R> {
-      const now = Date.now();
+      const now = clock.now();
       const at = Math.max(now, next);
       next = at + intervalMs;
-      if (at > now) await new Promise((r) => setTimeout(r, at - now));
+      if (at > now) await clock.sleep(at - now);
       return fn(...args);
     },
   };
@@ -102,11 +113,12 @@ export class GithubClient {
     const stats = opts.stats;
     const perMinute = t.maxPerMinute ?? 800;
     const windowMs = t.pacingWindowMs ?? 60_000;
+    const clock = t.clock ?? realClock;
     const starts: number[] = [];
     let told = false;
     const countingFetch = async (input: any, init?: any) => {
       while (perMinute > 0) {
-        const now = Date.now();
+        const now = clock.now();
         while (starts.length > 0 && starts[0]! <= now - windowMs) starts.shift();
         if (starts.length < perMinute) break;
         const wait = starts[0]! + windowMs - now;
@@ -115,13 +127,15 @@ export class GithubClient {
           opts.log.info(`${opts.source}: pacing requests to ${perMinute} a minute, under GitHub's secondary rate limit`);
         }
         stats['pacingWaitMs'] = (stats['pacingWaitMs'] ?? 0) + wait;
-        await sleep(wait, opts.signal);
+        await clock.sleep(wait, opts.signal);
       }
-      starts.push(Date.now());
+      starts.push(clock.now());
       stats['requests'] = (stats['requests'] ?? 0) + 1;
       return globalThis.fetch(input, init);
     };
-    const onLimit = (kind: 'primary' | 'secondary') => (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+    // The plugin awaits this handler; the wait happens here, on the clock, and the plugin's own
+    // retry delay is zero (retryAfterBaseValue below).
+    const onLimit = (kind: 'primary' | 'secondary') => async (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
       const what = `${options.method ?? 'GET'} ${String(options.url ?? '').split('?')[0]}`;
       if (retryCount >= maxRetries || this.waited + retryAfter > opts.maxWaitSeconds) {
         this.gaveUp =
@@ -133,7 +147,8 @@ export class GithubClient {
       stats['rateLimitWaits'] = (stats['rateLimitWaits'] ?? 0) + 1;
       stats['rateLimitWaitSeconds'] = (stats['rateLimitWaitSeconds'] ?? 0) + retryAfter;
       opts.log.warn(`${opts.source}: GitHub ${kind} rate limit reached; waiting ${retryAfter} s before retrying ${what}`);
-      return true;
+      // An abort during the wait ends it; the request then fails and mapError reports the abort.
+      return clock.sleep(retryAfter * unit, opts.signal).then(() => true, () => false);
     };
     this.octokit = new GH({
       auth: opts.token,
@@ -145,12 +160,12 @@ export class GithubClient {
         id: `privacyctl-${Math.random().toString(36).slice(2)}`,
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary'),
-        retryAfterBaseValue: unit,
+        retryAfterBaseValue: 0,
         // GitHub's guidance is one write a second; searches are not paced up front (the plugin's
         // default is one every 2 s): an ordinary subject needs a handful, and a search limit
         // that is reached anyway is waited out like any other.
-        search: pacer(0),
-        write: pacer(t.writeIntervalMs ?? 1000),
+        search: pacer(0, clock),
+        write: pacer(t.writeIntervalMs ?? 1000, clock),
       } as any,
       retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451], retryAfterBaseValue: unit, retries: 3 },
     });
@@ -239,8 +254,9 @@ export class GithubClient {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (!signal) return void setTimeout(resolve, ms);
     if (signal.aborted) return reject(signal.reason);
     const done = () => {
       signal.removeEventListener('abort', abort);

@@ -6,6 +6,7 @@ import { AuditLog, formatHead, parseHead, RESTORE_HINT, type AuditHead, type Aud
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
+import type { AuditHeadResult, AuditRepairResult, AuditVerifyResult } from '../results.js';
 
 const logOf = (ctx: CommandContext) => new AuditLog(new StateDir(ctx.config().stateDir));
 
@@ -50,7 +51,7 @@ a log service) catches a rewrite by someone who can read the key.`,
         if (flags.head !== undefined && !given) throw new UsageError('--head must be SEQ:HASH as `privacyctl audit head` prints it', 'e.g. --head 42:<64 hex digits>');
         const log = logOf(ctx);
         const report = await log.verify(given);
-        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ file: log.file, ...report }, null, 2)}\n` : renderReport(report, given));
+        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ file: log.file, ...report } satisfies AuditVerifyResult, null, 2)}\n` : renderReport(report, given));
         if (report.ok && report.unanchored > 0) ctx.out.warn('the last entry is not yet recorded in the ledger (a run stopped between writing it and recording it); the next run records it');
         if (!report.ok) throw failed(log, report);
         return ExitCode.OK;
@@ -65,7 +66,7 @@ a log service) catches a rewrite by someone who can read the key.`,
         const report = await log.verify();
         // The head of a trail that fails verification would anchor the tampering.
         if (!report.ok) throw failed(log, report);
-        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...report.head, head: formatHead(report.head), entries: report.entries }, null, 2)}\n` : `${formatHead(report.head)}\n`);
+        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...report.head, head: formatHead(report.head), entries: report.entries } satisfies AuditHeadResult, null, 2)}\n` : `${formatHead(report.head)}\n`);
         return ExitCode.OK;
       }),
     );
@@ -76,7 +77,7 @@ a log service) catches a rewrite by someone who can read the key.`,
       run(async (ctx) => {
         const done = await logOf(ctx).repair();
         if (ctx.out.json) {
-          await ctx.out.data(`${JSON.stringify(done ? { repaired: true, quarantined: done.quarantined, bytes: done.bytes, entry: done.entry.seq } : { repaired: false }, null, 2)}\n`);
+          await ctx.out.data(`${JSON.stringify((done ? { repaired: true, quarantined: done.quarantined, bytes: done.bytes, entry: done.entry.seq } : { repaired: false }) satisfies AuditRepairResult, null, 2)}\n`);
         } else if (done) {
           await ctx.out.data(`moved the incomplete last line (${done.bytes} bytes) to ${done.quarantined}; recorded as entry ${done.entry.seq}\n`);
         } else {

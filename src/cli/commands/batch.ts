@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { resolveTarget } from '../target.js';
+import type { BatchLine } from '../results.js';
 
 interface BatchFlags {
   skipInvalid?: boolean;
@@ -123,7 +124,7 @@ export function registerBatch(program: Command, run: Runner): void {
         }
         if (target && target.kind !== 'bundle') throw new UsageError('-o needs a directory for a batch', 'e.g. -o replies/');
 
-        const statuses: BatchStatus[] = input.invalid.map((bad) => ({
+        const statuses: BatchLine[] = input.invalid.map((bad) => ({
           line: bad.line,
           request_id: bad.requestId ?? null,
           subject_request_type: 'unknown',

@@ -15,6 +15,7 @@ import { renderPlan, renderReceipt } from '../render-erasure.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
 import { resolveTarget } from '../target.js';
+import type { ErasePlanResult, EraseReceiptResult } from '../results.js';
 
 interface EraseFlags extends SubjectFlags {
   apply?: boolean;
@@ -113,7 +114,7 @@ export function registerErase(program: Command, run: Runner): void {
         out.info(`plan ${plan.planId} written to ${flags.planOut}`);
       }
       if (!flags.apply) {
-        await out.data(out.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(out, plan));
+        await out.data(out.json ? `${JSON.stringify(plan satisfies ErasePlanResult, null, 2)}\n` : renderPlan(out, plan));
         out.info('dry run: nothing was changed; add --apply to carry the plan out');
         return code;
       }
@@ -135,7 +136,7 @@ export function registerErase(program: Command, run: Runner): void {
       if (ctx.requestRun) await recordPlanIdentities(ctx, ctx.requestRun, plan);
       ctx.audit.planId = plan.planId;
       ctx.audit.counts = receipt.summary;
-      const printed = { ...receipt, subject: { identities: plan.subject.identities } };
+      const printed: EraseReceiptResult = { ...receipt, subject: { identities: plan.subject.identities } };
       await out.data(out.json ? `${JSON.stringify(printed, null, 2)}\n` : renderReceipt(receipt));
       if (receipt.failed.length > 0) return ExitCode.PARTIAL;
       return code;

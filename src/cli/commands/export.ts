@@ -15,6 +15,7 @@ import { toNdjson } from '../../export/ndjson.js';
 import { discoverSubject, requestOf } from '../discover.js';
 import type { Runner } from '../context.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
+import type { ExportFilesResult } from '../results.js';
 
 type Format = 'json' | 'ndjson' | 'csv' | 'html';
 const WRITERS: Record<Format, (d: ExportDocument) => string> = { json: toJson, ndjson: toNdjson, csv: toCsv, html: toHtml };
@@ -61,7 +62,7 @@ export function registerExport(program: Command, run: Runner): void {
           ? (await writeFileAtomic(target.path, WRITERS[flags.format](doc), 0o600), [target.path])
           : (await writeBundle(target.dir, doc)).map((f) => resolve(target.dir, f));
       ctx.out.success(`wrote ${doc.summary.records} records from ${doc.summary.sources} sources to ${flags.output}`);
-      if (ctx.out.json) await ctx.out.data(`${JSON.stringify({ files, summary: doc.summary }, null, 2)}\n`);
+      if (ctx.out.json) await ctx.out.data(`${JSON.stringify({ files, summary: doc.summary } satisfies ExportFilesResult, null, 2)}\n`);
       return code;
     }),
   );

@@ -5,8 +5,9 @@ import { discoverSubject } from '../discover.js';
 import type { Runner } from '../context.js';
 import type { Output } from '../output.js';
 import { addSubjectOptions, type SubjectFlags } from '../subject-options.js';
+import type { FindResult } from '../results.js';
 
-export function findResult(d: Discovery) {
+export function findResult(d: Discovery): FindResult {
   return {
     identities: d.identities,
     candidates: d.candidates,

@@ -10,30 +10,11 @@ import { erasedSubjects, findRestored } from '../../core/replay.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { Runner } from '../context.js';
 import { applyProgress, discoveryProgress } from '../progress.js';
+import type { ReplayLine } from '../results.js';
 
 interface ReplayFlags {
   apply?: boolean;
   yes?: boolean;
-}
-
-/**
- * One line per erased person on record. `subject` is a digest of their identity hashes (it names
- * nobody); `status`: clean (nothing erasable found), restored (found, not erased: dry run),
- * re-erased, or failed.
- */
-interface ReplayLine {
-  subject: string;
-  erasures: string[];
-  last_erased_at: string;
-  status: 'clean' | 'restored' | 're-erased' | 'failed';
-  identities_found: number;
-  records?: number;
-  erase?: number;
-  retain?: number;
-  manual?: number;
-  plan_id?: string;
-  receipt?: { erased: number; retained: number; manual: number; failed: number };
-  sources_failed?: string[];
 }
 
 export function registerReplay(program: Command, run: Runner): void {

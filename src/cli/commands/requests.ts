@@ -8,8 +8,14 @@ import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
 import type { Output } from '../output.js';
 import { addIdentityOptions } from '../subject-options.js';
+import type { RequestExtendResult, RequestListResult, RequestResult } from '../results.js';
 
-const TYPES = REQUEST_TYPES;
+// The ledger's REQUEST_TYPES, restated: importing the value would load better-sqlite3 (see
+// openLedger) on every run; the type keeps the two lists from drifting apart.
+const TYPES = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'] as const satisfies readonly RequestType[];
+type Unlisted = Exclude<RequestType, (typeof TYPES)[number]>;
+const everyTypeListed: [Unlisted] extends [never] ? true : never = true;
+void everyTypeListed;
 
 async function openLedger(ctx: CommandContext) {
   // better-sqlite3 is a native module: loaded only by the commands that use the ledger.
@@ -77,7 +83,7 @@ export function registerRequests(program: Command, run: Runner): void {
         try {
           const r = ledger.add(flags.type, ids, { responseDays: ctx.config().controller.responseDays, ...(received ? { received } : {}) });
           ctx.audit.request = r.id;
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n`);
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r satisfies RequestResult, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n`);
         } finally {
           ledger.close();
         }
@@ -100,7 +106,7 @@ export function registerRequests(program: Command, run: Runner): void {
             ...(flags.dueWithin ? { dueWithinDays: parseDays(flags.dueWithin) } : {}),
             ...(flags.all ? {} : { status: ['open', 'in-progress', 'waiting'] }),
           });
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ requests: rows }, null, 2)}\n` : table(ctx.out, rows));
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ requests: rows } satisfies RequestListResult, null, 2)}\n` : table(ctx.out, rows));
           if (!ctx.out.json && rows.length === 0) ctx.out.info('no requests match');
           // `requests list --overdue` in cron: exit 5 says "act now", as verify's does
           if (flags.overdue && rows.length > 0) return ExitCode.VERIFY_FOUND_DATA;
@@ -119,7 +125,7 @@ export function registerRequests(program: Command, run: Runner): void {
         const ledger = await openLedger(ctx);
         try {
           const r = ledger.get(cmd.args[0]!);
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : show(r));
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r satisfies RequestResult, null, 2)}\n` : show(r));
         } finally {
           ledger.close();
         }
@@ -140,7 +146,7 @@ export function registerRequests(program: Command, run: Runner): void {
           const r = ledger.extend(cmd.args[0]!, Number(flags.months), flags.reason, controller);
           ctx.audit.request = r.id;
           const text = extensionNotice(r, controller);
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...r, notice: text }, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n\n${text}`);
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...r, notice: text } satisfies RequestExtendResult, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n\n${text}`);
         } finally {
           ledger.close();
         }
@@ -159,7 +165,7 @@ export function registerRequests(program: Command, run: Runner): void {
         try {
           const r = flags.refused !== undefined ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused) : ledger.setStatus(cmd.args[0]!, 'done', undefined, { force: Boolean(flags.force) });
           ctx.audit.request = r.id;
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.id}\t${r.status}\n`);
+          await ctx.out.data(ctx.out.json ? `${JSON.stringify(r satisfies RequestResult, null, 2)}\n` : `${r.id}\t${r.status}\n`);
         } finally {
           ledger.close();
         }

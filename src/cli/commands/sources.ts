@@ -4,6 +4,7 @@ import { createAdapter } from '../../core/engine.js';
 import { ExitCode } from '../../core/errors.js';
 import { missingControllerFacts, missingFactWarnings, missingSourceFacts } from '../../core/facts.js';
 import type { Runner } from '../context.js';
+import type { SourcesResult } from '../results.js';
 
 export function registerSources(program: Command, run: Runner): void {
   program
@@ -30,7 +31,7 @@ export function registerSources(program: Command, run: Runner): void {
         );
         ctx.out.stopSpinner();
         if (ctx.out.json) {
-          await ctx.out.data(`${JSON.stringify({ config: config.file, missingFacts: missingControllerFacts(config.controller), sources: rows }, null, 2)}\n`);
+          await ctx.out.data(`${JSON.stringify({ config: config.file, missingFacts: missingControllerFacts(config.controller), sources: rows } satisfies SourcesResult, null, 2)}\n`);
         } else {
           const width = Math.max(4, ...rows.map((r) => r.name.length));
           const lines = rows.map((r) => {

@@ -8,6 +8,7 @@ import { StateDir } from '../../state/state-dir.js';
 import { SuppressionList } from '../../state/suppression.js';
 import type { Runner } from '../context.js';
 import { addIdentityOptions, subjectSpec } from '../subject-options.js';
+import type { SuppressedResult } from '../results.js';
 
 
 /** "no": as `grep -q` exits when nothing matched. */
@@ -22,7 +23,7 @@ export function registerSuppressed(program: Command, run: Runner): void {
         const since = list.lookup(id);
         return { type: id.type, value: id.value, suppressed: since !== null, since };
       });
-      if (ctx.out.json) await ctx.out.data(`${JSON.stringify({ results: answers }, null, 2)}\n`);
+      if (ctx.out.json) await ctx.out.data(`${JSON.stringify({ results: answers } satisfies SuppressedResult, null, 2)}\n`);
       else await ctx.out.data(answers.map((a) => (a.suppressed ? `yes ${a.type}:${a.value} since ${a.since}` : `no ${a.type}:${a.value}`)).join('\n') + '\n');
       return answers.some((a) => a.suppressed) ? ExitCode.OK : NOT_SUPPRESSED;
     }),

@@ -10,6 +10,7 @@ import { identitiesToVerify } from '../../core/verify.js';
 import { discoverSubject, subjectIdentities } from '../discover.js';
 import type { Runner } from '../context.js';
 import { addSubjectOptions, hasSubject, type SubjectFlags } from '../subject-options.js';
+import type { VerifyResult, VerifyStatus } from '../results.js';
 
 interface VerifyFlags extends SubjectFlags {
   fromPlan?: string;
@@ -31,8 +32,8 @@ export function registerVerify(program: Command, run: Runner): void {
       const remaining = d.records.filter((r) => r.disposition === 'erase');
       const outstanding = d.records.filter((r) => r.disposition === 'manual');
       const missing = unsearched(d.sources);
-      const status = remaining.length > 0 ? 'data-remains' : outstanding.length > 0 ? 'manual-steps-outstanding' : missing.some((s) => !s.optional) ? 'incomplete' : 'clean';
-      const result = {
+      const status: VerifyStatus = remaining.length > 0 ? 'data-remains' : outstanding.length > 0 ? 'manual-steps-outstanding' : missing.some((s) => !s.optional) ? 'incomplete' : 'clean';
+      const result: VerifyResult = {
         status,
         identities: d.identities,
         erasures: found.erasures,
