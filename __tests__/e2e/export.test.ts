@@ -57,9 +57,9 @@ describe('export --email ann@example.org (JSON, the default)', () => {
     expect(doc.records).toHaveLength(3);
     expect(doc.records.map((x) => x.source).sort()).toEqual([...SOURCES].sort());
     const bySource = Object.fromEntries(doc.records.map((x) => [x.source, x]));
-    expect(bySource['survey-2024'].data.Email).toBe('Ann@Example.ORG');
-    expect(bySource['booth-registrations'].data['E-Mail']).toBe(ANN);
-    expect(bySource['logo-contest'].data.contact_email).toBe(ANN);
+    expect(bySource['survey-2024']!.data.Email).toBe('Ann@Example.ORG');
+    expect(bySource['booth-registrations']!.data['E-Mail']).toBe(ANN);
+    expect(bySource['logo-contest']!.data.contact_email).toBe(ANN);
     for (const rec of doc.records) {
       expect(rec.matched).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email', value: ANN })]));
       expect(['erase', 'retain', 'manual']).toContain(rec.disposition);
@@ -171,8 +171,8 @@ describe('identity matching', () => {
     const r = runJson<ExportDocument>(ws, ['export', '--email', email]);
     expect(r.code).toBe(0);
     expect(r.json.records).toHaveLength(1);
-    expect(r.json.records[0].source).toBe('survey-2024');
-    expect(r.json.records[0].data.Country).toBe('Sweden');
+    expect(r.json.records[0]!.source).toBe('survey-2024');
+    expect(r.json.records[0]!.data.Country).toBe('Sweden');
   });
 
   it('an address in an unmapped column (a comment) does not make the row hers', () => {

@@ -28,7 +28,7 @@ describe('state after erase --apply', () => {
     const yes = runJson<SuppressedResult>(ws, ['--json', 'suppressed', '--email', 'Ann@Example.org', '--email', 'joann@example.org']);
     expect(yes.json.results.map((x: { suppressed: boolean }) => x.suppressed)).toEqual([true, false]);
     expect(yes.code).toBe(0); // one of them is on the list
-    expect(yes.json.results[0].since).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(yes.json.results[0]!.since).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('keeps an audit trail that verifies, names nobody, and catches tampering', () => {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { resolveSubject } from '../../core/subject.js';
-import { REQUEST_TYPES, type PrivacyRequest, type RequestType } from '../../state/ledger.js';
+import type { PrivacyRequest, RequestType } from '../../state/ledger.js';
 import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
