@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EraseReceiptResult, ExportDocument, VerifyResult } from '../../src/cli/results.js';
-import { ANN, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.js';
+import { ANN, cleanupWorkspaces, makeWorkspace, runJson } from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 

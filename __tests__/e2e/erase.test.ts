@@ -331,7 +331,7 @@ describe('init, sources, --version, --help', () => {
     expect(text).toContain('# supervisoryAuthority:');
     // uncomment the examples: the file loads, and every source states all its facts
     const at = text.indexOf('\nsources:\n');
-    const live = text.slice(0, at) + text.slice(at).replace(/^  \[\]$/m, '').replace(/^  # (?=- name:|  )/gm, '  ');
+    const live = text.slice(0, at) + text.slice(at).replace(/^ {2}\[\]$/m, '').replace(/^ {2}# (?=- name:| {2})/gm, '  ');
     writeFileSync(join(dir, 'privacyctl.yaml'), live);
     const s = runJson<SourcesResult>(dir, ['--json', 'sources']);
     expect(s.code).toBe(0);

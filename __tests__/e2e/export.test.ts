@@ -103,7 +103,7 @@ describe('export formats and destinations', () => {
     const r = run(ws, ['export', '--email', ANN, '--format', 'csv']);
     expect(r.code).toBe(0);
     expect(r.stdout.split(/\r?\n/)[0]).toBe('source,type,locator,field,value,categories,disposition,retention_reason');
-    const rows = parse(r.stdout, { columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(r.stdout, { columns: true });
     expect(new Set(rows.map((x) => x['source']))).toEqual(new Set(SOURCES));
     const title = rows.find((x) => x['source'] === 'logo-contest' && x['field'] === 'entry_title');
     expect(title?.['value']).toBe(`'=HYPERLINK("http://lanternfish.example/vote";"Vote for my lantern")`);
@@ -137,7 +137,7 @@ describe('export formats and destinations', () => {
     expect(JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')).records).toHaveLength(3);
     expect(readFileSync(join(dir, 'export.ndjson'), 'utf8').trim().split('\n')).toHaveLength(3);
     expect(readFileSync(join(dir, 'export.csv'), 'utf8').split(/\r?\n/)[0]).toBe('source,type,locator,field,value,categories,disposition,retention_reason');
-    const contest = parse(readFileSync(join(dir, 'sources/logo-contest.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const contest = parse<Record<string, string>>(readFileSync(join(dir, 'sources/logo-contest.csv'), 'utf8'), { columns: true });
     expect(contest.length).toBeGreaterThan(0);
     expect(contest.every((x) => x['source'] === 'logo-contest')).toBe(true);
     const readme = readFileSync(join(dir, 'README.txt'), 'utf8');

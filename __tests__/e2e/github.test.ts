@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeGitHub, demoWorld } from '../fake-github/server.js';
-import type { EraseReceiptResult, ErasePlanResult, ExportDocument } from '../../src/cli/results.js';
+import type { ErasePlanResult, ExportDocument } from '../../src/cli/results.js';
 import { BIN, childEnv, cleanupWorkspaces, makeWorkspace, type RunResult } from './helpers.js';
 
 const TOKEN_ENV = 'PRIVACYCTL_E2E_GH_TOKEN';
@@ -194,7 +194,7 @@ describe('erase with a github source', () => {
     const first = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
     expect(first.code).toBe(0);
     expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);
-    expect(first.stdout).toMatch(/ERASED \(\d+\)\n(?:  .*\n)*  lanternfish-gh +org-membership /);
+    expect(first.stdout).toMatch(/ERASED \(\d+\)\n(?: {2}.*\n)* {2}lanternfish-gh +org-membership /);
     const again = await runAsync(ws, ['erase', '--github', 'ann-example', '--apply', '--yes'], { [TOKEN_ENV]: TOKEN });
     expect(again.code).toBe(0);
     expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(1);

@@ -18,7 +18,6 @@ export const CSV_FILES = [SURVEY, BOOTH, CONTEST] as const;
 export const ANN = 'ann@example.org';
 /** ann's second booth row in bigBooth(), near its end. */
 export const ANN_LATE_ROW = 'Ann;Example;ann@example.org;Lanternfish Labs;S;;2024-10-06\n';
-// eslint-disable-next-line no-control-regex
 export const ANSI = /\x1b\[/;
 
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
@@ -105,7 +104,7 @@ export function runJson<T = any>(cwd: string, args: string[], opts: Parameters<t
   try {
     json = JSON.parse(r.stdout) as T;
   } catch (err) {
-    throw new Error(`stdout of privacyctl ${args.join(' ')} is not JSON (exit ${r.code}): ${String(err)}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`);
+    throw new Error(`stdout of privacyctl ${args.join(' ')} is not JSON (exit ${r.code}): ${String(err)}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`, { cause: err });
   }
   return { ...r, json };
 }
@@ -147,7 +146,7 @@ export function runPty(
     killSignal: 'SIGKILL',
     maxBuffer: opts.maxBytes ?? 4 * 1024 * 1024,
   });
-  const err = r.error as NodeJS.ErrnoException | undefined;
+  const err: NodeJS.ErrnoException | undefined = r.error;
   const flooded = err?.code === 'ENOBUFS';
   const timedOut = err?.code === 'ETIMEDOUT';
   if (err && !flooded && !timedOut) throw err;
@@ -171,15 +170,15 @@ export function runPtyAnswering(cwd: string, args: string[], answer: string, opt
       output += d.toString('utf8');
       if (!asked && output.includes('[y/N]')) {
         asked = true;
-        child.stdin!.write(answer);
+        child.stdin.write(answer);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 15_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      child.stdin!.destroy();
+      child.stdin.destroy();
       resolve({ code, output, asked });
     });
   });

@@ -52,7 +52,7 @@ async function eraseAndKill(
   child.stdout!.resume();
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   let exited = false;
-  void exit.then((e) => {
+  void exit.then(() => {
     exited = true;
   });
   const deadline = Date.now() + 20_000;

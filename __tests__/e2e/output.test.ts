@@ -23,7 +23,7 @@ describe('no TTY (pipes)', () => {
     ['an unknown option', ['find', '--bogus']],
     ['--help', ['--help']],
   ])('%s: no ANSI escape on stdout or stderr', (_name, args) => {
-    const r = run(ws, args as string[]);
+    const r = run(ws, args);
     expect(r.stdout).not.toMatch(ANSI);
     expect(r.stderr).not.toMatch(ANSI);
   });
@@ -61,7 +61,7 @@ describe('on a terminal (pty via script)', () => {
     ['TERM=dumb', { TERM: 'dumb' }, []],
     ['--no-color', {}, ['--no-color']],
   ])('%s: no ANSI escapes', (_name, env, flags) => {
-    const r = runPty(ws, [...(flags as string[]), 'find', '--email', ANN], { env: env as Record<string, string>, cols: 100 });
+    const r = runPty(ws, [...(flags as string[]), 'find', '--email', ANN], { env: env, cols: 100 });
     expect(r.flooded || r.timedOut).toBe(false);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('survey-2024');

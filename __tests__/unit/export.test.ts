@@ -92,7 +92,7 @@ describe('toCsv', () => {
   });
 
   it('writes one row per field that reads back intact, formulas neutralised', () => {
-    const rows = parse(toCsv(doc()), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(toCsv(doc()), { columns: true });
     expect(rows).toHaveLength(Object.keys(surveyRow.data).length + Object.keys(commit.data).length);
     const survey = rows.filter((r) => r['source'] === 'survey');
     expect(survey.map((r) => r['field'])).toEqual(['Email', 'Comment', 'Formula', 'Score']);
@@ -117,12 +117,12 @@ describe('toCsv', () => {
 
   it('no cell of the output starts a formula, whatever the data', () => {
     const evil: PersonalRecord = { ...surveyRow, locator: '=cmd|x', data: { '@field': '+1', plain: '\tx' } };
-    const rows = parse(toCsv({ records: [evil] }), { relax_quotes: true }) as string[][];
+    const rows: string[][] = parse(toCsv({ records: [evil] }), { relax_quotes: true });
     for (const cell of rows.slice(1).flat()) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 
   it('a record without data fields still gets a row', () => {
-    const rows = parse(toCsv({ records: [{ ...commit, data: {} }] }), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(toCsv({ records: [{ ...commit, data: {} }] }), { columns: true });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ source: 'repos', locator: '0123abcd', field: '', value: '' });
   });
@@ -208,7 +208,7 @@ describe('writeBundle', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'export.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(d)));
     expect(fs.readFileSync(path.join(out, 'export.ndjson'), 'utf8')).toBe(toNdjson(d));
     expect(fs.readFileSync(path.join(out, 'export.csv'), 'utf8')).toBe(toCsv(d));
-    const survey = parse(fs.readFileSync(path.join(out, 'sources/survey.csv')), { columns: true }) as Array<Record<string, string>>;
+    const survey = parse<Record<string, string>>(fs.readFileSync(path.join(out, 'sources/survey.csv')), { columns: true });
     expect(new Set(survey.map((r) => r['source']))).toEqual(new Set(['survey']));
     expect(survey).toHaveLength(4);
     // a source with no records still gets a file with the header, for spreadsheets

@@ -55,7 +55,7 @@ function git(cwd: string, args: string[], input?: string): string {
     cwd,
     input,
     encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: undefined, GIT_WORK_TREE: undefined } as NodeJS.ProcessEnv,
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: undefined, GIT_WORK_TREE: undefined },
   });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
@@ -83,7 +83,7 @@ function fastImport(repo: string, commits: Array<{ author: string; committer?: s
 
 describe('git adapter on the demo bundle', () => {
   it('finds commits, trailers on every ref and people files; all retained or manual, with the design grounds', async () => {
-    const { records, links } = await discoverAll(adapter([BUNDLE]), [ANN]);
+    const { records } = await discoverAll(adapter([BUNDLE]), [ANN]);
     const count = (t: string) => records.filter((r) => r.type === t).length;
     expect({ commit: count('commit'), signoff: count('signoff'), coauthor: count('co-author'), trailer: count('trailer'), people: count('people-file-entry') }).toEqual({
       commit: 2,

@@ -154,7 +154,7 @@ beforeAll(async () => {
     await c.query(`CREATE DATABASE "${dbName}" TEMPLATE template0 ENCODING 'UTF8'`);
   } catch (err) {
     pgAvailable = false;
-    throw new Error(`PostgreSQL is needed for these tests (127.0.0.1:5432, user postgres): ${String(err)}`);
+    throw new Error(`PostgreSQL is needed for these tests (127.0.0.1:5432, user postgres): ${String(err)}`, { cause: err });
   } finally {
     await c.end().catch(() => undefined);
   }

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { AuditLog } from '../../src/state/audit.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { withLock } from '../../src/state/lock.js';
 import { SuppressionList } from '../../src/state/suppression.js';
 import { bundleForChild } from '../helpers/child-module.js';
 
@@ -148,7 +147,7 @@ describe('the lock on the state files', () => {
       const { withLock } = await import(${JSON.stringify(mod)});
       await withLock(${JSON.stringify(`${log.file}.lock`)}, () => { process.stdout.write('held'); return new Promise(() => setInterval(() => {}, 1000)); });`;
     const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     expect(fs.existsSync(`${log.file}.lock`)).toBe(true);
     const gone = new Promise((resolve) => holder.on('exit', resolve));
     holder.kill('SIGKILL');

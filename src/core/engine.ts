@@ -114,9 +114,9 @@ export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity
         const ids = subjects[i]!;
         if (link.strength !== 'strong' || !ids.has(identityKey(link.from)) || ids.has(identityKey(link.to))) continue;
         ids.set(identityKey(link.to), { ...link.to, provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from } });
-        newTypes[i]!.add(link.to.type);
+        newTypes[i].add(link.to.type);
       }
-      return newTypes[i]!.size > 0;
+      return newTypes[i].size > 0;
     });
   }
   const out = last.map((round, i) => finishSubject(round, earlier[i]!, subjects[i]!));

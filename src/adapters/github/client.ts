@@ -166,14 +166,14 @@ export class GithubClient {
         // that is reached anyway is waited out like any other.
         search: pacer(0, clock),
         write: pacer(t.writeIntervalMs ?? 1000, clock),
-      } as any,
+      },
       retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451], retryAfterBaseValue: unit, retries: 3 },
     });
   }
 
   async request<T = any>(route: string, params: Record<string, unknown> = {}): Promise<Response<T>> {
     this.opts.signal.throwIfAborted();
-    return (await this.octokit.request(route, params)) as unknown as Response<T>;
+    return await this.octokit.request(route, params);
   }
 
   /** Like request, but a 404 is `null` (an unknown user, a membership that does not exist). */

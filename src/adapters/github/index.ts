@@ -119,7 +119,7 @@ export function createGithubAdapter(cfg: GithubSourceConfig, env: AdapterEnv, tu
 
 export const githubFactory: AdapterFactory<GithubSourceConfig> = {
   kind: 'github',
-  schema: githubSourceSchema as unknown as AdapterFactory<GithubSourceConfig>['schema'],
+  schema: githubSourceSchema,
   suggestedFacts: {
     categories: ['online.handle', 'name', 'contact.email', 'membership', 'contribution'],
     purpose: ['attribution', 'project governance', 'communication'],
