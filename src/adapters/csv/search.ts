@@ -2,8 +2,8 @@
 // exact (every row holding a needle is returned) and cheap; the caller parses and matches them.
 import { asciiFolder } from '../../core/ascii-fold.js';
 // KELVIN SIGN and GREEK VARIA NFC-normalise to "K" and "`": they defeat the byte pre-filter
-import { KELVIN, VARIA, recordAt } from './many.js';
-import type { Block } from './scanner.js';
+import { KELVIN, VARIA } from './many.js';
+import { recordsAt, type Block, type Rec } from './scanner.js';
 
 // A case-insensitive view of a block whose offsets are byte offsets (valid until the next call).
 export const lowerAscii = asciiFolder();
@@ -35,26 +35,27 @@ export function searchPlans(needles: string[]): SearchPlan[] {
   return plans;
 }
 
-/** `varia`: some needle has a backtick, which a GREEK VARIA becomes under NFC. */
-export function candidateIndexes(block: Block, first: number, needles: string[], ascii: boolean, varia: boolean, plans: SearchPlan[]): number[] {
-  const n = block.starts.length;
-  if (n <= first) return [];
-  const from = block.starts[first]!;
-  const to = block.ends[n - 1]!;
-  const all = () => Array.from({ length: n - first }, (_, k) => k + first);
+/**
+ * The records of the block from byte `from` on (past the header) that may hold a needle, in
+ * order. `varia`: some needle has a backtick, which a GREEK VARIA becomes under NFC. Only the
+ * records around a hit are looked up.
+ */
+export function candidateRecords(block: Block, from: number, needles: string[], ascii: boolean, varia: boolean, plans: SearchPlan[]): Rec[] {
+  const to = block.end;
+  if (to <= from) return [];
   const raw = block.buf.subarray(from, to);
   if (!ascii || raw.includes(KELVIN) || (varia && raw.includes(VARIA))) {
     const text = block.buf.toString('utf8', from, to).normalize('NFC').toLowerCase();
-    return needles.some((nd) => text.includes(nd)) ? all() : [];
+    return needles.some((nd) => text.includes(nd)) ? block.records(from) : [];
   }
   const lower = lowerAscii(block.buf, from, to);
-  const hits = new Set<number>();
+  const hits: number[] = [];
   for (const { pattern, tails } of plans) {
     for (let at = lower.indexOf(pattern); at !== -1; at = lower.indexOf(pattern, at + 1)) {
       const end = at + pattern.length;
       if (tails && !tails.some((t) => lower.subarray(end, end + t.length).equals(t))) continue;
-      hits.add(recordAt(block.starts, first, from + at));
+      hits.push(from + at);
     }
   }
-  return [...hits].sort((a, b) => a - b);
+  return recordsAt(block, hits);
 }
