@@ -13,6 +13,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const STITCH = 1 << 14; // bytes of a chunk joined to the carry (see scanCsv)
 
 /** One record: byte offsets in its block's `buf`. */
 export interface Rec {
@@ -71,7 +72,21 @@ export async function* scanCsv(file: string | RewriteInput, opts: ScanOptions): 
       waitingBytes += chunk.length;
       continue;
     }
-    const buf: Buffer = carry ? Buffer.concat([carry, ...waiting, chunk]) : chunk;
+    let buf: Buffer = chunk;
+    if (carry && !first && waiting.length === 0 && carry.length <= STITCH) {
+      // Copy only the record cut by the chunk boundary, not the whole chunk: the carry and the
+      // chunk's first bytes are a block of their own up to the last record end in them.
+      const head = scanBlock(Buffer.concat([carry, chunk.subarray(0, STITCH)]), 0, line, false, opts);
+      if (head.end > carry.length) {
+        head.offset = fileOffset;
+        line = head.nextLine;
+        fileOffset += head.end;
+        buf = chunk.subarray(head.end - carry.length);
+        carry = null;
+        yield head;
+      }
+    }
+    if (carry) buf = Buffer.concat([carry, ...waiting, chunk]);
     waiting = [];
     waitingBytes = 0;
     let start = 0;
