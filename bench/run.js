@@ -13,7 +13,8 @@ import { GNU_TIME, log, measure as measureIn, median, secs, parseOptions } from 
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'privacyctl.js');
-const TARGET_RATIO = 4;
+const TARGET_RATIO = 4; // find vs grep -c -F
+const TARGET_ERASE_RATIO = 3; // erase --apply vs a grep -v rewrite
 const TARGET_RSS_MIB = 150;
 
 
@@ -164,16 +165,21 @@ async function main() {
 
   const rss = (m) => (Number.isNaN(m) ? 'n/a' : `${m.toFixed(0)} MiB`);
   const findRatio = find.pcMs / find.baseMs;
-  const findPass = findRatio <= TARGET_RATIO && (Number.isNaN(find.rssMiB) || find.rssMiB < TARGET_RSS_MIB);
+  const eraseRatio = erase.pcMs / erase.baseMs;
+  const rssOk = (c) => Number.isNaN(c.rssMiB) || c.rssMiB < TARGET_RSS_MIB;
+  const findPass = findRatio <= TARGET_RATIO && rssOk(find);
+  const erasePass = eraseRatio <= TARGET_ERASE_RATIO && rssOk(erase);
+  // On a shared, loaded machine wall time varies a lot: CPU time (user + sys) is shown beside it.
+  const cpu = (c) => `${secs(c.pcCpuMs)} / ${secs(c.baseCpuMs)}${c.baseCpuMs > 0 ? ` (${(c.pcCpuMs / c.baseCpuMs).toFixed(1)}×)` : ''}`;
   const rows = opts.rows.toLocaleString('en');
   const table = [
-    `| case (${rows} rows, ${mb} MB, median of ${opts.runs}) | privacyctl | baseline | ratio | peak RSS (privacyctl) | target | result |`,
-    '|---|---|---|---|---|---|---|',
-    `| \`find --email ${SUBJECT}\` vs \`grep -c -F\` | ${secs(find.pcMs)} | ${secs(find.baseMs)} | ${findRatio.toFixed(1)}× | ${rss(find.rssMiB)} | ≤ ${TARGET_RATIO}× grep, < ${TARGET_RSS_MIB} MiB | ${findPass ? 'pass' : 'FAIL'} |`,
-    `| \`erase --email ${SUBJECT} --apply --yes\` vs \`grep -v -F > copy\` | ${secs(erase.pcMs)} | ${secs(erase.baseMs)} | ${(erase.pcMs / erase.baseMs).toFixed(1)}× | ${rss(erase.rssMiB)} | none (reported) | – |`,
+    `| case (${rows} rows, ${mb} MB, median of ${opts.runs}) | privacyctl | baseline | ratio | CPU privacyctl / baseline | peak RSS (privacyctl) | target | result |`,
+    '|---|---|---|---|---|---|---|---|',
+    `| \`find --email ${SUBJECT}\` vs \`grep -c -F\` | ${secs(find.pcMs)} | ${secs(find.baseMs)} | ${findRatio.toFixed(1)}× | ${cpu(find)} | ${rss(find.rssMiB)} | ≤ ${TARGET_RATIO}× grep, < ${TARGET_RSS_MIB} MiB | ${findPass ? 'pass' : 'FAIL'} |`,
+    `| \`erase --email ${SUBJECT} --apply --yes\` vs \`grep -v -F > copy\` | ${secs(erase.pcMs)} | ${secs(erase.baseMs)} | ${eraseRatio.toFixed(1)}× | ${cpu(erase)} | ${rss(erase.rssMiB)} | ≤ ${TARGET_ERASE_RATIO}× grep -v, < ${TARGET_RSS_MIB} MiB | ${erasePass ? 'pass' : 'FAIL'} |`,
   ];
   process.stdout.write(`${table.join('\n')}\n`);
-  if (opts.strict && !findPass) process.exitCode = 1;
+  if (opts.strict && !(findPass && erasePass)) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -211,7 +211,7 @@ describe('csv identities() on generated files', () => {
     const ids = await listIdentities(adapter(text), c);
     expect(c.stats['rows']).toBe(8000);
     expectCanonical(ids);
-    const rows = parseCsv(text, { bom: true, columns: true }) as Array<Record<string, string>>;
+    const rows: Array<Record<string, string>> = parseCsv(text, { bom: true, columns: true });
     const expected = new Set<string>();
     for (const r of rows) {
       expected.add(`email:${normalizeEmail(r['Email']!)}`);

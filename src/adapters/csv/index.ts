@@ -15,8 +15,8 @@ import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
 import { ManySearch } from './many.js';
-import { scanCsv, type Block } from './scanner.js';
-import { candidateIndexes, lowerAscii, searchPlans } from './search.js';
+import { scanCsv, type Block, type Rec } from './scanner.js';
+import { candidateRecords, lowerAscii, searchPlans } from './search.js';
 
 const IDENTITY_TYPES = ['email', 'github'] as const;
 const QUOTE = 0x22;
@@ -58,8 +58,9 @@ export class CsvAdapter implements SourceAdapter {
     try {
       const st = await this.stat();
       for await (const block of this.blocks(signal)) {
-        if (block.starts.length === 0) continue;
-        this.readHeader(block);
+        const first = block.recordFrom(block.start);
+        if (!first) continue;
+        this.readHeader(block, first);
         break;
       }
       return { ok: true, detail: `${this.cfg.path}: readable, ${st.size} bytes, every mapped column present` };
@@ -105,14 +106,15 @@ export class CsvAdapter implements SourceAdapter {
     });
     let header: Header | undefined;
     for await (const block of this.blocks(ctx.signal)) {
-      let first = 0;
+      let from = block.start;
       if (!header) {
-        if (block.starts.length === 0) continue;
-        header = this.readHeader(block);
-        first = 1;
+        const h = this.headerOf(block);
+        if (!h) continue;
+        header = h.header;
+        from = h.from;
       }
-      for (const i of search.candidates(block, first, lowerAscii)) {
-        const { line, bytes, fields } = this.row(block, i, header);
+      for (const rec of search.candidates(block, from, lowerAscii)) {
+        const { line, bytes, fields } = this.row(block, rec, header);
         const whose = new Set<number>();
         for (const m of header.mapped) {
           const cell = fields[m.index]!;
@@ -121,7 +123,7 @@ export class CsvAdapter implements SourceAdapter {
         }
         if (whose.size === 0) continue;
         const digest = createHash('sha256').update(bytes).digest('hex');
-        const candidate: Candidate = { line, start: block.starts[i]!, end: block.ends[i]!, next: block.nexts[i]!, fields, digest };
+        const candidate: Candidate = { line, start: rec.start, end: rec.end, next: rec.next, fields, digest };
         for (const k of [...whose].sort((a, b) => a - b)) {
           const subject = subjects[k]!;
           // the subject's own test, as in candidates()
@@ -150,13 +152,14 @@ export class CsvAdapter implements SourceAdapter {
     let header: Header | undefined;
     let rows = 0;
     for await (const block of this.blocks(ctx.signal)) {
-      let first = 0;
+      let from = block.start;
       if (!header) {
-        if (block.starts.length === 0) continue;
-        header = this.readHeader(block);
-        first = 1;
+        const h = this.headerOf(block);
+        if (!h) continue;
+        header = h.header;
+        from = h.from;
       }
-      for (const fields of this.rowsOf(block, first, header)) {
+      for (const fields of this.rowsOf(block, from, header)) {
         rows++;
         for (const m of header.mapped) {
           const cell = fields[m.index]!;
@@ -230,8 +233,17 @@ export class CsvAdapter implements SourceAdapter {
     return rows[0]!;
   }
 
-  private readHeader(block: Block): Header {
-    const names = this.parseRecord(block.buf.subarray(block.starts[0], block.ends[0]), block.lines[0]!).map((n) => n.trim());
+  /**
+   * The header, read from the first record of `block`, and where the data rows start; null when
+   * the block has no record.
+   */
+  private headerOf(block: Block): { header: Header; from: number } | null {
+    const rec = block.recordFrom(block.start);
+    return rec ? { header: this.readHeader(block, rec), from: rec.next } : null;
+  }
+
+  private readHeader(block: Block, rec: Rec): Header {
+    const names = this.parseRecord(block.buf.subarray(rec.start, rec.end), rec.line).map((n) => n.trim());
     const index = (column: string, where: string) => {
       const i = names.indexOf(column);
       if (i === -1) {
@@ -252,9 +264,9 @@ export class CsvAdapter implements SourceAdapter {
   }
 
   /** Record `i` of the block, parsed; a record whose field count is not the header's is an error. */
-  private row(block: Block, i: number, header: Header): { line: number; bytes: Buffer; fields: string[] } {
-    const line = block.lines[i]!;
-    const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
+  private row(block: Block, rec: Rec, header: Header): { line: number; bytes: Buffer; fields: string[] } {
+    const line = rec.line;
+    const bytes = block.buf.subarray(rec.start, rec.end);
     const fields = this.parseRecord(bytes, line);
     if (fields.length !== header.names.length) {
       throw new SourceError(
@@ -266,25 +278,22 @@ export class CsvAdapter implements SourceAdapter {
   }
 
   /**
-   * The fields of records `first`… of the block, for identities(): split at the delimiter when
+   * The fields of the records of the block from byte `from` on, for identities(): split at the delimiter when
    * the block has no quote, else parsed in one csv-parse call when that gives the scanner's
    * records, each with the header's field count. Anything else is parsed row by row with row(),
    * which reports a malformed record as discover does, at its line.
    */
-  private rowsOf(block: Block, first: number, header: Header): string[][] {
-    const n = block.starts.length;
-    if (n <= first) return [];
-    const from = block.starts[first]!;
-    const to = block.ends[n - 1]!;
+  private rowsOf(block: Block, from: number, header: Header): string[][] {
+    const recs = block.records(from);
+    if (recs.length === 0) return [];
+    const to = recs[recs.length - 1]!.end;
     const quote = block.buf.indexOf(QUOTE, from);
     if (quote === -1 || quote >= to) {
       // No quote: every field is the bytes between delimiters, as csv-parse reads them.
-      const out: string[][] = [];
-      for (let i = first; i < n; i++) {
-        const fields = block.buf.toString('utf8', block.starts[i], block.ends[i]).split(this.cfg.delimiter);
-        out.push(fields.length === header.names.length ? fields : this.row(block, i, header).fields);
-      }
-      return out;
+      return recs.map((r) => {
+        const fields = block.buf.toString('utf8', r.start, r.end).split(this.cfg.delimiter);
+        return fields.length === header.names.length ? fields : this.row(block, r, header).fields;
+      });
     }
     try {
       const rows: string[][] = parse(block.buf.subarray(from, to), {
@@ -294,17 +303,15 @@ export class CsvAdapter implements SourceAdapter {
         skip_empty_lines: true,
         record_delimiter: ['\r\n', '\n'],
       });
-      if (rows.length === n - first && rows.every((r) => r.length === header.names.length)) return rows;
+      if (rows.length === recs.length && rows.every((r) => r.length === header.names.length)) return rows;
     } catch {
       // row by row below: the error, if any, as discover reports it
     }
-    const out: string[][] = [];
-    for (let i = first; i < n; i++) out.push(this.row(block, i, header).fields);
-    return out;
+    return recs.map((r) => this.row(block, r, header).fields);
   }
 
   /** Rows that hold one of the subject's identities in a mapped column, with the header. */
-  private async *candidates(subject: IdentityMatcher, signal: AbortSignal): AsyncGenerator<{ candidate: Candidate; header: Header; block: Block; index: number }> {
+  private async *candidates(subject: IdentityMatcher, signal: AbortSignal): AsyncGenerator<{ candidate: Candidate; header: Header; block: Block }> {
     const needles = subject.needles([...this.identityTypes]);
     if (needles.length === 0) return;
     const ascii = needles.every((n) => /^[\x00-\x7f]*$/.test(n));
@@ -312,17 +319,18 @@ export class CsvAdapter implements SourceAdapter {
     const plans = searchPlans(needles);
     let header: Header | undefined;
     for await (const block of this.blocks(signal)) {
-      let first = 0;
+      let from = block.start;
       if (!header) {
-        if (block.starts.length === 0) continue;
-        header = this.readHeader(block);
-        first = 1;
+        const h = this.headerOf(block);
+        if (!h) continue;
+        header = h.header;
+        from = h.from;
       }
-      for (const i of candidateIndexes(block, first, needles, ascii, varia, plans)) {
-        const { line, bytes, fields } = this.row(block, i, header);
+      for (const rec of candidateRecords(block, from, needles, ascii, varia, plans)) {
+        const { line, bytes, fields } = this.row(block, rec, header);
         if (!header.mapped.some((m) => subject.matchCell(m.type, fields[m.index]!) !== null)) continue;
         const digest = createHash('sha256').update(bytes).digest('hex');
-        yield { candidate: { line, start: block.starts[i]!, end: block.ends[i]!, next: block.nexts[i]!, fields, digest }, header, block, index: i };
+        yield { candidate: { line, start: rec.start, end: rec.end, next: rec.next, fields, digest }, header, block };
       }
     }
     if (!header) throw new SourceError(`${this.cfg.path}: the file is empty (no header row)`, 'point the source at a CSV export with a header row');
@@ -417,30 +425,33 @@ export class CsvAdapter implements SourceAdapter {
     const varia = needles.some((n) => n.includes('`'));
     const plans = searchPlans(needles);
     for await (const block of this.blocks(signal, input)) {
-      let first = 0;
-      if (!header && block.starts.length > 0) {
-        header = this.readHeader(block);
-        first = 1;
+      let from = block.start;
+      if (!header) {
+        const h = this.headerOf(block);
+        if (h) {
+          header = h.header;
+          from = h.from;
+        }
       }
       let copied = 0; // bytes of block.buf already written
       if (header && needles.length > 0) {
-        for (const i of candidateIndexes(block, first, needles, ascii, varia, plans)) {
-          const bytes = block.buf.subarray(block.starts[i], block.ends[i]);
+        for (const rec of candidateRecords(block, from, needles, ascii, varia, plans)) {
+          const bytes = block.buf.subarray(rec.start, rec.end);
           const digest = createHash('sha256').update(bytes).digest('hex');
           if (!wanted.has(digest)) continue;
           // Act only on planned rows (a row added since the plan waits for the next plan), and
           // only on rows that name the subject and nobody else: a plan is a file, and a file can
           // be edited.
-          const fields = this.parseRecord(bytes, block.lines[i]!);
+          const fields = this.parseRecord(bytes, rec.line);
           if (this.rowOwnership(header, fields, subject) !== 'subject') continue;
-          await out.write(block.buf.subarray(copied, block.starts[i]));
+          await out.write(block.buf.subarray(copied, rec.start));
           if (typeof this.cfg.erase === 'object') {
             for (const col of header.redact) fields[col] = '';
             const line = stringify([fields], { delimiter: this.cfg.delimiter, record_delimiter: 'unix' });
             await out.write(line.slice(0, -1));
-            await out.write(block.buf.subarray(block.ends[i], block.nexts[i]));
+            await out.write(block.buf.subarray(rec.end, rec.next));
           }
-          copied = block.nexts[i]!;
+          copied = rec.next;
           found.add(digest);
           changed = true;
         }

@@ -18,7 +18,7 @@
 //   a hit is then compared whole. Handles of 1 to 3 characters are searched one by one.
 // - a block holding a KELVIN SIGN (or a GREEK VARIA, when an address has a backtick) is decoded,
 //   NFC-normalised and lower-cased, as discover does: those characters become ASCII there.
-import type { Block } from './scanner.js';
+import { recordsAt, type Block, type Rec } from './scanner.js';
 import { equalAt } from '../../core/byte-patterns.js';
 
 export const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC: "K"
@@ -254,40 +254,25 @@ export class ManySearch {
     this.empty = this.all.length === 0;
   }
 
-  /** Indexes of the records of `block` from `first` on that may hold a needle, in order. */
-  candidates(block: Block, first: number, fold: (buf: Buffer, from: number, to: number) => Buffer): number[] {
-    const n = block.starts.length;
-    if (n <= first || this.empty) return [];
-    const from = block.starts[first]!;
-    const to = block.ends[n - 1]!;
-    const all = () => Array.from({ length: n - first }, (_, k) => k + first);
+  /** The records of `block` from byte `from` on (past the header) that may hold a needle, in order. */
+  candidates(block: Block, from: number, fold: (buf: Buffer, from: number, to: number) => Buffer): Rec[] {
+    const to = block.end;
+    if (to <= from || this.empty) return [];
     const raw = block.buf.subarray(from, to);
-    if (raw.includes(KELVIN) || (this.varia && raw.includes(VARIA))) return this.inText(block, from, to, this.all) ? all() : [];
-    if (this.textOnly.length > 0 && this.inText(block, from, to, this.textOnly)) return all();
-    const hits = new Set<number>();
-    const mark = (pos: number) => hits.add(recordAt(block.starts, first, from + pos));
+    if (raw.includes(KELVIN) || (this.varia && raw.includes(VARIA))) return this.inText(block, from, to, this.all) ? block.records(from) : [];
+    if (this.textOnly.length > 0 && this.inText(block, from, to, this.textOnly)) return block.records(from);
+    const hits: number[] = [];
+    const mark = (pos: number) => hits.push(from + pos);
     const lower = this.words ? this.words.foldAndScan(block.buf, from, to, mark) : fold(block.buf, from, to);
     for (const [byte, group] of this.anchors) {
       for (let p = lower.indexOf(byte); p !== -1; p = lower.indexOf(byte, p + 1)) if (group.matchAt(lower, p)) mark(p);
     }
     for (const s of this.short) for (let p = lower.indexOf(s); p !== -1; p = lower.indexOf(s, p + 1)) mark(p);
-    return [...hits].sort((a, b) => a - b);
+    return recordsAt(block, hits);
   }
 
   private inText(block: Block, from: number, to: number, needles: string[]): boolean {
     const text = block.buf.toString('utf8', from, to).normalize('NFC').toLowerCase();
     return needles.some((nd) => text.includes(nd));
   }
-}
-
-/** Index of the record that contains byte `pos` (binary search over record starts). */
-export function recordAt(starts: number[], first: number, pos: number): number {
-  let lo = first;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
