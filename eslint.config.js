@@ -6,7 +6,10 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** An adapter imports the adapter contract and core, never another adapter. */
-const OTHER_ADAPTER = { regex: String.raw`^\.\./(?!types\.js$|base-schema\.js$|registry\.js$)[^./][^/]*/`, message: 'an adapter never imports another adapter: move shared code to src/core' };
+const OTHER_ADAPTER = {
+  regex: String.raw`^\.\./(?!types\.js$|base-schema\.js$|registry\.js$)[^./][^/]*/`,
+  message: 'an adapter never imports another adapter: move shared code to src/core',
+};
 const CLI = { regex: String.raw`(^|/)cli/`, message: 'core, state, export and adapters never import the command layer (src/cli)' };
 
 export default tseslint.config(

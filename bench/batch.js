@@ -34,7 +34,9 @@ async function dataSet(o) {
   const manifestOk = () => existsSync(manifestFile) && JSON.parse(readFileSync(manifestFile, 'utf8')).messages === o.messages;
   if (!manifestOk()) {
     log('generating the archive with bench/mbox.js (one timed run there as a side effect)');
-    const g = spawnSync(process.execPath, [join(ROOT, 'bench', 'mbox.js'), '--messages', String(o.messages), '--runs', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const g = spawnSync(process.execPath, [join(ROOT, 'bench', 'mbox.js'), '--messages', String(o.messages), '--runs', '1'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     check(g.status === 0 && manifestOk(), 'bench/mbox.js could not generate the archive');
   }
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
@@ -62,7 +64,10 @@ async function main() {
   const batch = () => {
     const r = measure(['batch', REQUESTS]);
     check(r.status === 0, 'batch exited non-zero', r);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     check(lines.length === emails.length, `batch printed ${lines.length} status lines, expected ${emails.length}`, r);
     return { ...r, lines };
   };
@@ -84,9 +89,15 @@ async function main() {
   const ratio = bm / am;
   console.log(`| case (${data.what}, median of ${o.runs}) | wall | peak RSS |`);
   console.log('|---|---|---|');
-  console.log(`| \`find --email\` one subject (${w1.records} records) | ${(am / 1000).toFixed(2)} s | ${(median(a.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`);
-  console.log(`| \`batch\` of ${o.subjects} erasure requests, planned (${found} records in all) | ${(bm / 1000).toFixed(2)} s | ${(median(b.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`);
-  console.log(`\nbatch / one = **${ratio.toFixed(2)}×** (target < 2×: ${ratio < 2 ? 'pass' : 'FAIL'}); ${o.subjects} separate runs would take about ${((am * o.subjects) / 1000).toFixed(0)} s.`);
+  console.log(
+    `| \`find --email\` one subject (${w1.records} records) | ${(am / 1000).toFixed(2)} s | ${(median(a.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`,
+  );
+  console.log(
+    `| \`batch\` of ${o.subjects} erasure requests, planned (${found} records in all) | ${(bm / 1000).toFixed(2)} s | ${(median(b.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`,
+  );
+  console.log(
+    `\nbatch / one = **${ratio.toFixed(2)}×** (target < 2×: ${ratio < 2 ? 'pass' : 'FAIL'}); ${o.subjects} separate runs would take about ${((am * o.subjects) / 1000).toFixed(0)} s.`,
+  );
 }
 
 await main();

@@ -37,7 +37,7 @@ async function writeLongFile(file, head, mb, email, tail) {
       const r = rnd();
       piece += r < 0.05 ? `""${w}"", ` : r < 0.2 ? `${w}, ` : `${w} `;
     }
-    piece = piece.slice(0, Math.min(piece.length, left)).replace(/"+$/, ""); // never half of an escaped quote
+    piece = piece.slice(0, Math.min(piece.length, left)).replace(/"+$/, ''); // never half of an escaped quote
     left -= piece.length;
     if (!out.write(piece)) await once(out, 'drain');
   }
@@ -62,8 +62,15 @@ async function prepare(mb) {
   const normalDir = join(DIR, 'normal');
   const normal = await generate({ rows: NORMAL_ROWS, dir: normalDir, log });
   const head = await firstLines(join(normalDir, DATA_FILE), 1001); // the header and 1,000 rows, none the subject's
-  check(!head.toLowerCase().includes(SUBJECT), 'the first rows of the normal file are not the subject\'s');
-  const cases = [{ name: `normal (${(normal.bytes / 1e6).toFixed(0)} MB, ${NORMAL_ROWS.toLocaleString('en')} rows)`, dir: normalDir, records: normal.subjectRows.length, erasedBytes: normal.subjectRows.reduce((n, s) => n + s.bytes, 0) }];
+  check(!head.toLowerCase().includes(SUBJECT), "the first rows of the normal file are not the subject's");
+  const cases = [
+    {
+      name: `normal (${(normal.bytes / 1e6).toFixed(0)} MB, ${NORMAL_ROWS.toLocaleString('en')} rows)`,
+      dir: normalDir,
+      records: normal.subjectRows.length,
+      erasedBytes: normal.subjectRows.reduce((n, s) => n + s.bytes, 0),
+    },
+  ];
   for (const [key, email, tail, what] of [
     ['long', 'long.writer@example.com', SUBJECT_ROW, `one ${mb} MB record`],
     ['long-subject', SUBJECT, '', `one ${mb} MB record, the subject's`],
@@ -106,7 +113,10 @@ function runCase(c, runs) {
     return r;
   };
   const out = {};
-  for (const [name, fn] of [['find', find], ['erase', erase]]) {
+  for (const [name, fn] of [
+    ['find', find],
+    ['erase', erase],
+  ]) {
     fn(); // warm-up: the page cache
     const rs = [];
     for (let i = 0; i < runs; i++) {
@@ -128,6 +138,8 @@ console.log(`| file | find | erase --apply | peak RSS (find / erase) | erase vs 
 console.log(`|---|---|---|---|---|`);
 for (const { c, r } of results) {
   const mib = (x) => `${x.toFixed(0)} MiB`;
-  console.log(`| ${c.name} | ${secs(r.find.ms)} | ${secs(r.erase.ms)} | ${mib(r.find.rssMiB)} / ${mib(r.erase.rssMiB)} | ${(r.erase.ms / normal.erase.ms).toFixed(2)}× |`);
+  console.log(
+    `| ${c.name} | ${secs(r.find.ms)} | ${secs(r.erase.ms)} | ${mib(r.find.rssMiB)} / ${mib(r.erase.rssMiB)} | ${(r.erase.ms / normal.erase.ms).toFixed(2)}× |`,
+  );
 }
 log(`node ${process.version}, ${opts.runs} runs per case (median), ${readFileSync('/proc/loadavg', 'utf8').trim()} load`);

@@ -38,9 +38,36 @@ const CO_B = ['Systems', 'Labs', 'Software', 'Analytics', 'Networks', 'Cooperati
 const CO_SUFFIX = ['Ltd.', 'Inc.', 'GmbH', 'LLC'];
 const COUNTRIES = ['Atlantis', 'Freedonia', 'Ruritania', 'Genovia', 'Elbonia', 'Borduria', 'Syldavia', 'Latveria', 'Wakanda', 'Zubrowka'];
 const WORDS = [
-  'docs', 'onboarding', 'release', 'tests', 'mentoring', 'meetings', 'roadmap', 'review', 'issues', 'community',
-  'tooling', 'build', 'ci', 'website', 'translations', 'slow', 'great', 'confusing', 'helpful', 'more', 'less',
-  'the', 'a', 'and', 'was', 'were', 'would', 'like', 'process', 'examples',
+  'docs',
+  'onboarding',
+  'release',
+  'tests',
+  'mentoring',
+  'meetings',
+  'roadmap',
+  'review',
+  'issues',
+  'community',
+  'tooling',
+  'build',
+  'ci',
+  'website',
+  'translations',
+  'slow',
+  'great',
+  'confusing',
+  'helpful',
+  'more',
+  'less',
+  'the',
+  'a',
+  'and',
+  'was',
+  'were',
+  'would',
+  'like',
+  'process',
+  'examples',
 ];
 
 /** Make one data row (without its line terminator). */
@@ -65,8 +92,10 @@ function makeRow(i, rnd, email) {
   let comment = words.join(' ');
   const r = rnd();
   if (email) comment = 'please remove my data after the report';
-  else if (r < 0.002) comment = `"${words.slice(0, 4).join(' ')}\n${words.slice(4).join(' ')}"`; // multi-line
-  else if (r < 0.004) comment = `"they said ""${words[0]}"" was ${words[1]}"`; // escaped quotes
+  else if (r < 0.002)
+    comment = `"${words.slice(0, 4).join(' ')}\n${words.slice(4).join(' ')}"`; // multi-line
+  else if (r < 0.004)
+    comment = `"they said ""${words[0]}"" was ${words[1]}"`; // escaped quotes
   else if (r < 0.1) comment = `"${words.slice(0, 3).join(' ')}, ${words.slice(3).join(' ')}"`; // comma inside
   return `${ts},${mail},${first} ${last},${gh},${company},${country},${comment}`;
 }
@@ -104,15 +133,7 @@ export async function generate({ rows = DEFAULT_ROWS, seed = DEFAULT_SEED, dir =
   const file = join(dir, DATA_FILE);
   writeFileSync(join(dir, CONFIG_FILE), configYaml());
   const old = readManifest(dir);
-  if (
-    !force &&
-    old &&
-    old.rows === rows &&
-    old.seed === seed &&
-    old.version === GENERATOR_VERSION &&
-    existsSync(file) &&
-    statSync(file).size === old.bytes
-  ) {
+  if (!force && old && old.rows === rows && old.seed === seed && old.version === GENERATOR_VERSION && existsSync(file) && statSync(file).size === old.bytes) {
     log(`reusing ${file} (${rows} rows, ${(old.bytes / 1e6).toFixed(1)} MB)`);
     return old;
   }

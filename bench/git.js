@@ -30,7 +30,38 @@ const GENERATOR_VERSION = 4;
 const LOG_FORMAT = '--format=format:%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B';
 
 const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sa', 'vi', 'nor', 'el', 'qua', 'dri', 'fen', 'ul', 'bo', 'ta', 'zen'];
-const WORDS = ['fix', 'add', 'lantern', 'glow', 'tank', 'sensor', 'packaging', 'docs', 'refactor', 'test', 'release', 'flag', 'config', 'parser', 'cache', 'timeout', 'the', 'a', 'when', 'is', 'not', 'runtime', 'container', 'shim', 'cgroup', 'to', 'of', 'with', 'e.g.', 'see'];
+const WORDS = [
+  'fix',
+  'add',
+  'lantern',
+  'glow',
+  'tank',
+  'sensor',
+  'packaging',
+  'docs',
+  'refactor',
+  'test',
+  'release',
+  'flag',
+  'config',
+  'parser',
+  'cache',
+  'timeout',
+  'the',
+  'a',
+  'when',
+  'is',
+  'not',
+  'runtime',
+  'container',
+  'shim',
+  'cgroup',
+  'to',
+  'of',
+  'with',
+  'e.g.',
+  'see',
+];
 const KEYS = ['Reviewed-by', 'Acked-by', 'Tested-by', 'Cc', 'Reported-by', 'Suggested-by', 'Helped-by', 'Co-authored-by'];
 
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
@@ -57,7 +88,20 @@ async function generate(o) {
   const streamFile = join(DIR, 'import.stream');
   const out = createWriteStream(streamFile);
   const write = (s) => (out.write(s) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));
-  const counts = { commits: 0, merges: 0, refs: 0, dependabot: 0, authored: 0, committed: 0, signoffs: 0, coauthors: 0, trailers: 0, mentions: 0, nearMiss: 0, signoffsAfterDashes: 0 };
+  const counts = {
+    commits: 0,
+    merges: 0,
+    refs: 0,
+    dependabot: 0,
+    authored: 0,
+    committed: 0,
+    signoffs: 0,
+    coauthors: 0,
+    trailers: 0,
+    mentions: 0,
+    nearMiss: 0,
+    signoffsAfterDashes: 0,
+  };
   const sentence = () => {
     const w = Array.from({ length: between(6, 14) }, () => pick(WORDS)).join(' ');
     return `${w[0].toUpperCase()}${w.slice(1)}.`;
@@ -69,7 +113,9 @@ async function generate(o) {
   const commit = async (ref, author, committer, msg, parents) => {
     const data = Buffer.from(msg, 'utf8');
     ts += 600;
-    await write(`commit ${ref}\nmark :${++mark}\nauthor ${author.name} <${author.email}> ${ts} +0000\ncommitter ${committer.name} <${committer.email}> ${ts} +0000\ndata ${data.length}\n`);
+    await write(
+      `commit ${ref}\nmark :${++mark}\nauthor ${author.name} <${author.email}> ${ts} +0000\ncommitter ${committer.name} <${committer.email}> ${ts} +0000\ndata ${data.length}\n`,
+    );
     await write(data);
     let s = '\n';
     if (parents[0]) s += `from :${parents[0]}\n`;
@@ -106,7 +152,9 @@ async function generate(o) {
       let lines = between(5, 40);
       while (lines > 0) {
         const n = Math.min(lines, between(1, 8));
-        paragraphs.push(Array.from({ length: n }, () => (rnd() < 0.05 ? `See https://example.org/issues/${between(1, 9999)} for details.` : sentence())).join('\n'));
+        paragraphs.push(
+          Array.from({ length: n }, () => (rnd() < 0.05 ? `See https://example.org/issues/${between(1, 9999)} for details.` : sentence())).join('\n'),
+        );
         lines -= n;
       }
       if (rnd() < 0.0015) {
@@ -115,7 +163,9 @@ async function generate(o) {
         counts.mentions++;
       }
       if (dependabot) {
-        paragraphs.push('---\nupdated-dependencies:\n- dependency-name: github.com/example/lib\n  dependency-type: direct:production\n  update-type: version-update:semver-minor\n...');
+        paragraphs.push(
+          '---\nupdated-dependencies:\n- dependency-name: github.com/example/lib\n  dependency-type: direct:production\n  update-type: version-update:semver-minor\n...',
+        );
         counts.dependabot++;
       }
       msg += `${paragraphs.join('\n\n')}\n\n`;
@@ -142,7 +192,13 @@ async function generate(o) {
     if (tip === main) break; // no room left for a pull request
     counts.refs++;
     const merger = pick(devs.slice(0, 40));
-    main = await commit('refs/heads/main', merger, { name: 'GitHub', email: 'noreply@github.com' }, `Merge pull request #${pr} from ${merger.login}/branch-${pr}\n\n${title}\n`, main ? [main, tip] : [tip]);
+    main = await commit(
+      'refs/heads/main',
+      merger,
+      { name: 'GitHub', email: 'noreply@github.com' },
+      `Merge pull request #${pr} from ${merger.login}/branch-${pr}\n\n${title}\n`,
+      main ? [main, tip] : [tip],
+    );
     counts.merges++;
     if (pr % 100 === 0) {
       await write(`reset refs/tags/v0.${pr / 100}.0\nfrom :${main}\n\n`);
@@ -164,7 +220,10 @@ async function generate(o) {
 
 function writeConfig(repo) {
   mkdirSync(DIR, { recursive: true });
-  writeFileSync(CONFIG, `controller: { name: Bench, contact: privacy@example.org }\nstateDir: state\nsources:\n  - { name: repo, kind: git, repos: [${JSON.stringify(repo)}] }\n`);
+  writeFileSync(
+    CONFIG,
+    `controller: { name: Bench, contact: privacy@example.org }\nstateDir: state\nsources:\n  - { name: repo, kind: git, repos: [${JSON.stringify(repo)}] }\n`,
+  );
 }
 
 async function main() {
@@ -181,7 +240,14 @@ async function main() {
     manifest = { commits: n, counts: { refs }, real };
   } else {
     manifest = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : null;
-    if (o.force || !manifest || manifest.generatorVersion !== GENERATOR_VERSION || manifest.commits !== o.commits || manifest.seed !== o.seed || !existsSync(REPO)) {
+    if (
+      o.force ||
+      !manifest ||
+      manifest.generatorVersion !== GENERATOR_VERSION ||
+      manifest.commits !== o.commits ||
+      manifest.seed !== o.seed ||
+      !existsSync(REPO)
+    ) {
       log(`generating ${o.commits} commits in ${REPO} ...`);
       const t0 = Date.now();
       manifest = await generate(o);
@@ -226,7 +292,9 @@ async function main() {
   for (let i = 0; i < o.runs; i++) {
     p.push(pc());
     b.push(base());
-    log(`run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (node ${(p[i].selfKiB / 1024).toFixed(0)} MiB, with git ${(p[i].rssKiB / 1024).toFixed(0)} MiB), baseline ${(b[i].ms / 1000).toFixed(2)} s (${(b[i].rssKiB / 1024).toFixed(0)} MiB)`);
+    log(
+      `run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (node ${(p[i].selfKiB / 1024).toFixed(0)} MiB, with git ${(p[i].rssKiB / 1024).toFixed(0)} MiB), baseline ${(b[i].ms / 1000).toFixed(2)} s (${(b[i].rssKiB / 1024).toFixed(0)} MiB)`,
+    );
   }
   const pm = median(p.map((r) => r.ms));
   const pcCpu = median(p.map((r) => r.cpuMs));
@@ -245,7 +313,11 @@ async function main() {
       '',
       '| case | privacyctl (wall) | baseline (wall) | ratio | CPU user+sys: privacyctl / baseline | peak RSS: node / node or its git child / baseline git | found |',
       '|---|---|---|---|---|---|---|',
-      `| export --email | ${(pm / 1000).toFixed(2)} s | ${(bm / 1000).toFixed(2)} s | ${(pm / bm).toFixed(1)}× | ${(pcCpu / 1000).toFixed(2)} s / ${(bcCpu / 1000).toFixed(2)} s | ${self.toFixed(0)} / ${rss.toFixed(0)} / ${baseRss.toFixed(0)} MiB | ${Object.entries(found).map(([k, v]) => `${v} ${k}`).join(', ')} |`,
+      `| export --email | ${(pm / 1000).toFixed(2)} s | ${(bm / 1000).toFixed(2)} s | ${(pm / bm).toFixed(1)}× | ${(pcCpu / 1000).toFixed(2)} s / ${(bcCpu / 1000).toFixed(2)} s | ${self.toFixed(0)} / ${rss.toFixed(0)} / ${baseRss.toFixed(0)} MiB | ${Object.entries(
+        found,
+      )
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')} |`,
       '',
     ].join('\n'),
   );

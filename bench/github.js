@@ -19,8 +19,6 @@ const { createGithubAdapter, clearGithubCache, githubSourceSchema } = await imp(
 const { IdentityMatcher } = await imp('dist/core/identity.js');
 const { FakeGitHub, demoWorld } = await imp('__tests__/fake-github/server.js');
 
-
-
 /** The demo world plus a prolific contributor `pat-prolific` (pat@example.org) with `n` items. */
 function prolificWorld(n) {
   const w = demoWorld();
@@ -34,21 +32,53 @@ function prolificWorld(n) {
   const t0 = Date.UTC(2016, 0, 1);
   const at = (i, total) => new Date(t0 + Math.floor((i * 9 * 365 * 86_400_000) / total)).toISOString().replace(/\.\d{3}Z$/, 'Z');
   for (let i = 0; i < commits; i++) {
-    w.commits.push({ repo: i % 3 ? 'lanternfish' : 'docs', sha: `p${i.toString(16)}`.padStart(40, '0'), message: `Change ${i}`, login: 'pat-prolific', email: 'pat@example.org', name: 'Pat Prolific', date: at(i, commits) });
+    w.commits.push({
+      repo: i % 3 ? 'lanternfish' : 'docs',
+      sha: `p${i.toString(16)}`.padStart(40, '0'),
+      message: `Change ${i}`,
+      login: 'pat-prolific',
+      email: 'pat@example.org',
+      name: 'Pat Prolific',
+      date: at(i, commits),
+    });
   }
   let number = 1000;
   for (let i = 0; i < authored; i++) {
-    w.issues.push({ repo: 'lanternfish', number: number++, title: `Pat's issue ${i}`, body: `Details ${i}`, user: 'pat-prolific', created_at: at(i, authored), pull: i % 2 === 0, comments: [] });
+    w.issues.push({
+      repo: 'lanternfish',
+      number: number++,
+      title: `Pat's issue ${i}`,
+      body: `Details ${i}`,
+      user: 'pat-prolific',
+      created_at: at(i, authored),
+      pull: i % 2 === 0,
+      comments: [],
+    });
   }
   for (let i = 0; i < commented; i++) {
     w.issues.push({
-      repo: 'lanternfish', number: number++, title: `Someone's issue ${i}`, body: 'Theirs', user: 'cy-other', created_at: at(i, commented),
-      comments: [{ id: 100_000 + i, user: 'cy-other', body: 'Cy', created_at: at(i, commented) }, { id: 200_000 + i, user: 'pat-prolific', body: `Pat's comment ${i}`, created_at: at(i, commented) }],
+      repo: 'lanternfish',
+      number: number++,
+      title: `Someone's issue ${i}`,
+      body: 'Theirs',
+      user: 'cy-other',
+      created_at: at(i, commented),
+      comments: [
+        { id: 100_000 + i, user: 'cy-other', body: 'Cy', created_at: at(i, commented) },
+        { id: 200_000 + i, user: 'pat-prolific', body: `Pat's comment ${i}`, created_at: at(i, commented) },
+      ],
     });
   }
   for (let i = 0; i < reviewed; i++) {
     w.issues.push({
-      repo: 'docs', number: number++, title: `Someone's PR ${i}`, body: 'Theirs', user: 'cy-other', created_at: at(i, reviewed), pull: true, comments: [],
+      repo: 'docs',
+      number: number++,
+      title: `Someone's PR ${i}`,
+      body: 'Theirs',
+      user: 'cy-other',
+      created_at: at(i, reviewed),
+      pull: true,
+      comments: [],
       reviews: [{ id: 300_000 + i, user: 'pat-prolific', body: `Pat's review ${i}`, state: 'APPROVED', submitted_at: at(i, reviewed) }],
     });
   }
@@ -75,7 +105,6 @@ async function measure(fake, ids, tuning) {
   return { ms, records, links, stats, warnings };
 }
 
-
 const opts = parseOptions(process.argv.slice(2), { items: 3000, latency: 50, runs: 3 });
 process.env.PRIVACYCTL_BENCH_GH_TOKEN = 'test-token';
 const fake = new FakeGitHub(prolificWorld(opts.items), { latencyMs: opts.latency });
@@ -85,7 +114,12 @@ const UNPACED = { maxPerMinute: 0 };
 const cases = [
   { name: 'ordinary contributor, `--github ann-example`', ids: [{ type: 'github', value: 'ann-example' }] },
   { name: 'ordinary contributor, `--email ann@example.org`', ids: [{ type: 'email', value: 'ann@example.org' }] },
-  { name: `${N} items, \`--github pat-prolific\`, default pacing (800 requests a minute)`, ids: [{ type: 'github', value: 'pat-prolific' }], expect: opts.items, runs: 1 },
+  {
+    name: `${N} items, \`--github pat-prolific\`, default pacing (800 requests a minute)`,
+    ids: [{ type: 'github', value: 'pat-prolific' }],
+    expect: opts.items,
+    runs: 1,
+  },
   { name: `${N} items, \`--github pat-prolific\`, pacing off`, ids: [{ type: 'github', value: 'pat-prolific' }], expect: opts.items, tuning: UNPACED },
   { name: `${N} items, \`--email pat@example.org\``, ids: [{ type: 'email', value: 'pat@example.org' }] },
 ];
@@ -101,12 +135,17 @@ try {
       runs.push(r);
     }
     const last = runs[runs.length - 1];
-    rows.push(`| ${c.name} | ${last.records} | ${last.links} | ${last.stats.requests} | ${last.stats.searches ?? 0} (${last.stats.searchSplits ?? 0} split) | ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2)} s | ${runs.length} |`);
+    rows.push(
+      `| ${c.name} | ${last.records} | ${last.links} | ${last.stats.requests} | ${last.stats.searches ?? 0} (${last.stats.searchSplits ?? 0} split) | ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2)} s | ${runs.length} |`,
+    );
   }
 } finally {
   await fake.stop();
 }
-const now = new Date().toISOString().replace(/:\d\d\.\d+Z$/, ' UTC').replace('T', ' ');
+const now = new Date()
+  .toISOString()
+  .replace(/:\d\d\.\d+Z$/, ' UTC')
+  .replace('T', ' ');
 process.stdout.write(
   `Run ${now}: ${cpus().length} CPUs, Node ${process.version}, fake GitHub on 127.0.0.1 with ${opts.latency} ms latency per request, median of the runs shown, one discover() round (no identity expansion).\n\n` +
     '| case | records | identity links | requests | searches | wall time | runs |\n|---|---|---|---|---|---|---|\n' +

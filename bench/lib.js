@@ -58,7 +58,10 @@ export function check(cond, what, r) {
  */
 export function parseOptions(argv, defaults) {
   const o = { ...defaults };
-  const usage = () => Object.entries(defaults).map(([k, v]) => (typeof v === 'boolean' ? `--${k}` : `--${k} N`)).join(', ');
+  const usage = () =>
+    Object.entries(defaults)
+      .map(([k, v]) => (typeof v === 'boolean' ? `--${k}` : `--${k} N`))
+      .join(', ');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const k = a.replace(/^--/, '');

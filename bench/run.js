@@ -17,14 +17,11 @@ const TARGET_RATIO = 4; // find vs grep -c -F
 const TARGET_ERASE_RATIO = 3; // erase --apply vs a grep -v rewrite
 const TARGET_RSS_MIB = 150;
 
-
-
 class CheckFailed extends Error {}
 
 const haveGnuTime = existsSync(GNU_TIME);
 const timeOut = join(DEFAULT_DIR, '.time.out');
 const measure = (cmd, args, opts = {}) => measureIn(cmd, args, { cwd: ROOT, timeOut, ...opts });
-
 
 function expect(cond, what, r) {
   if (!cond) {
@@ -158,8 +155,13 @@ async function main() {
   const find = findCase(DEFAULT_DIR, manifest, opts.runs);
   const erase = eraseCase(DEFAULT_DIR, manifest, opts.runs);
   rmSync(timeOut, { force: true });
-  for (const [name, c] of [['find', find], ['erase', erase]]) {
-    log(`${name}: median cpu (user+sys) privacyctl ${secs(c.pcCpuMs)}, baseline ${secs(c.baseCpuMs)} (${c.baseCpuMs > 0 ? `${(c.pcCpuMs / c.baseCpuMs).toFixed(1)}×` : 'baseline below the 10 ms resolution'})`);
+  for (const [name, c] of [
+    ['find', find],
+    ['erase', erase],
+  ]) {
+    log(
+      `${name}: median cpu (user+sys) privacyctl ${secs(c.pcCpuMs)}, baseline ${secs(c.baseCpuMs)} (${c.baseCpuMs > 0 ? `${(c.pcCpuMs / c.baseCpuMs).toFixed(1)}×` : 'baseline below the 10 ms resolution'})`,
+    );
   }
   log(`load average before: ${loadBefore}; after: ${existsSync('/proc/loadavg') ? load() : 'n/a'} (${(await import('node:os')).availableParallelism()} CPUs)`);
 

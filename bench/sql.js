@@ -27,7 +27,8 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--no-pg') opts.pg = false;
   else throw new Error(`unknown option ${a} (options: --rows N, --runs K, --no-pg)`);
 }
-if (!Number.isInteger(opts.rows) || opts.rows < 10 || !Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--rows and --runs need positive integers');
+if (!Number.isInteger(opts.rows) || opts.rows < 10 || !Number.isInteger(opts.runs) || opts.runs < 1)
+  throw new Error('--rows and --runs need positive integers');
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
 
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -55,7 +56,9 @@ function buildSqlite(file) {
   db.exec(SCHEMA);
   db.exec(`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ${opts.rows})
     INSERT INTO accounts SELECT x, 'user' || printf('%07d', x) || '@example.com', 'user-' || x, 'User ' || x, 'GA1.2.' || (1000000000 + x) || '.1700000000', '10.' || (x / 65536 % 256) || '.' || (x / 256 % 256) || '.' || (x % 256) FROM n`);
-  db.exec(`INSERT INTO sessions SELECT id * 2, id, last_login_ip, 'Mozilla/5.0 bench' FROM accounts; INSERT INTO sessions SELECT id * 2 + 1, id, last_login_ip, 'curl/8' FROM accounts`);
+  db.exec(
+    `INSERT INTO sessions SELECT id * 2, id, last_login_ip, 'Mozilla/5.0 bench' FROM accounts; INSERT INTO sessions SELECT id * 2 + 1, id, last_login_ip, 'curl/8' FROM accounts`,
+  );
   db.exec(SUBJECT_FIX);
   db.close();
 }
@@ -73,12 +76,15 @@ async function pgQuery(database, sql) {
 async function buildPg() {
   await pgQuery('postgres', `DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
   await pgQuery('postgres', `CREATE DATABASE ${PG_DB} TEMPLATE template0 ENCODING 'UTF8'`);
-  await pgQuery(PG_DB, `${SCHEMA}
+  await pgQuery(
+    PG_DB,
+    `${SCHEMA}
     INSERT INTO accounts SELECT x, 'user' || lpad(x::text, 7, '0') || '@example.com', 'user-' || x, 'User ' || x, 'GA1.2.' || (1000000000 + x) || '.1700000000', '10.' || (x / 65536 % 256) || '.' || (x / 256 % 256) || '.' || (x % 256) FROM generate_series(1, ${opts.rows}) x;
     INSERT INTO sessions SELECT id * 2, id, last_login_ip, 'Mozilla/5.0 bench' FROM accounts;
     INSERT INTO sessions SELECT id * 2 + 1, id, last_login_ip, 'curl/8' FROM accounts;
     ${SUBJECT_FIX}
-    ANALYZE;`);
+    ANALYZE;`,
+  );
 }
 
 function config(file, source) {
@@ -113,11 +119,11 @@ function cli(cfg, args) {
 async function discoverInProcess(sourceYaml) {
   const { sqlFactory } = await import('../dist/adapters/sql/index.js');
   const { IdentityMatcher } = await import('../dist/core/identity.js');
-  const source = sourceYaml.trim().startsWith('url:')
-    ? { url: sourceYaml.trim().slice(4).trim() }
-    : { sqlite: sourceYaml.trim().slice(7).trim() };
+  const source = sourceYaml.trim().startsWith('url:') ? { url: sourceYaml.trim().slice(4).trim() } : { sqlite: sourceYaml.trim().slice(7).trim() };
   const cfg = sqlFactory.schema.parse({
-    name: 'site', kind: 'sql', ...source,
+    name: 'site',
+    kind: 'sql',
+    ...source,
     tables: [
       { table: 'accounts', key: 'id', match: { email: ['email'], github: ['github_login'] }, reveals: { 'ga-client-id': 'ga_client_id', ip: 'last_login_ip' } },
       { table: 'sessions', key: 'id', via: { column: 'account_id', references: 'accounts.id' } },
@@ -172,12 +178,26 @@ async function main() {
   if (opts.pg) {
     log(`building PostgreSQL database ${PG_DB}`);
     await buildPg();
-    cases.push({ name: 'find, PostgreSQL, no index (seq scan)', cfg: join(DIR, 'pg-noindex.yaml'), source: `    url: postgres://postgres@127.0.0.1:5432/${PG_DB}`, pgIndex: false });
-    cases.push({ name: 'find, PostgreSQL, index on lower(email)', cfg: join(DIR, 'pg.yaml'), source: `    url: postgres://postgres@127.0.0.1:5432/${PG_DB}`, pgIndex: true });
+    cases.push({
+      name: 'find, PostgreSQL, no index (seq scan)',
+      cfg: join(DIR, 'pg-noindex.yaml'),
+      source: `    url: postgres://postgres@127.0.0.1:5432/${PG_DB}`,
+      pgIndex: false,
+    });
+    cases.push({
+      name: 'find, PostgreSQL, index on lower(email)',
+      cfg: join(DIR, 'pg.yaml'),
+      source: `    url: postgres://postgres@127.0.0.1:5432/${PG_DB}`,
+      pgIndex: true,
+    });
   }
   for (const c of cases) {
     config(c.cfg, c.source);
-    if (c.pgIndex) await pgQuery(PG_DB, 'CREATE INDEX accounts_email_lower ON accounts (lower(email)); CREATE INDEX accounts_github_lower ON accounts (lower(github_login)); ANALYZE;');
+    if (c.pgIndex)
+      await pgQuery(
+        PG_DB,
+        'CREATE INDEX accounts_email_lower ON accounts (lower(email)); CREATE INDEX accounts_github_lower ON accounts (lower(github_login)); ANALYZE;',
+      );
     checkFind(cli(c.cfg, ['find', '--email', SUBJECT])); // warm-up
     const times = [];
     for (let i = 0; i < opts.runs; i++) {
@@ -221,7 +241,9 @@ async function main() {
   }
   rmSync(join(DIR, 'state'), { recursive: true, force: true });
 
-  process.stdout.write(`| case (${opts.rows.toLocaleString('en')} accounts, ${(2 * opts.rows).toLocaleString('en')} sessions; median of ${opts.runs}) | CLI wall time | adapter discover() alone |\n|---|---|---|\n`);
+  process.stdout.write(
+    `| case (${opts.rows.toLocaleString('en')} accounts, ${(2 * opts.rows).toLocaleString('en')} sessions; median of ${opts.runs}) | CLI wall time | adapter discover() alone |\n|---|---|---|\n`,
+  );
   process.stdout.write(`| node startup alone (\`privacyctl --version\`) | ${median(version).toFixed(0)} ms | |\n`);
   for (const [name, ms, inproc] of rows) process.stdout.write(`| ${name} | ${ms.toFixed(0)} ms | ${inproc === undefined ? '' : `${inproc.toFixed(1)} ms`} |\n`);
 }

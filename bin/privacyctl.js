@@ -4,7 +4,9 @@
 // With --debug, stack traces name the TypeScript sources: Node reads the source maps only of
 // modules loaded after they are enabled, so here, before the bundle is imported.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-import('../dist/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
-  process.stderr.write(`privacyctl: cannot start (${err && err.message ? err.message : err}); run \`npm ci\` to build dist/.\n`);
-  process.exit(1);
-});
+import('../dist/cli/main.js')
+  .then((m) => m.main(process.argv))
+  .catch((err) => {
+    process.stderr.write(`privacyctl: cannot start (${err && err.message ? err.message : err}); run \`npm ci\` to build dist/.\n`);
+    process.exit(1);
+  });

@@ -105,7 +105,7 @@ describe('accounts database and access log (demo, SQLite)', () => {
     expect(web!.byType['access-log-line']).toBeUndefined();
   });
 
-  test('export: the rows are the subject\'s only; the password hash is withheld; Google named as the holder', () => {
+  test("export: the rows are the subject's only; the password hash is withheld; Google named as the holder", () => {
     const dir = workspace();
     const r = runJson<ExportDocument>(dir, ['export', '--email', 'ANN@example.org', '--include-identity', 'ip:203.0.113.7']);
     expect(r.code).toBe(0);
@@ -124,10 +124,18 @@ describe('accounts database and access log (demo, SQLite)', () => {
   test('a near miss and a non-ASCII address', () => {
     const dir = workspace();
     const joann = runJson<ExportDocument>(dir, ['export', '--email', 'joann@example.org']);
-    const locs = joann.json.records.filter((x) => x.source === 'accounts').map((x) => x.locator).sort();
+    const locs = joann.json.records
+      .filter((x) => x.source === 'accounts')
+      .map((x) => x.locator)
+      .sort();
     expect(locs).toEqual(['accounts/2', 'consents/102', 'newsletter_subscribers/1001', 'sessions/12']);
     const zoe = runJson<ExportDocument>(dir, ['export', '--email', 'zoë.lindqvist@example.net']);
-    expect(zoe.json.records.filter((x) => x.source === 'accounts').map((x) => x.locator).sort()).toEqual(['accounts/4', 'consents/103', 'sessions/14']);
+    expect(
+      zoe.json.records
+        .filter((x) => x.source === 'accounts')
+        .map((x) => x.locator)
+        .sort(),
+    ).toEqual(['accounts/4', 'consents/103', 'sessions/14']);
   });
 
   test('erase --apply: rows deleted children first in one transaction, log IPs truncated; verify is clean; a re-run is a no-op', () => {
@@ -176,7 +184,9 @@ describe('what an erasure leaves in the demo database file', () => {
     const others = () => {
       const db = accountsDb(dir);
       try {
-        return ['accounts', 'sessions', 'consents', 'newsletter_subscribers'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Array<{ id?: number; account_id?: number }>);
+        return ['accounts', 'sessions', 'consents', 'newsletter_subscribers'].map(
+          (t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Array<{ id?: number; account_id?: number }>,
+        );
       } finally {
         db.close();
       }
@@ -226,7 +236,9 @@ describe('Google Analytics deletion through the CLI', () => {
     const r = await runAsync(dir, ['erase', '--email', ANN, '--apply', '--yes', '--json'], { GA_TOKEN: 'wrong-token' });
     expect(r.code).toBe(3);
     const receipt = JSON.parse(r.stdout);
-    expect(receipt.failed).toEqual([expect.objectContaining({ source: 'web-analytics', action: 'ga-user-deletion', reason: expect.stringMatching(/HTTP 401/) })]);
+    expect(receipt.failed).toEqual([
+      expect.objectContaining({ source: 'web-analytics', action: 'ga-user-deletion', reason: expect.stringMatching(/HTTP 401/) }),
+    ]);
     expect(r.stdout + r.stderr).not.toContain('wrong-token');
   });
 });
@@ -237,7 +249,11 @@ describe('a secret a server sends back', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 400, message: `Invalid request; headers were: Authorization: ${req.headers.authorization}` } })));
+      req.on('end', () =>
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 400, message: `Invalid request; headers were: Authorization: ${req.headers.authorization}` } })),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upsert`;
@@ -255,7 +271,8 @@ describe('a secret a server sends back', () => {
       const state = join(dir, '.privacyctl');
       const files = ['journal', 'receipts'].flatMap((d) => readdirSync(join(state, d)).map((f) => join(state, d, f)));
       expect(files.length).toBeGreaterThan(1);
-      for (const f of [...files, join(state, 'audit.ndjson')]) expect({ f, leaks: readFileSync(f, 'utf8').includes('echoed-secret') }).toEqual({ f, leaks: false });
+      for (const f of [...files, join(state, 'audit.ndjson')])
+        expect({ f, leaks: readFileSync(f, 'utf8').includes('echoed-secret') }).toEqual({ f, leaks: false });
     }
   });
 });
@@ -310,7 +327,10 @@ describe('PostgreSQL source failures through the CLI', () => {
     afterAll(() => sql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, 'postgres'));
 
     test.each([
-      ['', /^ {2}note +site-db +PostgreSQL keeps the erased rows' old versions in the files of accounts until VACUUM FULL rewrites them; this source does not run it \(set vacuum: true\)$/m],
+      [
+        '',
+        /^ {2}note +site-db +PostgreSQL keeps the erased rows' old versions in the files of accounts until VACUUM FULL rewrites them; this source does not run it \(set vacuum: true\)$/m,
+      ],
       ['\n    vacuum: true', /^ {2}note +site-db +VACUUM FULL rewrote accounts: the erased rows' old versions are no longer in their files/m],
     ])('printed and stored (config%s)', async (extra, note) => {
       await sql(`DROP TABLE IF EXISTS accounts; CREATE TABLE accounts (id int PRIMARY KEY, email text, name text);

@@ -21,7 +21,11 @@ type Problem = { where: string; reason: string };
 
 const stateOf = (ws: string) => join(ws, '.privacyctl');
 const trailOf = (ws: string) => join(stateOf(ws), 'audit.ndjson');
-const entries = (ws: string): Entry[] => readFileSync(trailOf(ws), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Entry);
+const entries = (ws: string): Entry[] =>
+  readFileSync(trailOf(ws), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Entry);
 const writeEntries = (ws: string, list: Entry[]) => writeFileSync(trailOf(ws), list.map((e) => `${JSON.stringify(e)}\n`).join(''));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const keyedBy = (ws: string) => {
@@ -153,18 +157,89 @@ const TAMPERING: Array<[string, (ws: string) => string[] | void, string, RegExp]
   ['empty the file', (ws) => writeFileSync(trailOf(ws), ''), 'ledger', /trail ends at entry 0/],
   ['delete the file', (ws) => rmSync(trailOf(ws)), 'ledger', /trail ends at entry 0/],
   ['cut the last line in half', (ws) => writeFileSync(trailOf(ws), readFileSync(trailOf(ws)).subarray(0, -100)), 'ledger', /trail ends at entry 9/],
-  ['append a forged line with its sha256 hash recomputed', (ws) => writeEntries(ws, [...entries(ws), forged(11, entries(ws)[9]!.hash, sha256)]), 'line 11', /keyed hash/],
-  ['edit a middle line', (ws) => writeEntries(ws, entries(ws).map((e, i) => (i === 4 ? { ...e, exitCode: 3 } : e))), 'line 5', /keyed hash/],
-  ['edit a middle line and re-chain the rest with sha256', (ws) => writeEntries(ws, rechain(entries(ws).map((e, i) => (i === 4 ? { ...e, user: 'mallory' } : e)), 4, sha256)), 'line 5', /keyed hash/],
-  ['delete a middle line and re-chain the rest with sha256', (ws) => writeEntries(ws, rechain(entries(ws).filter((_, i) => i !== 4), 4, sha256)), 'line 5', /keyed hash/],
-  ['insert a forged line in the middle and re-chain the rest with sha256', (ws) => writeEntries(ws, rechain(entries(ws).toSpliced(4, 0, forged(5, '', sha256)), 4, sha256)), 'line 5', /keyed hash/],
-  ['reorder two lines', (ws) => writeEntries(ws, entries(ws).map((e, i, all) => (i === 4 ? all[5]! : i === 5 ? all[4]! : e))), 'line 5', /does not follow/],
+  [
+    'append a forged line with its sha256 hash recomputed',
+    (ws) => writeEntries(ws, [...entries(ws), forged(11, entries(ws)[9]!.hash, sha256)]),
+    'line 11',
+    /keyed hash/,
+  ],
+  [
+    'edit a middle line',
+    (ws) =>
+      writeEntries(
+        ws,
+        entries(ws).map((e, i) => (i === 4 ? { ...e, exitCode: 3 } : e)),
+      ),
+    'line 5',
+    /keyed hash/,
+  ],
+  [
+    'edit a middle line and re-chain the rest with sha256',
+    (ws) =>
+      writeEntries(
+        ws,
+        rechain(
+          entries(ws).map((e, i) => (i === 4 ? { ...e, user: 'mallory' } : e)),
+          4,
+          sha256,
+        ),
+      ),
+    'line 5',
+    /keyed hash/,
+  ],
+  [
+    'delete a middle line and re-chain the rest with sha256',
+    (ws) =>
+      writeEntries(
+        ws,
+        rechain(
+          entries(ws).filter((_, i) => i !== 4),
+          4,
+          sha256,
+        ),
+      ),
+    'line 5',
+    /keyed hash/,
+  ],
+  [
+    'insert a forged line in the middle and re-chain the rest with sha256',
+    (ws) => writeEntries(ws, rechain(entries(ws).toSpliced(4, 0, forged(5, '', sha256)), 4, sha256)),
+    'line 5',
+    /keyed hash/,
+  ],
+  [
+    'reorder two lines',
+    (ws) =>
+      writeEntries(
+        ws,
+        entries(ws).map((e, i, all) => (i === 4 ? all[5]! : i === 5 ? all[4]! : e)),
+      ),
+    'line 5',
+    /does not follow/,
+  ],
   ['duplicate a line', (ws) => writeEntries(ws, entries(ws).toSpliced(5, 0, entries(ws)[4]!)), 'line 6', /does not follow/],
-  ['change a sequence number', (ws) => writeEntries(ws, entries(ws).map((e, i) => (i === 4 ? { ...e, seq: 50 } : e))), 'line 5', /sequence number 50 where 5/],
+  [
+    'change a sequence number',
+    (ws) =>
+      writeEntries(
+        ws,
+        entries(ws).map((e, i) => (i === 4 ? { ...e, seq: 50 } : e)),
+      ),
+    'line 5',
+    /sequence number 50 where 5/,
+  ],
   ['delete the first line', (ws) => writeEntries(ws, entries(ws).slice(1)), 'line 1', /does not follow/],
   [
     'replace the whole trail with a freshly chained forged one',
-    (ws) => writeEntries(ws, rechain(Array.from({ length: 10 }, (_, i) => forged(i + 1, '', sha256)), 0, sha256)),
+    (ws) =>
+      writeEntries(
+        ws,
+        rechain(
+          Array.from({ length: 10 }, (_, i) => forged(i + 1, '', sha256)),
+          0,
+          sha256,
+        ),
+      ),
     'line 1',
     /keyed hash/,
   ],
@@ -187,14 +262,26 @@ const TAMPERING: Array<[string, (ws: string) => string[] | void, string, RegExp]
     'ledger',
     /no head for a trail of 5 entries/,
   ],
-  ["edit the head in a stored receipt", (ws) => editReceipt(ws, (r) => ((r['auditHead'] as Entry).hash = sha256('x'))), 'receipt', /entry 7 of the trail is not the one recorded/],
-  ["remove the head from a stored receipt", (ws) => editReceipt(ws, (r) => delete r['auditHead']), 'receipt', /records no audit head/],
+  [
+    'edit the head in a stored receipt',
+    (ws) => editReceipt(ws, (r) => ((r['auditHead'] as Entry).hash = sha256('x'))),
+    'receipt',
+    /entry 7 of the trail is not the one recorded/,
+  ],
+  ['remove the head from a stored receipt', (ws) => editReceipt(ws, (r) => delete r['auditHead']), 'receipt', /records no audit head/],
   ['delete the audit key', (ws) => rmSync(join(stateOf(ws), 'audit.key')), 'key', /missing/],
   ['replace the audit key with another', (ws) => writeFileSync(join(stateOf(ws), 'audit.key'), `${sha256('another key')}\n`), 'line 1', /keyed hash/],
   [
     'with the key: edit a middle line, re-chain with the HMAC and move the ledger head',
     (ws) => {
-      writeEntries(ws, rechain(entries(ws).map((e, i) => (i === 2 ? { ...e, exitCode: 3 } : e)), 2, keyedBy(ws)));
+      writeEntries(
+        ws,
+        rechain(
+          entries(ws).map((e, i) => (i === 2 ? { ...e, exitCode: 3 } : e)),
+          2,
+          keyedBy(ws),
+        ),
+      );
       moveLedgerHead(ws, entries(ws)[9]!);
     },
     'receipt',
@@ -203,7 +290,14 @@ const TAMPERING: Array<[string, (ws: string) => string[] | void, string, RegExp]
   [
     'with the key: re-chain with the HMAC, move the ledger head and every receipt head (caught by the head kept elsewhere)',
     (ws) => {
-      writeEntries(ws, rechain(entries(ws).map((e, i) => (i === 2 ? { ...e, exitCode: 3 } : e)), 2, keyedBy(ws)));
+      writeEntries(
+        ws,
+        rechain(
+          entries(ws).map((e, i) => (i === 2 ? { ...e, exitCode: 3 } : e)),
+          2,
+          keyedBy(ws),
+        ),
+      );
       moveLedgerHead(ws, entries(ws)[9]!);
       editReceipt(ws, (r) => (r['auditHead'] = { seq: 7, hash: entries(ws)[6]!.hash }));
       return ['--head', headAt10];
@@ -252,7 +346,11 @@ describe('a run the trail cannot record fails, and the trail is repaired explici
     expect(repair.code).toBe(0);
     expect(repair.json).toMatchObject({ repaired: true, bytes: torn.length, entry: 11 });
     expect(readFileSync((repair.json as Extract<AuditRepairResult, { repaired: true }>).quarantined, 'utf8')).toBe(torn);
-    expect(entries(ws).at(-1)).toMatchObject({ seq: 11, command: 'audit repair', repair: { quarantined: expect.stringMatching(/^audit\.ndjson\.torn-/), bytes: torn.length } });
+    expect(entries(ws).at(-1)).toMatchObject({
+      seq: 11,
+      command: 'audit repair',
+      repair: { quarantined: expect.stringMatching(/^audit\.ndjson\.torn-/), bytes: torn.length },
+    });
 
     expect(verify(ws)).toMatchObject({ code: 0, ok: true });
     expect(run(ws, ['sources']).code).toBe(0);
@@ -288,8 +386,7 @@ describe('a run the trail cannot record fails, and the trail is repaired explici
     const ws = makeWorkspace();
     expect(run(ws, ['find', '--email', ANN]).code).toBe(0);
     // The ledger refuses to record the head (as a full disk or a locked database would).
-    const refuse = (db: Database.Database) =>
-      db.exec(`CREATE TRIGGER no_head BEFORE UPDATE ON audit_head BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+    const refuse = (db: Database.Database) => db.exec(`CREATE TRIGGER no_head BEFORE UPDATE ON audit_head BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
     ledger(ws, refuse);
 
     const erase = runJson<EraseReceiptResult>(ws, ['--json', 'erase', '--email', ANN, '--apply', '--yes']);

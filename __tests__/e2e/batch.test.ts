@@ -4,7 +4,22 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchLine, ErasePlanResult, ExportDocument, RequestResult } from '../../src/cli/results.js';
-import { ANN, ANSI, BOOTH, CSV_FILES, cleanupWorkspaces, cliCommand, expectSameFiles, makeWorkspace, read, run, runJson, runPty, runShell, snapshot } from './helpers.js';
+import {
+  ANN,
+  ANSI,
+  BOOTH,
+  CSV_FILES,
+  cleanupWorkspaces,
+  cliCommand,
+  expectSameFiles,
+  makeWorkspace,
+  read,
+  run,
+  runJson,
+  runPty,
+  runShell,
+  snapshot,
+} from './helpers.js';
 
 afterEach(cleanupWorkspaces);
 
@@ -75,7 +90,10 @@ describe('batch: validation first', () => {
     const ws = makeWorkspace();
     const access = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'access', '--email', ANN]).json.id;
     const erasure = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--github', 'botr']).json.id;
-    const r = runShell(ws, `${cliCommand(['requests', 'list', '--json'])} | jq -c '.requests[] | {request_id: .id}' | ${cliCommand(['batch', '-', '-o', 'replies/'])}`);
+    const r = runShell(
+      ws,
+      `${cliCommand(['requests', 'list', '--json'])} | jq -c '.requests[] | {request_id: .id}' | ${cliCommand(['batch', '-', '-o', 'replies/'])}`,
+    );
     expect(r.code).toBe(0);
     const lines = statusLines(r.stdout);
     expect(lines.map((l) => [l.request_id, l.subject_request_type, l.outcome])).toEqual([
@@ -84,15 +102,21 @@ describe('batch: validation first', () => {
     ]);
     expect(readdirSync(join(ws, 'replies')).sort()).toEqual([access, erasure].sort());
     expect(readdirSync(join(ws, 'replies', erasure))).toEqual(['plan.json']);
-    expect((JSON.parse(readFileSync(join(ws, 'replies', erasure, 'plan.json'), 'utf8')) as ErasePlanResult).subject.identities.map((i) => i.value)).toContain('botr');
+    expect((JSON.parse(readFileSync(join(ws, 'replies', erasure, 'plan.json'), 'utf8')) as ErasePlanResult).subject.identities.map((i) => i.value)).toContain(
+      'botr',
+    );
   });
 
   it('--skip-invalid runs the valid ones and reports the others as cancelled', () => {
     const ws = makeWorkspace();
-    const r = run(ws, ['batch', '-', '--skip-invalid', '-o', 'out/'], { input: `{"type":"access","email":"${ANN}","request_id":"ok"}\n{"type":"access","email":"nobody"}\n` });
+    const r = run(ws, ['batch', '-', '--skip-invalid', '-o', 'out/'], {
+      input: `{"type":"access","email":"${ANN}","request_id":"ok"}\n{"type":"access","email":"nobody"}\n`,
+    });
     expect(r.code).toBe(3); // partial: a request was cancelled
     const lines = statusLines(r.stdout);
-    expect(lines).toContainEqual(expect.objectContaining({ line: 2, request_status: 'cancelled', outcome: 'invalid', reason: 'an email is not a valid address' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ line: 2, request_status: 'cancelled', outcome: 'invalid', reason: 'an email is not a valid address' }),
+    );
     expect(lines).toContainEqual(expect.objectContaining({ line: 1, request_id: 'ok', outcome: 'ok', records: 3 }));
     expect(readdirSync(join(ws, 'out'))).toEqual(['ok']);
   });
@@ -158,8 +182,16 @@ describe('batch: erasure', () => {
   it('plans without --apply and erases with --apply --yes, leaving each other row as it was', () => {
     const ws = makeWorkspace();
     const reqs = JSON.stringify([
-      { subject_request_id: 'e-ann', subject_request_type: 'erasure', subject_identities: [{ identity_type: 'email', identity_value: ANN, identity_format: 'raw' }] },
-      { subject_request_id: 'a-bo', subject_request_type: 'access', subject_identities: [{ identity_type: 'email', identity_value: BO, identity_format: 'raw' }] },
+      {
+        subject_request_id: 'e-ann',
+        subject_request_type: 'erasure',
+        subject_identities: [{ identity_type: 'email', identity_value: ANN, identity_format: 'raw' }],
+      },
+      {
+        subject_request_id: 'a-bo',
+        subject_request_type: 'access',
+        subject_identities: [{ identity_type: 'email', identity_value: BO, identity_format: 'raw' }],
+      },
     ]);
     writeFileSync(join(ws, 'reqs.json'), reqs);
     const before = snapshot(ws);
@@ -171,7 +203,10 @@ describe('batch: erasure', () => {
     expect(plan.planId).toBe(planned.plan_id);
     for (const f of CSV_FILES) expect(read(ws, f).equals(before.get(f)!)).toBe(true);
 
-    const boRowsBefore = read(ws, BOOTH).toString('utf8').split('\n').filter((l) => l.includes(BO));
+    const boRowsBefore = read(ws, BOOTH)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes(BO));
     const applied = run(ws, ['batch', 'reqs.json', '-o', 'out/', '--apply', '--yes']);
     expect(applied.code).toBe(0);
     const done = statusLines(applied.stdout).find((l) => l.request_id === 'e-ann')!;
@@ -181,7 +216,12 @@ describe('batch: erasure', () => {
     // ann is gone from every CSV; bo's rows are untouched; she is on the suppression list
     // (ann@example.org.invalid is another person, and stays)
     for (const f of CSV_FILES) expect(read(ws, f).toString('utf8').toLowerCase()).not.toMatch(/(^|[,;\s])ann@example\.org([,;\s]|$)/m);
-    expect(read(ws, BOOTH).toString('utf8').split('\n').filter((l) => l.includes(BO))).toEqual(boRowsBefore);
+    expect(
+      read(ws, BOOTH)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.includes(BO)),
+    ).toEqual(boRowsBefore);
     expect(run(ws, ['suppressed', '--email', ANN]).stdout).toMatch(/^yes /);
     expect(run(ws, ['suppressed', '--email', BO]).stdout).toMatch(/^no /);
     const verify = run(ws, ['verify', '--email', ANN]);

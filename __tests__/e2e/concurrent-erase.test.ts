@@ -45,7 +45,9 @@ describe('two erase --apply runs at once on one 300,000-row CSV', () => {
       const now = read(ws, BOOTH);
       const left = [now.includes(ANN_ROW) || now.includes(ANN_LATE_ROW) ? 'ann' : '', now.includes(OTHER_ROW) ? 'other' : ''].filter(Boolean);
       if (a.code !== 0 || b.code !== 0 || !now.equals(expected)) {
-        outcomes.push(`pair ${pair}: exits ${a.code}/${b.code}, rows left: ${left.join(', ') || 'none'}, file ${now.equals(expected) ? 'as expected' : 'differs'}\n${a.stderr.slice(-300)}\n${b.stderr.slice(-300)}`);
+        outcomes.push(
+          `pair ${pair}: exits ${a.code}/${b.code}, rows left: ${left.join(', ') || 'none'}, file ${now.equals(expected) ? 'as expected' : 'differs'}\n${a.stderr.slice(-300)}\n${b.stderr.slice(-300)}`,
+        );
       }
       cleanupWorkspaces();
     }
@@ -90,7 +92,10 @@ describe('an application appending rows while erase --apply rewrites the file', 
       const want = Array.from({ length: n }, (_, i) => `Appended;Row${i};appended${i}@example.com;Appender Co;M;;2024-10-09`);
       const lost = want.filter((l) => !tail.includes(l));
       const ok = r.code === 0 && head.equals(expected) && lost.length === 0 && tail.length === n && n > 0;
-      if (!ok) outcomes.push(`run ${run}: exit ${r.code}, ${n} appended, ${lost.length} lost, ${tail.length} after the kept rows, kept rows ${head.equals(expected) ? 'identical' : 'differ'}\n${r.stderr.slice(-300)}`);
+      if (!ok)
+        outcomes.push(
+          `run ${run}: exit ${r.code}, ${n} appended, ${lost.length} lost, ${tail.length} after the kept rows, kept rows ${head.equals(expected) ? 'identical' : 'differ'}\n${r.stderr.slice(-300)}`,
+        );
       cleanupWorkspaces();
     }
     expect(outcomes).toEqual([]);

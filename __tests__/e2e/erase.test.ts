@@ -27,7 +27,8 @@ import {
 } from './helpers.js';
 
 // ann's rows, byte for byte as the demo files hold them
-const SURVEY_ROW = '2024-03-02T09:14:00Z,Ann@Example.ORG,Ann Example,@Ann-Example,Lanternfish Labs,Portugal,Fixed a typo in the docs,"Loved the mentoring.\nMore office hours, please!"\r\n';
+const SURVEY_ROW =
+  '2024-03-02T09:14:00Z,Ann@Example.ORG,Ann Example,@Ann-Example,Lanternfish Labs,Portugal,Fixed a typo in the docs,"Loved the mentoring.\nMore office hours, please!"\r\n';
 const BOOTH_ROW = 'Ann;Example;ann@example.org;Lanternfish Labs;M;vegetarian;2024-10-01\n';
 const CONTEST_ROW = '101,ann-example,ann@example.org,Ann Example,"=HYPERLINK(""http://lanternfish.example/vote"";""Vote for my lantern"")",2024-05-01\n';
 const CONTEST_REDACTED = '101,,,,"=HYPERLINK(""http://lanternfish.example/vote"";""Vote for my lantern"")",2024-05-01\n';
@@ -331,7 +332,12 @@ describe('init, sources, --version, --help', () => {
     expect(text).toContain('# supervisoryAuthority:');
     // uncomment the examples: the file loads, and every source states all its facts
     const at = text.indexOf('\nsources:\n');
-    const live = text.slice(0, at) + text.slice(at).replace(/^ {2}\[\]$/m, '').replace(/^ {2}# (?=- name:| {2})/gm, '  ');
+    const live =
+      text.slice(0, at) +
+      text
+        .slice(at)
+        .replace(/^ {2}\[\]$/m, '')
+        .replace(/^ {2}# (?=- name:| {2})/gm, '  ');
     writeFileSync(join(dir, 'privacyctl.yaml'), live);
     const s = runJson<SourcesResult>(dir, ['--json', 'sources']);
     expect(s.code).toBe(0);
@@ -363,7 +369,9 @@ describe('init, sources, --version, --help', () => {
     );
     const s = run(dir, ['sources']);
     expect(s.code).toBe(0);
-    expect(s.stderr).toContain('survey: Art. 15 facts missing from the config (the reply says "not stated"): legalBasis, recipients, retention, origin, transfers');
+    expect(s.stderr).toContain(
+      'survey: Art. 15 facts missing from the config (the reply says "not stated"): legalBasis, recipients, retention, origin, transfers',
+    );
     const e = run(dir, ['export', '--email', ANN, '-f', 'html', '-o', 'reply.html']);
     expect(e.code).toBe(0);
     expect(e.stderr).toContain('survey: Art. 15 facts missing');
@@ -427,8 +435,14 @@ describe('address spellings in free-text cells', () => {
     '2024-04-01T08:03:00Z,<ann@example.org>,Ann E.,,,Portugal,Meetup,\r\n',
     '2024-04-01T08:04:00Z,Write to ann@example.org.,Ann E.,,,Portugal,Meetup,\r\n',
   ];
-  const others = ['2024-04-01T09:00:00Z,Jo (joann@example.org),Joann D.,,,Canada,Meetup,\r\n', '2024-04-01T09:01:00Z,"""ann@example.org.evil""",Mallory,,,Nowhere,Meetup,\r\n'];
-  const idn = ['2024-04-02T08:00:00Z,zoe@xn--bcher-kva.example,Zoe B.,,,Germany,Docs,\r\n', '2024-04-02T08:01:00Z,Zoe <zoe@BÜCHER.example>,Zoe B.,,,Germany,Docs,\r\n'];
+  const others = [
+    '2024-04-01T09:00:00Z,Jo (joann@example.org),Joann D.,,,Canada,Meetup,\r\n',
+    '2024-04-01T09:01:00Z,"""ann@example.org.evil""",Mallory,,,Nowhere,Meetup,\r\n',
+  ];
+  const idn = [
+    '2024-04-02T08:00:00Z,zoe@xn--bcher-kva.example,Zoe B.,,,Germany,Docs,\r\n',
+    '2024-04-02T08:01:00Z,Zoe <zoe@BÜCHER.example>,Zoe B.,,,Germany,Docs,\r\n',
+  ];
 
   it('every spelling of the address is erased and verified; near misses and other people stay byte for byte', () => {
     const original = read(ws, SURVEY);

@@ -81,7 +81,9 @@ describe('exit 2: usage errors', () => {
   it('--json: an error is also one JSON object on stdout, for the script that reads it', () => {
     const r = run(ws, ['--json', 'find', '--email', 'not-an-address']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ error: { message: '--email: not a valid email address', hint: expect.stringMatching(/give one whole address/), exitCode: 2 } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { message: '--email: not a valid email address', hint: expect.stringMatching(/give one whole address/), exitCode: 2 },
+    });
     expect(r.stderr).toMatch(/^error: --email: not a valid email address/m);
     const unknown = run(ws, ['--json', 'find', '--no-such-flag']);
     expect(unknown.code).toBe(2);
@@ -206,7 +208,7 @@ describe('exit 3: some sources failed', () => {
     expect(r.json.sources.find((s) => s.name === 'booth-registrations')!.reason).toContain('booth-registrations-2024.csv');
   });
 
-  it('a CSV malformed part-way (a stray quote in another person\'s row)', () => {
+  it("a CSV malformed part-way (a stray quote in another person's row)", () => {
     const survey = readFileSync(join(ws, SURVEY));
     const broken = replaced(survey, '2024-03-03T16:40:00Z', '2024-03-02T11:00:00Z,eve@example.net,Eve "the" Broken,eve-b,,,x,\r\n2024-03-03T16:40:00Z');
     writeFileSync(join(ws, SURVEY), broken);

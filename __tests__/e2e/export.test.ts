@@ -50,7 +50,14 @@ describe('export --email ann@example.org (JSON, the default)', () => {
     for (const s of doc.sources) {
       expect(s.status).toBe('ok');
       expect(s.facts).toEqual(
-        expect.objectContaining({ categories: expect.any(Array), purpose: expect.any(Array), legalBasis: expect.any(String), recipients: expect.any(Array), retention: expect.any(String), origin: expect.any(String) }),
+        expect.objectContaining({
+          categories: expect.any(Array),
+          purpose: expect.any(Array),
+          legalBasis: expect.any(String),
+          recipients: expect.any(Array),
+          retention: expect.any(String),
+          origin: expect.any(String),
+        }),
       );
     }
     // one record from each source, and each is ann's row
@@ -95,7 +102,8 @@ describe('export formats and destinations', () => {
     expect(lines).toHaveLength(3);
     const records = lines.map((l) => JSON.parse(l));
     expect(records.map((x) => x.source).sort()).toEqual([...SOURCES].sort());
-    for (const rec of records) expect(rec).toEqual(expect.objectContaining({ type: expect.any(String), locator: expect.any(String), data: expect.any(Object) }));
+    for (const rec of records)
+      expect(rec).toEqual(expect.objectContaining({ type: expect.any(String), locator: expect.any(String), data: expect.any(Object) }));
     for (const other of OTHERS) expect(r.stdout).not.toContain(other);
   });
 

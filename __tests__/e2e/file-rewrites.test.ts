@@ -95,10 +95,19 @@ describe('a source path that is a symbolic link', () => {
     const now = (rel: string) => read(ws, join('data', rel));
     expect(now(LINKED.csv).toString()).toBe(without(before.get(LINKED.csv)!, BOOTH_ROW).toString());
     expect(now(LINKED.gitdm).toString()).toBe(without(before.get(LINKED.gitdm)!, GITDM_BLOCK).toString());
-    expect(now(LINKED.emailMap).toString()).toBe(before.get(LINKED.emailMap)!.toString().replace(/^ann!example\.org .*\n/gm, ''));
+    expect(now(LINKED.emailMap).toString()).toBe(
+      before
+        .get(LINKED.emailMap)!
+        .toString()
+        .replace(/^ann!example\.org .*\n/gm, ''),
+    );
     expect(now(LINKED.mbox).toString('latin1')).not.toMatch(/^(From |From:|To:|Cc:).*\bann@example\.org/im); // (Jo Ann's words about her stay)
     expect(now(LINKED.mbox).toString('latin1')).toContain('From: Jo Ann <joann@example.org>');
-    const log = replaced(replaced(before.get(LINKED.log)!, '203.0.113.7 - - [02/Nov', '203.0.113.0 - - [02/Nov'), '203.0.113.7 - - [05/Nov', '203.0.113.0 - - [05/Nov');
+    const log = replaced(
+      replaced(before.get(LINKED.log)!, '203.0.113.7 - - [02/Nov', '203.0.113.0 - - [02/Nov'),
+      '203.0.113.7 - - [05/Nov',
+      '203.0.113.0 - - [05/Nov',
+    );
     expect(now(LINKED.log).toString()).toBe(log.toString());
     // nothing left behind in either directory (no temporary file, no lock)
     for (const d of dirs) expect({ d, names: namesIn(d) }).toEqual({ d, names: names.get(d) });

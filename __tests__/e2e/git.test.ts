@@ -56,7 +56,10 @@ describe('git and gitdm sources (e2e)', () => {
     const dir = workspace();
     const r = run(dir, ['-q', 'export', '--email', ANN, '--format', 'ndjson']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const mine = lines.filter((l: any) => ['lanternfish-repo', 'gitdm-affiliations'].includes(l.source));
     expect(mine.length).toBe(13);
     expect(JSON.stringify(mine)).not.toMatch(/joann|jdoe|bo@lanternfish|zoë|dana|Quayside/i);
@@ -71,16 +74,25 @@ describe('git and gitdm sources (e2e)', () => {
     // her first block also lists ann@lanternfish.example, only a candidate: nothing of it is removed, and the receipt says why
     expect(read(dir, GITDM[0]!).equals(before.get(GITDM[0]!)!)).toBe(true);
     expect(r.json.manual.filter((x: any) => x.source === 'gitdm-affiliations')).toEqual([
-      expect.objectContaining({ locator: `${GITDM[0]}:4`, manual: expect.stringMatching(/this person's block also lists 1 address not known to be theirs; nothing was removed/) }),
+      expect.objectContaining({
+        locator: `${GITDM[0]}:4`,
+        manual: expect.stringMatching(/this person's block also lists 1 address not known to be theirs; nothing was removed/),
+      }),
     ]);
     // with the login given, its second block (in the second file: only her noreply address) goes; quinn-k's stays
-    expect(read(dir, GITDM[1]!).toString('utf8')).toBe(before.get(GITDM[1]!)!.toString('utf8').replace('ann-example: 1234567+ann-example!users.noreply.github.com\n\tLanternfish Labs from 2021-03-01\n', ''));
-    expect(read(dir, GITDM[2]!).toString('utf8')).toBe(before.get(GITDM[2]!)!.toString('utf8').replace('ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\n', ''));
+    expect(read(dir, GITDM[1]!).toString('utf8')).toBe(
+      before.get(GITDM[1]!)!.toString('utf8').replace('ann-example: 1234567+ann-example!users.noreply.github.com\n\tLanternfish Labs from 2021-03-01\n', ''),
+    );
+    expect(read(dir, GITDM[2]!).toString('utf8')).toBe(
+      before.get(GITDM[2]!)!.toString('utf8').replace('ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\n', ''),
+    );
     expect(read(dir, BUNDLE).equals(before.get(BUNDLE)!)).toBe(true);
     // with the handle too: the commits and trailers found by address or login are kept, and the
     // people files naming either are manual edits
     expect(r.json.retained.filter((x: any) => x.source === 'lanternfish-repo')).toHaveLength(10);
-    expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator)).toEqual(expect.arrayContaining(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:SECURITY_CONTACTS:3']));
+    expect(r.json.manual.filter((x: any) => x.source === 'lanternfish-repo').map((x: any) => x.locator)).toEqual(
+      expect.arrayContaining(['lanternfish:.mailmap:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:SECURITY_CONTACTS:3']),
+    );
     const v = run(dir, ['-q', 'verify', '--email', ANN, '--github', 'ann-example']);
     expect(v.code).toBe(5);
     expect(v.stdout).toMatch(/verify: manual-steps-outstanding/);

@@ -75,7 +75,9 @@ describe('export with a github source', () => {
     expect(status).toMatchObject({ status: 'ok', kind: 'github' });
     expect(status.stats!['requests']).toBeGreaterThan(0);
     expect(status.stats!['requests']).toBeLessThanOrEqual(30); // two rounds: the handle, then the addresses it revealed
-    const types = ghRecords(r.json).map((x) => x.type).sort();
+    const types = ghRecords(r.json)
+      .map((x) => x.type)
+      .sort();
     expect(types).toEqual(['comment', 'comment', 'commit', 'commit', 'issue', 'org-membership', 'profile', 'review', 'team-membership']);
     // Expansion: GitHub's public address for the login found Ann's CSV rows too.
     expect(r.json.subject.identities.map((i) => `${i.type}:${i.value}`)).toContain('email:ann@example.org');
@@ -128,7 +130,13 @@ describe('export with a github source', () => {
   it('a rate limit past the ceiling fails the source (exit 3); the other sources answer', async () => {
     ws = makeWorkspace();
     addSource(ws, 'maxWaitSeconds: 5');
-    fake.fault({ path: '/users/', status: 403, times: 5, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3000) }, body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/users/',
+      status: 403,
+      times: 5,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3000) },
+      body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' },
+    });
     const r = await runJson<ExportDocument>(['export', '--github', 'ann-example']);
     expect(r.code).toBe(3);
     expect(gh(r.json)).toMatchObject({ status: 'failed' });
@@ -138,7 +146,7 @@ describe('export with a github source', () => {
 });
 
 describe('real GitHub answers: refused owner-only lists, renamed or deleted accounts', () => {
-  it('a member\'s token (not an owner\'s): invitations and outside collaborators are skipped with a note in every output; the rest is found, exit 0', async () => {
+  it("a member's token (not an owner's): invitations and outside collaborators are skipped with a note in every output; the rest is found, exit 0", async () => {
     const r = await runJson<ExportDocument>(['export', '--github', 'bo-tr'], { [TOKEN_ENV]: 'member-token' });
     expect(r.code).toBe(0);
     expect(gh(r.json)).toMatchObject({ status: 'ok' });
@@ -146,7 +154,11 @@ describe('real GitHub answers: refused owner-only lists, renamed or deleted acco
       expect.stringMatching(/^outside collaborators of lanternfish not read: GitHub refused them to this token \(404/),
       expect.stringMatching(/^pending invitations of lanternfish not read: /),
     ]);
-    expect(ghRecords(r.json).map((x) => x.type).sort()).toEqual(['comment', 'commit', 'profile', 'pull-request']);
+    expect(
+      ghRecords(r.json)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['comment', 'commit', 'profile', 'pull-request']);
     const plan = await runAsync(ws, ['erase', '--github', 'bo-tr'], { [TOKEN_ENV]: 'member-token' });
     expect(plan.stdout).toMatch(new RegExp(`note +${SOURCE} +pending invitations of lanternfish not read`));
     const html = await runAsync(ws, ['export', '--github', 'bo-tr', '--format', 'html'], { [TOKEN_ENV]: 'member-token' });
@@ -179,7 +191,12 @@ describe('erase with a github source', () => {
     for (const x of recs.filter((x) => ['issue', 'comment', 'review', 'commit'].includes(x.type))) {
       expect(x).toMatchObject({ disposition: 'retain', retention: { reason: expect.stringMatching(/proof of contribution/) } });
     }
-    expect(recs.filter((x) => x.disposition === 'erase').map((x) => x.type).sort()).toEqual(['org-membership', 'team-membership']);
+    expect(
+      recs
+        .filter((x) => x.disposition === 'erase')
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['org-membership', 'team-membership']);
     expect(recs.find((x) => x.type === 'profile')!.disposition).toBe('manual');
     expect(fake.count('DELETE', '/orgs/lanternfish/members/ann-example')).toBe(0);
 

@@ -33,7 +33,10 @@ describe('completion', () => {
     expect(script.code).toBe(0);
     writeFileSync(join(ws, 'c.bash'), script.stdout);
     const complete = (words: string[]) =>
-      runShell(ws, `source c.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _privacyctl; echo "\${COMPREPLY[*]}"`).stdout.trim();
+      runShell(
+        ws,
+        `source c.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _privacyctl; echo "\${COMPREPLY[*]}"`,
+      ).stdout.trim();
     expect(complete(['privacyctl', 've'])).toBe('verify');
     expect(complete(['privacyctl', 'requests', 'ex'])).toBe('extend');
     expect(complete(['privacyctl', 'erase', '--from'])).toBe('--from-plan');

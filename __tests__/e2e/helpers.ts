@@ -104,7 +104,10 @@ export function runJson<T = any>(cwd: string, args: string[], opts: Parameters<t
   try {
     json = JSON.parse(r.stdout) as T;
   } catch (err) {
-    throw new Error(`stdout of privacyctl ${args.join(' ')} is not JSON (exit ${r.code}): ${String(err)}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`, { cause: err });
+    throw new Error(
+      `stdout of privacyctl ${args.join(' ')} is not JSON (exit ${r.code}): ${String(err)}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`,
+      { cause: err },
+    );
   }
   return { ...r, json };
 }
@@ -157,7 +160,12 @@ export function runPty(
  * Run the CLI on a pty and answer its first `[y/N]` question with `answer` (typed on the terminal).
  * Resolves with the mixed terminal output and the exit code.
  */
-export function runPtyAnswering(cwd: string, args: string[], answer: string, opts: { timeout?: number } = {}): Promise<{ code: number | null; output: string; asked: boolean }> {
+export function runPtyAnswering(
+  cwd: string,
+  args: string[],
+  answer: string,
+  opts: { timeout?: number } = {},
+): Promise<{ code: number | null; output: string; asked: boolean }> {
   return new Promise((resolve) => {
     const child = spawn('script', ['-qefc', `stty cols 100 rows 40 2>/dev/null; exec ${cliCommand(args)}`, '/dev/null'], {
       cwd,
@@ -249,7 +257,9 @@ export function bigBooth(original: string): Buffer {
   const rows: string[] = [];
   for (let i = 0; i < 300_000; i++) {
     const day = String((i % 28) + 1).padStart(2, '0');
-    rows.push(`User${i};Generated-Surname-${i % 997};user${i}@example.com;Example Company Number ${i % 5003} GmbH & Co. KG;${sizes[i % 4]};;2024-10-${day}T09:${String(i % 60).padStart(2, '0')}:00Z\n`);
+    rows.push(
+      `User${i};Generated-Surname-${i % 997};user${i}@example.com;Example Company Number ${i % 5003} GmbH & Co. KG;${sizes[i % 4]};;2024-10-${day}T09:${String(i % 60).padStart(2, '0')}:00Z\n`,
+    );
     if (i === 299_000) rows.push(ANN_LATE_ROW);
   }
   return Buffer.from(original + rows.join(''), 'utf8');

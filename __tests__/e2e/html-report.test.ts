@@ -24,7 +24,16 @@ const HOSTILE_ROW = 'Mallory;<script>window.__pwned=1</script>;ann@example.org;"
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     ws = makeWorkspace();
     // A second row for Ann whose other cells carry markup and script.
@@ -50,7 +59,9 @@ const HOSTILE_ROW = 'Mallory;<script>window.__pwned=1</script>;ann@example.org;"
 
     expect(await page.locator('h1').innerText()).toContain('Your personal data held by Lanternfish Project (demo)');
     const h2 = await page.locator('h2').allInnerTexts();
-    expect(h2).toEqual(expect.arrayContaining(['Summary', 'How we found you', 'What we hold, and why', 'What we keep after an erasure request', 'What you can do next']));
+    expect(h2).toEqual(
+      expect.arrayContaining(['Summary', 'How we found you', 'What we hold, and why', 'What we keep after an erasure request', 'What you can do next']),
+    );
     const h3 = await page.locator('section.source h3').allInnerTexts();
     expect(h3.map((t) => t.split(' ')[0])).toEqual(['survey-2024', 'booth-registrations', 'logo-contest']);
     expect(await page.locator('table').count()).toBeGreaterThanOrEqual(3);
@@ -76,7 +87,10 @@ const HOSTILE_ROW = 'Mallory;<script>window.__pwned=1</script>;ann@example.org;"
     await page.goto(pathToFileURL(report).href);
     await page.emulateMedia({ media: 'print' });
     // runs in the page, where getComputedStyle exists (this file is type-checked without the DOM lib)
-    const overflow = await page.locator('.scroll').first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { overflow: string } }).getComputedStyle(el).overflow);
+    const overflow = await page
+      .locator('.scroll')
+      .first()
+      .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { overflow: string } }).getComputedStyle(el).overflow);
     expect(overflow).toBe('visible');
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');

@@ -45,7 +45,8 @@ function demoRun(ws: string, out: string): void {
     expect(cli(ws, ['erase', '--request', id, '--apply', '--yes']).code).toBe(0);
     expect(cli(ws, ['export', '--email', ANN, '-o', `${out}/`]).code).toBe(0);
     const state = join(ws, '.privacyctl');
-    for (const f of ['ledger.db-wal', 'ledger.db-shm', 'sql/accounts.db', 'receipts', 'journal', 'salt']) expect(`${f}: ${existsSync(join(state, f))}`).toBe(`${f}: true`);
+    for (const f of ['ledger.db-wal', 'ledger.db-shm', 'sql/accounts.db', 'receipts', 'journal', 'salt'])
+      expect(`${f}: ${existsSync(join(state, f))}`).toBe(`${f}: true`);
     expect(readdirSync(join(state, 'cache', 'git')).filter((d) => d.endsWith('.git'))).toHaveLength(1);
     expect(looseModes(state)).toEqual([]);
   } finally {

@@ -9,7 +9,10 @@ import { ANN, CSV_FILES, cleanupWorkspaces, expectSameFiles, makeWorkspace, read
 afterEach(cleanupWorkspaces);
 
 function lines(stdout: string): ReplayLine[] {
-  return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ReplayLine);
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as ReplayLine);
 }
 
 /** Copy the data (fixtures and the demo database) aside, as a nightly backup would. */
@@ -60,7 +63,9 @@ describe('replay after a backup restore', () => {
 
     const again = run(ws, ['replay', '--apply', '--yes'], { timeout: 60_000 });
     expect(again.code).toBe(0);
-    expect(lines(again.stdout)).toEqual([expect.objectContaining({ subject: found!.subject, status: 're-erased', receipt: expect.objectContaining({ failed: 0 }) })]);
+    expect(lines(again.stdout)).toEqual([
+      expect.objectContaining({ subject: found!.subject, status: 're-erased', receipt: expect.objectContaining({ failed: 0 }) }),
+    ]);
     // the CSV files are as the first erasure left them
     CSV_FILES.forEach((f, i) => expect(read(ws, f).equals(erasedCsv[i]!)).toBe(true));
 

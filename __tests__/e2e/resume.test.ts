@@ -81,7 +81,12 @@ function journalLines(ws: string): string[] {
   for (const n of names) {
     try {
       const text = readFileSync(join(journalDir(ws), n), 'utf8');
-      lines.push(...text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean));
+      lines.push(
+        ...text
+          .slice(0, text.lastIndexOf('\n') + 1)
+          .split('\n')
+          .filter(Boolean),
+      );
     } catch {
       // renamed under us: read again next time
     }
@@ -94,7 +99,11 @@ function journalLines(ws: string): string[] {
  * allows (journal lines can come within a millisecond of each other). Returns the journal as the
  * interrupted run left it.
  */
-async function interrupt(ws: string, when: () => boolean, sig: NodeJS.Signals): Promise<{ lines: string[]; code: number | null; signal: NodeJS.Signals | null; fired: boolean }> {
+async function interrupt(
+  ws: string,
+  when: () => boolean,
+  sig: NodeJS.Signals,
+): Promise<{ lines: string[]; code: number | null; signal: NodeJS.Signals | null; fired: boolean }> {
   const child = spawnCli(ws, ERASE);
   child.stdout!.resume();
   child.stderr!.resume();
@@ -149,7 +158,10 @@ function rerunAndCompare(ws: string, finished: boolean): string[] {
   const again = run(ws, ERASE, { timeout: 120_000 });
   if (again.code !== 0) return [`the re-run exited ${again.code}: ${again.stderr.slice(-500)}`];
   const got = outcome(ws);
-  const problems = differences(reference.receipts, got.receipts.filter((r) => r.planId === planId)).map((d) => `receipt ${d}`);
+  const problems = differences(
+    reference.receipts,
+    got.receipts.filter((r) => r.planId === planId),
+  ).map((d) => `receipt ${d}`);
   // A run killed after it had finished (journal complete) is re-run as a new request, whose plan
   // finds nothing left to erase. Anything else is one erasure, with one receipt.
   for (const r of got.receipts.filter((x) => x.planId !== planId)) {
@@ -201,7 +213,9 @@ interface Point {
  * Interrupt the erase at each point (trying again, up to three times, a point the interruption
  * overshot), re-run once and compare. Returns the points that landed as meant and the failures.
  */
-async function tryPoints(points: Point[]): Promise<{ tries: number; landed: string[]; missed: string[]; failures: Array<{ point: string; problems: string[] }> }> {
+async function tryPoints(
+  points: Point[],
+): Promise<{ tries: number; landed: string[]; missed: string[]; failures: Array<{ point: string; problems: string[] }> }> {
   let tries = 0;
   const landed: string[] = [];
   const missed: string[] = [];

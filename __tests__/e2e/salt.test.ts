@@ -103,54 +103,61 @@ const noMount = mountProbe();
 if (noMount) process.stdout.write(`salt.test: skipping the full-disk test: ${noMount}\n`);
 
 describe('the state directory on a full disk', () => {
-  (noMount ? it.skip : it)('the first run fails with a clear error and leaves no salt; a later run with space makes a good one', () => {
-    const ws = makeWorkspace();
-    const state = join(ws, STATE);
-    const out = join(makeWorkspace({ withFixtures: false }), 'out');
-    mkdirSync(state, { mode: 0o700 });
-    mkdirSync(join(out, 'state'), { recursive: true });
-    const cli = (args: string[]) => [process.execPath, BIN, ...args].map(shellQuote).join(' ');
-    // In a mount namespace of its own: the state directory is a small tmpfs, filled to the last
-    // block; one run there, then the filler removed and a run with space. What each left is
-    // copied out before the namespace (and its tmpfs) goes.
-    const script = [
-      'set -u',
-      `S=${shellQuote(state)}; O=${shellQuote(out)}`,
-      'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$S" || exit 97',
-      'dd if=/dev/zero of="$S/fill" bs=4096 2>/dev/null',
-      'find fixtures -type f | sort | xargs sha256sum >"$O/before.sums"',
-      `${cli(['suppressed', '--email', ANN])} >"$O/run1.out" 2>"$O/run1.err"; echo $? >"$O/run1.code"`,
-      'ls -A "$S" >"$O/run1.ls"',
-      `${cli(['erase', '--email', ANN, '--apply', '--yes'])} >"$O/run2.out" 2>"$O/run2.err"; echo $? >"$O/run2.code"`,
-      'find fixtures -type f | sort | xargs sha256sum >"$O/run2.sums"',
-      'rm "$S/fill"',
-      `${cli(['erase', '--email', ANN, '--apply', '--yes'])} >"$O/run3.out" 2>"$O/run3.err"; echo $? >"$O/run3.code"`,
-      'cp -a "$S/." "$O/state/"',
-    ].join('\n');
-    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: ws, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    const o = (f: string) => readFileSync(join(out, f), 'utf8');
+  (noMount ? it.skip : it)(
+    'the first run fails with a clear error and leaves no salt; a later run with space makes a good one',
+    () => {
+      const ws = makeWorkspace();
+      const state = join(ws, STATE);
+      const out = join(makeWorkspace({ withFixtures: false }), 'out');
+      mkdirSync(state, { mode: 0o700 });
+      mkdirSync(join(out, 'state'), { recursive: true });
+      const cli = (args: string[]) => [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+      // In a mount namespace of its own: the state directory is a small tmpfs, filled to the last
+      // block; one run there, then the filler removed and a run with space. What each left is
+      // copied out before the namespace (and its tmpfs) goes.
+      const script = [
+        'set -u',
+        `S=${shellQuote(state)}; O=${shellQuote(out)}`,
+        'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$S" || exit 97',
+        'dd if=/dev/zero of="$S/fill" bs=4096 2>/dev/null',
+        'find fixtures -type f | sort | xargs sha256sum >"$O/before.sums"',
+        `${cli(['suppressed', '--email', ANN])} >"$O/run1.out" 2>"$O/run1.err"; echo $? >"$O/run1.code"`,
+        'ls -A "$S" >"$O/run1.ls"',
+        `${cli(['erase', '--email', ANN, '--apply', '--yes'])} >"$O/run2.out" 2>"$O/run2.err"; echo $? >"$O/run2.code"`,
+        'find fixtures -type f | sort | xargs sha256sum >"$O/run2.sums"',
+        'rm "$S/fill"',
+        `${cli(['erase', '--email', ANN, '--apply', '--yes'])} >"$O/run3.out" 2>"$O/run3.err"; echo $? >"$O/run3.code"`,
+        'cp -a "$S/." "$O/state/"',
+      ].join('\n');
+      const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: ws, env: childEnv(), encoding: 'utf8', timeout: 120_000 });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      const o = (f: string) => readFileSync(join(out, f), 'utf8');
 
-    // the full disk: a clear error and a hint, and no salt of any size left behind
-    expect(o('run1.code').trim()).toBe('1');
-    expect(o('run1.err')).toMatch(/cannot create the state secret salt in .* \(ENOSPC\); nothing was done/);
-    expect(o('run1.err')).toMatch(/hint: free space on that disk and re-run/);
-    expect(o('run1.out')).toBe('');
-    expect(o('run1.ls').split('\n').filter(Boolean)).toEqual(['fill']); // no salt, no temp, no stuck lock
-    // an erasure on the full disk erases nothing
-    expect(o('run2.code').trim()).toBe('1');
-    expect(o('run2.err')).toMatch(/ENOSPC/);
-    expect(o('run2.sums')).toBe(o('before.sums'));
+      // the full disk: a clear error and a hint, and no salt of any size left behind
+      expect(o('run1.code').trim()).toBe('1');
+      expect(o('run1.err')).toMatch(/cannot create the state secret salt in .* \(ENOSPC\); nothing was done/);
+      expect(o('run1.err')).toMatch(/hint: free space on that disk and re-run/);
+      expect(o('run1.out')).toBe('');
+      expect(o('run1.ls').split('\n').filter(Boolean)).toEqual(['fill']); // no salt, no temp, no stuck lock
+      // an erasure on the full disk erases nothing
+      expect(o('run2.code').trim()).toBe('1');
+      expect(o('run2.err')).toMatch(/ENOSPC/);
+      expect(o('run2.sums')).toBe(o('before.sums'));
 
-    // with space: a good salt, and the erasure's hashes made with it
-    expect({ code: o('run3.code').trim(), err: o('run3.err') }).toEqual({ code: '0', err: expect.not.stringMatching(/audit trail|error:/) });
-    const salt = readFileSync(join(out, 'state', 'salt'), 'utf8');
-    expect(salt).toMatch(HEX_SALT);
-    const key = Buffer.from(salt.trim(), 'hex');
-    const sup = readFileSync(join(out, 'state', 'suppression.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(sup.map((e) => e.hash)).toContain(hmac(key, `email:${ANN}`));
-    expect(sup.map((e) => e.hash)).not.toContain(hmac('', `email:${ANN}`));
-  }, 180_000);
+      // with space: a good salt, and the erasure's hashes made with it
+      expect({ code: o('run3.code').trim(), err: o('run3.err') }).toEqual({ code: '0', err: expect.not.stringMatching(/audit trail|error:/) });
+      const salt = readFileSync(join(out, 'state', 'salt'), 'utf8');
+      expect(salt).toMatch(HEX_SALT);
+      const key = Buffer.from(salt.trim(), 'hex');
+      const sup = readFileSync(join(out, 'state', 'suppression.ndjson'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      expect(sup.map((e) => e.hash)).toContain(hmac(key, `email:${ANN}`));
+      expect(sup.map((e) => e.hash)).not.toContain(hmac('', `email:${ANN}`));
+    },
+    180_000,
+  );
 });
 
 describe('concurrent first runs', () => {
@@ -184,7 +191,8 @@ describe('concurrent first runs', () => {
       });
       // the identities each erasure used, as it printed them
       for (const i of [0, 1]) {
-        if (results[i]!.code === 0) runs[i]!.ids = JSON.parse(results[i]!.stdout).subject.identities.map((x: { type: string; value: string }) => `${x.type}:${x.value}`);
+        if (results[i]!.code === 0)
+          runs[i]!.ids = JSON.parse(results[i]!.stdout).subject.identities.map((x: { type: string; value: string }) => `${x.type}:${x.value}`);
       }
       const salt = readFileSync(join(ws, STATE, 'salt'), 'utf8');
       if (!HEX_SALT.test(salt)) mismatches.push(`try ${t}: salt ${JSON.stringify(salt)}`);
@@ -193,7 +201,8 @@ describe('concurrent first runs', () => {
       const empty = new Set(runs.flatMap((r) => r.ids).map((id) => hmac('', id)));
       for (const h of writtenHashes(ws)) {
         if (empty.has(h.hash)) mismatches.push(`try ${t}: ${h.where} holds a hash made with an empty key`);
-        else if (!good.has(h.hash) || (h.type && !good.get(h.hash)!.startsWith(`${h.type}:`))) mismatches.push(`try ${t}: ${h.where} holds a hash made with another salt`);
+        else if (!good.has(h.hash) || (h.type && !good.get(h.hash)!.startsWith(`${h.type}:`)))
+          mismatches.push(`try ${t}: ${h.where} holds a hash made with another salt`);
       }
       // each erased identity suppressed once: two salts would have listed it twice
       const sup = writtenHashes(ws).filter((h) => h.where === 'suppression');

@@ -79,7 +79,11 @@ describe('requests ledger from the command line', () => {
     expect(late.stderr).toMatch(/was due on 2020-02-01/);
     const ext = run(ws, ['requests', 'extend', id, '--months', '2', '--reason', 'the archives are large']);
     expect(ext.code).toBe(0);
-    expect(ext.stdout).toMatch(new RegExp(`^${id}\tdue \\d{4}-\\d{2}-\\d{2}\n\nYour erasure request of .*\\(reference ${id}\\).*The reason: the archives are large\\. We will answer it by \\d{4}-\\d{2}-\\d{2} at the latest`));
+    expect(ext.stdout).toMatch(
+      new RegExp(
+        `^${id}\tdue \\d{4}-\\d{2}-\\d{2}\n\nYour erasure request of .*\\(reference ${id}\\).*The reason: the archives are large\\. We will answer it by \\d{4}-\\d{2}-\\d{2} at the latest`,
+      ),
+    );
     expect(run(ws, ['requests', 'close', id]).stdout).toBe(`${id}\tdone\n`); // its erasure run completed
     expect(run(ws, ['requests', 'close', 'R-20200101-1']).code).toBe(0); // an access request: no erasure run needed
     const unerased = runJson<RequestResult>(ws, ['--json', 'requests', 'add', '--type', 'erasure', '--email', 'bo@lanternfish.example']).json.id;

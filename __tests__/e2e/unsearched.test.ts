@@ -15,14 +15,20 @@ const NO_TOKEN = { PRIVACYCTL_E2E_NO_SUCH_TOKEN: undefined };
 /** The demo's CSV sources plus a GitHub organisation whose token is not set. */
 function withUnsearchedGithub(extra = ''): string {
   const ws = makeWorkspace();
-  appendFileSync(join(ws, 'privacyctl.yaml'), `\n  - name: org-github\n    kind: github\n    org: lanternfish\n    tokenEnv: PRIVACYCTL_E2E_NO_SUCH_TOKEN\n${extra}`);
+  appendFileSync(
+    join(ws, 'privacyctl.yaml'),
+    `\n  - name: org-github\n    kind: github\n    org: lanternfish\n    tokenEnv: PRIVACYCTL_E2E_NO_SUCH_TOKEN\n${extra}`,
+  );
   return ws;
 }
 
 /** The demo's CSV sources plus one whose file is missing (it fails). */
 function withFailingCsv(): string {
   const ws = makeWorkspace();
-  appendFileSync(join(ws, 'privacyctl.yaml'), `\n  - name: lost-survey\n    kind: csv\n    path: fixtures/demo/surveys/moved-away.csv\n    match: { email: [Email] }\n`);
+  appendFileSync(
+    join(ws, 'privacyctl.yaml'),
+    `\n  - name: lost-survey\n    kind: csv\n    path: fixtures/demo/surveys/moved-away.csv\n    match: { email: [Email] }\n`,
+  );
   return ws;
 }
 
@@ -45,7 +51,11 @@ describe('a source skipped for lack of a token', () => {
     expect(applied.stdout).toMatch(/3 erased, 0 retained, 0 manual, 0 failed; 1 source not searched \(org-github\)/);
     const [stored] = readdirSync(join(ws, '.privacyctl', 'receipts'));
     const receipt = JSON.parse(readFileSync(join(ws, '.privacyctl', 'receipts', stored!), 'utf8')) as EraseReceiptResult;
-    expect(receipt.sources.find((s) => s.name === 'org-github')).toMatchObject({ status: 'skipped', skip: 'unavailable', reason: expect.stringMatching(/no token/) });
+    expect(receipt.sources.find((s) => s.name === 'org-github')).toMatchObject({
+      status: 'skipped',
+      skip: 'unavailable',
+      reason: expect.stringMatching(/no token/),
+    });
     // not complete: the person is not on the suppression list until GitHub has been searched too
     expect(run(ws, ['suppressed', '--email', ANN]).stdout).toMatch(/^no email:/);
   });
@@ -115,13 +125,16 @@ describe('a closed stdout', () => {
     const r = runShell(ws, `${cliCommand(['erase', '--email', ANN, '--apply', '--yes'])} | true; echo "exit=\${PIPESTATUS[0]}" >&2`);
     expect(r.stderr).toMatch(/exit=3/);
     expect(r.stderr).not.toMatch(/EPIPE|at /);
-    const audit = readFileSync(join(ws, '.privacyctl', 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(join(ws, '.privacyctl', 'audit.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(audit.at(-1)).toMatchObject({ command: 'erase', exitCode: 3 });
     // the erasure itself happened, and is on the stored receipt
     expect(readdirSync(join(ws, '.privacyctl', 'receipts'))).toHaveLength(1);
   });
 
-  it('export into a closed pipe exits with the export\'s own code (3 here), quietly', () => {
+  it("export into a closed pipe exits with the export's own code (3 here), quietly", () => {
     const ws = withFailingCsv();
     const r = runShell(ws, `${cliCommand(['export', '--email', ANN, '--format', 'ndjson'])} | true; echo "exit=\${PIPESTATUS[0]}" >&2`);
     expect(r.stderr).toMatch(/exit=3/);

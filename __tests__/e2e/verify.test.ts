@@ -10,7 +10,8 @@ import { ANN, cleanupWorkspaces, makeWorkspace, run, runJson } from './helpers.j
 
 afterEach(cleanupWorkspaces);
 
-const idsOf = (json: { identities: Array<{ type: string; value: string }> }): string[] => json.identities.map((i: { type: string; value: string }) => `${i.type}:${i.value}`);
+const idsOf = (json: { identities: Array<{ type: string; value: string }> }): string[] =>
+  json.identities.map((i: { type: string; value: string }) => `${i.type}:${i.value}`);
 const CODEOWNERS = 'lanternfish:.github/CODEOWNERS:2';
 
 describe('verify after erasing a person whose handle only an erased row linked', () => {

@@ -65,7 +65,44 @@ function minimalRepo(base, org, name, id) {
     fork: false,
     url: u,
   };
-  for (const k of ['archive', 'assignees', 'blobs', 'branches', 'collaborators', 'comments', 'commits', 'compare', 'contents', 'contributors', 'deployments', 'downloads', 'events', 'forks', 'git_commits', 'git_refs', 'git_tags', 'hooks', 'issue_comment', 'issue_events', 'issues', 'keys', 'labels', 'languages', 'merges', 'milestones', 'notifications', 'pulls', 'releases', 'stargazers', 'statuses', 'subscribers', 'subscription', 'tags', 'teams', 'trees']) {
+  for (const k of [
+    'archive',
+    'assignees',
+    'blobs',
+    'branches',
+    'collaborators',
+    'comments',
+    'commits',
+    'compare',
+    'contents',
+    'contributors',
+    'deployments',
+    'downloads',
+    'events',
+    'forks',
+    'git_commits',
+    'git_refs',
+    'git_tags',
+    'hooks',
+    'issue_comment',
+    'issue_events',
+    'issues',
+    'keys',
+    'labels',
+    'languages',
+    'merges',
+    'milestones',
+    'notifications',
+    'pulls',
+    'releases',
+    'stargazers',
+    'statuses',
+    'subscribers',
+    'subscription',
+    'tags',
+    'teams',
+    'trees',
+  ]) {
     r[`${k}_url`] = `${u}/${k}`;
   }
   return r;
@@ -138,7 +175,13 @@ export class FakeGitHub {
     this.calls.set(`${method} ${path}`, (this.calls.get(`${method} ${path}`) ?? 0) + 1);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const send = (status, body, headers = {}, route = path) => {
-      const h = { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600), ...headers };
+      const h = {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        ...headers,
+      };
       if (this.keepLog) this.log.push({ method, route, status, body });
       res.writeHead(status, h);
       res.end(body === undefined ? '' : JSON.stringify(body));
@@ -169,7 +212,12 @@ export class FakeGitHub {
       const all = r.list;
       const isSearch = path.startsWith('/search/');
       if (isSearch && page * per > 1000) {
-        return send(422, { message: 'Only the first 1000 search results are available', documentation_url: 'https://docs.github.com/v3/search/' }, scoped, r.route);
+        return send(
+          422,
+          { message: 'Only the first 1000 search results are available', documentation_url: 'https://docs.github.com/v3/search/' },
+          scoped,
+          r.route,
+        );
       }
       const visible = isSearch ? all.slice(0, 1000) : all;
       const items = visible.slice((page - 1) * per, page * per);
@@ -184,7 +232,9 @@ export class FakeGitHub {
       if (page < last) link.push(`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
       if (page > 1) link.push(`<${at(1)}>; rel="first"`, `<${at(page - 1)}>; rel="prev"`);
       const headers = { ...scoped, ...(link.length ? { link: link.join(', ') } : {}) };
-      const body = isSearch ? { total_count: all.length, incomplete_results: !!r.incomplete, items, ...(path === '/search/issues' ? { search_type: 'lexical' } : {}) } : items;
+      const body = isSearch
+        ? { total_count: all.length, incomplete_results: !!r.incomplete, items, ...(path === '/search/issues' ? { search_type: 'lexical' } : {}) }
+        : items;
       return send(200, body, headers, r.route);
     }
     return send(r.status ?? 200, r.body, scoped, r.route);
@@ -263,11 +313,20 @@ export class FakeGitHub {
         delete t.members[login];
         return { route: '/orgs/{org}/teams/{team_slug}/memberships/{username}', status: 204 };
       }
-      return { route: '/orgs/{org}/teams/{team_slug}/memberships/{username}', body: { url: `${b}/teams/${t.slug}/memberships/${login}`, role: t.members[login], state: 'active' } };
+      return {
+        route: '/orgs/{org}/teams/{team_slug}/memberships/{username}',
+        body: { url: `${b}/teams/${t.slug}/memberships/${login}`, role: t.members[login], state: 'active' },
+      };
     }
     if (method === 'GET' && path === `/orgs/${org}/outside_collaborators`) {
       if (!owner) return { route: '/orgs/{org}/outside_collaborators', status: 404, body: NOT_FOUND };
-      return { route: '/orgs/{org}/outside_collaborators', list: (w.outsideCollaborators ?? []).map((l) => { const u = this.user(l); return simpleUser(b, u?.login ?? l, u?.id ?? 1); }) };
+      return {
+        route: '/orgs/{org}/outside_collaborators',
+        list: (w.outsideCollaborators ?? []).map((l) => {
+          const u = this.user(l);
+          return simpleUser(b, u?.login ?? l, u?.id ?? 1);
+        }),
+      };
     }
     if (method === 'DELETE' && (m = new RegExp(`^/orgs/${org}/outside_collaborators/([^/]+)$`).exec(path))) {
       const i = (w.outsideCollaborators ?? []).findIndex((l) => l.toLowerCase() === m[1].toLowerCase());
@@ -400,7 +459,17 @@ export class FakeGitHub {
       author_association: 'CONTRIBUTOR',
       ...(it.body != null ? { body: it.body } : {}),
       score: 1,
-      ...(it.pull ? { pull_request: { url: `${b}/repos/${org}/${it.repo}/pulls/${it.number}`, html_url: `${b}/${org}/${it.repo}/pull/${it.number}`, diff_url: null, patch_url: null, merged_at: null } } : {}),
+      ...(it.pull
+        ? {
+            pull_request: {
+              url: `${b}/repos/${org}/${it.repo}/pulls/${it.number}`,
+              html_url: `${b}/${org}/${it.repo}/pull/${it.number}`,
+              diff_url: null,
+              patch_url: null,
+              merged_at: null,
+            },
+          }
+        : {}),
     };
   }
 
@@ -509,7 +578,23 @@ export class FakeGitHub {
     const get = (k) => terms.find((t) => t.startsWith(`${k}:`))?.slice(k.length + 1);
     const org = get('org');
     if (org !== undefined && org !== w.org) {
-      return { route: path, status: 422, body: { message: 'Validation Failed', errors: [{ message: 'The listed users and repositories cannot be searched either because the resources do not exist or you do not have permission to view them.', resource: 'Search', field: 'q', code: 'invalid' }], documentation_url: 'https://docs.github.com/v3/search/' } };
+      return {
+        route: path,
+        status: 422,
+        body: {
+          message: 'Validation Failed',
+          errors: [
+            {
+              message:
+                'The listed users and repositories cannot be searched either because the resources do not exist or you do not have permission to view them.',
+              resource: 'Search',
+              field: 'q',
+              code: 'invalid',
+            },
+          ],
+          documentation_url: 'https://docs.github.com/v3/search/',
+        },
+      };
     }
     const range = (field) => {
       const v = get(field);
@@ -531,7 +616,15 @@ export class FakeGitHub {
       const reviewer = get('reviewed-by')?.toLowerCase();
       for (const login of [author, commenter, reviewer]) {
         if (login && !this.user(login)) {
-          return { route: path, status: 422, body: { message: 'Validation Failed', errors: [{ message: 'The listed users cannot be searched.', resource: 'Search', field: 'q', code: 'invalid' }], documentation_url: 'https://docs.github.com/v3/search/' } };
+          return {
+            route: path,
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ message: 'The listed users cannot be searched.', resource: 'Search', field: 'q', code: 'invalid' }],
+              documentation_url: 'https://docs.github.com/v3/search/',
+            },
+          };
         }
       }
       const inRange = range('created');
@@ -611,10 +704,34 @@ export function demoWorld() {
       { repo: 'docs', number: 3, title: 'Docs typo', body: null, user: 'bo-tr', created_at: '2024-04-01T10:00:00Z', pull: true, comments: [] },
     ],
     commits: [
-      { repo: 'lanternfish', sha: '1'.repeat(40), message: 'Add lamp', login: 'ann-example', email: 'ann@example.org', name: 'Ann Example', date: '2024-01-10T10:00:00Z' },
-      { repo: 'lanternfish', sha: '2'.repeat(40), message: 'Tidy', login: 'ann-example', email: '1001+ann-example@users.noreply.github.com', name: 'Ann Example', date: '2024-01-11T10:00:00Z' },
+      {
+        repo: 'lanternfish',
+        sha: '1'.repeat(40),
+        message: 'Add lamp',
+        login: 'ann-example',
+        email: 'ann@example.org',
+        name: 'Ann Example',
+        date: '2024-01-10T10:00:00Z',
+      },
+      {
+        repo: 'lanternfish',
+        sha: '2'.repeat(40),
+        message: 'Tidy',
+        login: 'ann-example',
+        email: '1001+ann-example@users.noreply.github.com',
+        name: 'Ann Example',
+        date: '2024-01-11T10:00:00Z',
+      },
       { repo: 'docs', sha: '3'.repeat(40), message: 'Fix typo', login: 'bo-tr', email: 'bo@example.com', name: 'Bo Tran', date: '2024-04-01T10:00:00Z' },
-      { repo: 'lanternfish', sha: '4'.repeat(40), message: 'Cy work', login: 'cy-other', email: 'cy@example.net', name: 'Cy Other', date: '2024-05-01T10:00:00Z' },
+      {
+        repo: 'lanternfish',
+        sha: '4'.repeat(40),
+        message: 'Cy work',
+        login: 'cy-other',
+        email: 'cy@example.net',
+        name: 'Cy Other',
+        date: '2024-05-01T10:00:00Z',
+      },
     ],
   };
 }

@@ -36,7 +36,14 @@ export function fastImport(repo: string, commits: FakeCommit[], opts: { bare?: b
   commits.forEach((c, i) => {
     const branch = c.branch ?? 'main';
     const msg = Buffer.from(c.message, 'utf8');
-    parts.push(Buffer.from(`commit refs/heads/${branch}\nmark :${++mark}\nauthor ${c.author} ${1700000000 + i} +0000\ncommitter ${c.committer ?? c.author} ${1700000000 + i} +0000\ndata ${msg.length}\n`, 'utf8'), msg, Buffer.from('\n'));
+    parts.push(
+      Buffer.from(
+        `commit refs/heads/${branch}\nmark :${++mark}\nauthor ${c.author} ${1700000000 + i} +0000\ncommitter ${c.committer ?? c.author} ${1700000000 + i} +0000\ndata ${msg.length}\n`,
+        'utf8',
+      ),
+      msg,
+      Buffer.from('\n'),
+    );
     const parent = last.get(branch) ?? last.get('main');
     let s = parent ? `from :${parent}\n` : '';
     s += `M 644 inline f${i % 50}.txt\ndata 2\n${i % 10}\n`;

@@ -33,7 +33,10 @@ export async function expectMatchedListed(a: SourceAdapter, listed: Set<string>,
         expect({ locator: r.locator, m, listed: listed.has(identityKey(m)) }).toEqual({ locator: r.locator, m, listed: true });
       }
     }
-    if (opts.links) for (const l of links) for (const end of [l.from, l.to]) expect({ locator: l.locator, end, listed: listed.has(identityKey(end)) }).toEqual({ locator: l.locator, end, listed: true });
+    if (opts.links)
+      for (const l of links)
+        for (const end of [l.from, l.to])
+          expect({ locator: l.locator, end, listed: listed.has(identityKey(end)) }).toEqual({ locator: l.locator, end, listed: true });
   }
   return n;
 }

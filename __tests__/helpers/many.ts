@@ -16,7 +16,11 @@ function canonical(items: Array<PersonalRecord | IdentityLink>): string[] {
 // JSON.stringify with a sorted key list needs every nested key name too.
 function flatKeys(x: unknown, out: Record<string, true> = {}): Record<string, true> {
   if (Array.isArray(x)) for (const v of x) flatKeys(v, out);
-  else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) { out[k] = true; flatKeys(v, out); }
+  else if (x && typeof x === 'object')
+    for (const [k, v] of Object.entries(x)) {
+      out[k] = true;
+      flatKeys(v, out);
+    }
   return out;
 }
 

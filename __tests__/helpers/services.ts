@@ -15,7 +15,7 @@ const inCI = () => !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowe
 function decide(what: string, missing: string | null, fix: string): boolean {
   if (missing === null) return true;
   if (inCI()) throw new Error(`${what} is needed under CI and is missing: ${missing} (${fix})`);
-   
+
   console.warn(`${what} tests skipped: ${missing} (${fix})`);
   return false;
 }

@@ -50,7 +50,15 @@ describe('IP addresses', () => {
 
   test('combined log lines are parsed', () => {
     const l = parseLogLine('203.0.113.7 - - [02/Nov/2024:08:00:12 +0000] "GET /a?b=1 HTTP/1.1" 200 51 "https://x.example/" "Mozilla/5.0 \\"quoted\\""');
-    expect(l).toMatchObject({ ip: '203.0.113.7', time: '2024-11-02T08:00:12+00:00', method: 'GET', path: '/a?b=1', status: '200', referer: 'https://x.example/', userAgent: 'Mozilla/5.0 "quoted"' });
+    expect(l).toMatchObject({
+      ip: '203.0.113.7',
+      time: '2024-11-02T08:00:12+00:00',
+      method: 'GET',
+      path: '/a?b=1',
+      status: '200',
+      referer: 'https://x.example/',
+      userAgent: 'Mozilla/5.0 "quoted"',
+    });
   });
 });
 
@@ -72,7 +80,14 @@ describe('access logs', () => {
     const adapter = analyticsFactory.create(cfg, env);
     const who = subject(['ip', '203.0.113.7'], ['ip', '2001:DB8:85A3::8A2E:0370:7334']);
     const records = await discover(adapter, who);
-    expect(records.map((r) => r.locator.replace(`${dir}/`, ''))).toEqual(['access.log:1', 'access.log:4', 'access.log:5', 'access.log.1.gz:1', 'access.log.1.gz:4', 'access.log.1.gz:5']);
+    expect(records.map((r) => r.locator.replace(`${dir}/`, ''))).toEqual([
+      'access.log:1',
+      'access.log:4',
+      'access.log:5',
+      'access.log.1.gz:1',
+      'access.log.1.gz:4',
+      'access.log.1.gz:5',
+    ]);
     expect(records[0]!.data).toMatchObject({ ip: '203.0.113.7', path: '/login', userAgent: 'Firefox/128.0', time: '2024-11-02T08:00:12+00:00' });
     expect(records.every((r) => r.action === 'truncate-ip')).toBe(true);
 
@@ -151,14 +166,25 @@ describe('Google Analytics user deletion', () => {
   });
 
   const adapterFor = (ga: object = {}) =>
-    analyticsFactory.create(analyticsFactory.schema.parse({ name: 'ga', kind: 'analytics', ga: { propertyId: '123456', tokenEnv: 'GA_TEST_TOKEN', endpoint: url, retryDelayMs: 1, ...ga } }), env);
+    analyticsFactory.create(
+      analyticsFactory.schema.parse({
+        name: 'ga',
+        kind: 'analytics',
+        ga: { propertyId: '123456', tokenEnv: 'GA_TEST_TOKEN', endpoint: url, retryDelayMs: 1, ...ga },
+      }),
+      env,
+    );
   const gaConfig = () => gaSchema.parse({ propertyId: '123456', tokenEnv: 'GA_TEST_TOKEN', endpoint: url, retryDelayMs: 1 });
   const who = subject(['ga-client-id', 'ga1.2.1111111111.1700000001'], ['email', 'ann@example.org']);
 
   test('without a token the erasure is a manual step naming where to do it and that Google holds the data', async () => {
     const records = await discover(adapterFor(), who);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ type: 'analytics-id', disposition: 'manual', data: { id: '1111111111.1700000001', idType: 'CLIENT_ID', property: '123456' } });
+    expect(records[0]).toMatchObject({
+      type: 'analytics-id',
+      disposition: 'manual',
+      data: { id: '1111111111.1700000001', idType: 'CLIENT_ID', property: '123456' },
+    });
     expect(records[0]!.manual).toMatch(/GA_TEST_TOKEN.*property 123456.*Google holds analytics data/);
     expect(seen).toHaveLength(0);
   });
@@ -187,7 +213,11 @@ describe('Google Analytics user deletion', () => {
     process.env['GA_TEST_TOKEN'] = 't';
     const adapter = adapterFor({ propertyId: undefined, webPropertyId: 'UA-12345-1', idType: 'USER_ID' });
     await erase(adapter, await discover(adapter, who), who);
-    expect(seen[0]!.body).toEqual({ kind: 'analytics#userDeletionRequest', id: { type: 'USER_ID', userId: '1111111111.1700000001' }, webPropertyId: 'UA-12345-1' });
+    expect(seen[0]!.body).toEqual({
+      kind: 'analytics#userDeletionRequest',
+      id: { type: 'USER_ID', userId: '1111111111.1700000001' },
+      webPropertyId: 'UA-12345-1',
+    });
   });
 
   test('401 is an authentication error; the token never appears in it', async () => {
@@ -227,7 +257,7 @@ describe('Google Analytics user deletion', () => {
     expect(seen).toHaveLength(3);
   });
 
-  test('a step for an id that is not the subject\'s is refused', async () => {
+  test("a step for an id that is not the subject's is refused", async () => {
     process.env['GA_TEST_TOKEN'] = 't';
     const adapter = adapterFor();
     const records = await discover(adapter, who);

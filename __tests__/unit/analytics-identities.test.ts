@@ -25,7 +25,11 @@ const env = { configDir: tmp, stateDir: join(tmp, '.privacyctl') };
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const ip = (value: string): Identity => ({ type: 'ip', value: normalizeIdentity('ip', value)! });
-const ctx = (messages: string[] = []): AdapterContext => ({ signal: new AbortController().signal, log: { info: (m) => void messages.push(m), warn: (m) => void messages.push(m) }, stats: {} });
+const ctx = (messages: string[] = []): AdapterContext => ({
+  signal: new AbortController().signal,
+  log: { info: (m) => void messages.push(m), warn: (m) => void messages.push(m) },
+  stats: {},
+});
 
 function demoAdapter(): SourceAdapter {
   const doc = parseYaml(readFileSync(join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
@@ -106,7 +110,8 @@ describe('analytics identities() on the demo source (privacyctl.yaml)', () => {
       firstFields(log), // every client IP as the log writes it
     ];
     expect(await expectMatchedListed(a, listed, people)).toBeGreaterThan(10);
-    for (const v of ['203.0.113.7', '203.0.113.77', '203.0.113.70', '198.51.100.42', '192.0.2.10', '2001:db8:85a3::8a2e:370:7334']) expect(listed.has(`ip:${v}`)).toBe(true);
+    for (const v of ['203.0.113.7', '203.0.113.77', '203.0.113.70', '198.51.100.42', '192.0.2.10', '2001:db8:85a3::8a2e:370:7334'])
+      expect(listed.has(`ip:${v}`)).toBe(true);
     expect(listed.has('ip:203.0.113.0')).toBe(false);
     expect(messages.some((m) => /Google Analytics ids cannot be listed/.test(m))).toBe(true);
   });
@@ -176,7 +181,12 @@ describe('analytics identities() on generated logs', () => {
 
   test('ipSpellings: canonical first; every spelling canonicalises back', async () => {
     expect(ipSpellings('203.0.113.7')[0]).toBe('203.0.113.7');
-    expect(ipSpellings('2001:db8:85a3::8a2e:370:7334')).toEqual(['2001:db8:85a3::8a2e:370:7334', '2001:db8:85a3:0:0:8a2e:370:7334', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:0db8:85a3::8a2e:0370:7334']);
+    expect(ipSpellings('2001:db8:85a3::8a2e:370:7334')).toEqual([
+      '2001:db8:85a3::8a2e:370:7334',
+      '2001:db8:85a3:0:0:8a2e:370:7334',
+      '2001:0db8:85a3:0000:0000:8a2e:0370:7334',
+      '2001:0db8:85a3::8a2e:0370:7334',
+    ]);
     expect(ipSpellings('::1')).toEqual(['::1', '0:0:0:0:0:0:0:1', '0000:0000:0000:0000:0000:0000:0000:0001', '::0001']);
     for (const c of ['203.0.113.7', '0.0.0.0', '2001:db8::1', '::1', '::', 'fe80::1:0:0:2', '2001:db8:85a3::8a2e:370:7334']) {
       for (const v of ipSpellings(c)) expect({ v, back: canonicalIp(v) }).toEqual({ v, back: c });
@@ -184,9 +194,15 @@ describe('analytics identities() on generated logs', () => {
   });
 
   test('a source with Google Analytics only cannot list its identities (replay reports it unchecked); no log file fails as discover does', async () => {
-    const gaOnly = analyticsFactory.create(analyticsFactory.schema.parse({ name: 'ga', kind: 'analytics', ga: { propertyId: '1', tokenEnv: 'NO_SUCH_TOKEN' } }), env);
+    const gaOnly = analyticsFactory.create(
+      analyticsFactory.schema.parse({ name: 'ga', kind: 'analytics', ga: { propertyId: '1', tokenEnv: 'NO_SUCH_TOKEN' } }),
+      env,
+    );
     expect(gaOnly.identities).toBeUndefined();
-    const missing = analyticsFactory.create(analyticsFactory.schema.parse({ name: 'web', kind: 'analytics', accessLogs: [join(tmp, 'nowhere', 'access.log*')] }), env);
+    const missing = analyticsFactory.create(
+      analyticsFactory.schema.parse({ name: 'web', kind: 'analytics', accessLogs: [join(tmp, 'nowhere', 'access.log*')] }),
+      env,
+    );
     mkdirSync(join(tmp, 'nowhere'), { recursive: true });
     await expect(listIdentities(missing)).rejects.toBeInstanceOf(SourceError);
   });
@@ -204,7 +220,12 @@ describe('replay over the analytics source', () => {
     const config = loadConfig(file);
     const state = new StateDir(config.stateDir);
     // erased as given on the command line: --include-identity ip:2001:DB8:85A3:0:0:8A2E:370:7334
-    const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(ip('2001:DB8:85A3:0:0:8A2E:370:7334'))]), planIds: ['p1'], lastErasedAt: '' };
+    const erased: ErasedSubject = {
+      ref: 'r1',
+      hashes: new Set([state.hashIdentity(ip('2001:DB8:85A3:0:0:8A2E:370:7334'))]),
+      planIds: ['p1'],
+      lastErasedAt: '',
+    };
     const { restored, sources } = await findRestored(config, state, [erased], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
     expect(sources.map((s) => [s.name, s.status])).toEqual([
       ['web', 'ok'],

@@ -73,7 +73,8 @@ describe('analytics discoverMany', () => {
     const { adapter } = logAdapter();
     const ctx = testContext();
     const items = [];
-    for await (const t of adapter.discoverMany!([who(['ip', '203.0.113.7']), who(['ip', '203.0.113.7']), who(['ip', '2001:db8:85a3::8a2e:370:7334'])], ctx)) items.push(t);
+    for await (const t of adapter.discoverMany!([who(['ip', '203.0.113.7']), who(['ip', '203.0.113.7']), who(['ip', '2001:db8:85a3::8a2e:370:7334'])], ctx))
+      items.push(t);
     expect(items.map((t) => t.subject).sort()).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
     expect(ctx.stats['logLines']).toBe(14);
   });
@@ -87,7 +88,12 @@ describe('analytics discoverMany', () => {
     }
     writeFileSync(join(dir, 'big.log'), `${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'big.log.gz'), gzipSync(`${lines.join('\n')}\n`));
-    const cfg = analyticsFactory.schema.parse({ name: 'web', kind: 'analytics', accessLogs: [join(dir, 'big.log*')], ga: { propertyId: '123456', tokenEnv: 'GA_MANY_TOKEN' } });
+    const cfg = analyticsFactory.schema.parse({
+      name: 'web',
+      kind: 'analytics',
+      accessLogs: [join(dir, 'big.log*')],
+      ga: { propertyId: '123456', tokenEnv: 'GA_MANY_TOKEN' },
+    });
     const adapter = analyticsFactory.create(cfg, env);
     const subjects = [
       who(['ip', '203.0.113.7'], ['ga-client-id', 'ga1.2.1111111111.1700000001']),
@@ -106,7 +112,10 @@ describe('analytics discoverMany', () => {
 
   test('on the demo source (privacyctl.yaml): Google Analytics ids and the access log', async () => {
     const doc = parseYaml(readFileSync(join(ROOT, 'privacyctl.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
-    const adapter = analyticsFactory.create(analyticsFactory.schema.parse(doc.sources.find((s) => s['kind'] === 'analytics')), { configDir: ROOT, stateDir: join(tmp, '.demo-state') });
+    const adapter = analyticsFactory.create(analyticsFactory.schema.parse(doc.sources.find((s) => s['kind'] === 'analytics')), {
+      configDir: ROOT,
+      stateDir: join(tmp, '.demo-state'),
+    });
     const many = (
       await expectManyMatchesSingle(adapter, [
         who(['ip', '203.0.113.7'], ['ga-client-id', 'GA1.2.1111111111.1700000001']),

@@ -64,10 +64,20 @@ describe('atomicRewrite', () => {
 
   // What happens meanwhile (once the first try has read the file), the tries taken, the file after.
   it.each([
-    ['replaced (an editor saving it): the rewrite starts again on the new content', (n: number) => n === 1 && replaceWith('ann\nbob\ncarol\ndave\n'), 2, 'ann\ncarol\ndave\n'],
+    [
+      'replaced (an editor saving it): the rewrite starts again on the new content',
+      (n: number) => n === 1 && replaceWith('ann\nbob\ncarol\ndave\n'),
+      2,
+      'ann\ncarol\ndave\n',
+    ],
     ['edited in place, same length: started again', (n: number) => n === 1 && fs.writeFileSync(file, 'ann\nbob\nCAROL\n', { flag: 'r+' }), 2, 'ann\nCAROL\n'],
     ['appended to: the rows appended are carried over, not lost', () => fs.appendFileSync(file, 'erin\n'), 1, 'ann\ncarol\nerin\n'],
-    ['edited and made longer: not taken for an append, started again', (n: number) => n === 1 && fs.writeFileSync(file, 'ann\nbob\nCAROL\nerin\n', { flag: 'r+' }), 2, 'ann\nCAROL\nerin\n'],
+    [
+      'edited and made longer: not taken for an append, started again',
+      (n: number) => n === 1 && fs.writeFileSync(file, 'ann\nbob\nCAROL\nerin\n', { flag: 'r+' }),
+      2,
+      'ann\nCAROL\nerin\n',
+    ],
   ])('a file %s', async (_what, during, tries, after) => {
     const rewrite = dropLine('bob', during);
     expect(await atomicRewrite(file, rewrite.produce)).toBe(true);

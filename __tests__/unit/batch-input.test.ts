@@ -4,7 +4,9 @@ import { parseBatchInput } from '../../src/core/batch-input.js';
 
 describe('batch input: CSV', () => {
   it('reads type,email,github,request_id in any column order, several addresses to a cell', () => {
-    const input = parseBatchInput('request_id,github,type,email\nr1,,access,Ann@Example.ORG\nr2,@BoTr,erasure,"bo@lanternfish.example; b.o@lanternfish.example"\n');
+    const input = parseBatchInput(
+      'request_id,github,type,email\nr1,,access,Ann@Example.ORG\nr2,@BoTr,erasure,"bo@lanternfish.example; b.o@lanternfish.example"\n',
+    );
     expect(input.format).toBe('csv');
     expect(input.invalid).toEqual([]);
     expect(input.requests).toEqual([
@@ -23,7 +25,8 @@ describe('batch input: CSV', () => {
   });
 
   it('reports bad rows by the line they start on, without echoing the value', () => {
-    const text = 'type,email,github,request_id\naccess,"ann@example.org",,"a\nb"\ndelete,dana@example.com,,\nerasure,not-an-address,,\naccess,,,r9\naccess,zoe@example.net,,ok-1\n';
+    const text =
+      'type,email,github,request_id\naccess,"ann@example.org",,"a\nb"\ndelete,dana@example.com,,\nerasure,not-an-address,,\naccess,,,r9\naccess,zoe@example.net,,ok-1\n';
     const input = parseBatchInput(text);
     expect(input.requests.map((r) => r.line)).toEqual([7]);
     expect(input.invalid).toEqual([
@@ -62,13 +65,33 @@ describe('batch input: column names and ledger requests', () => {
 
   it('a line naming a ledger request takes the type and identities it does not give', () => {
     const ledger = new Map([
-      ['R-20261201-1', { type: 'erasure', identities: [{ type: 'email', value: 'ann@example.org' }, { type: 'github', value: 'ann-example' }] }],
+      [
+        'R-20261201-1',
+        {
+          type: 'erasure',
+          identities: [
+            { type: 'email', value: 'ann@example.org' },
+            { type: 'github', value: 'ann-example' },
+          ],
+        },
+      ],
       ['R-20261201-2', { type: 'access', identities: null }],
       ['R-20261201-3', { type: 'rectification', identities: [{ type: 'email', value: 'bo@lanternfish.example' }] }],
     ]);
-    const input = parseBatchInput('{"request_id":"R-20261201-1"}\n{"request_id":"R-20261201-2"}\n{"request_id":"R-20261201-1","type":"access"}\n{"request_id":"R-20261201-3"}\n', (id) => ledger.get(id));
+    const input = parseBatchInput(
+      '{"request_id":"R-20261201-1"}\n{"request_id":"R-20261201-2"}\n{"request_id":"R-20261201-1","type":"access"}\n{"request_id":"R-20261201-3"}\n',
+      (id) => ledger.get(id),
+    );
     expect(input.requests).toEqual([
-      { line: 1, type: 'erasure', requestId: 'R-20261201-1', identities: [{ type: 'email', value: 'ann@example.org' }, { type: 'github', value: 'ann-example' }] },
+      {
+        line: 1,
+        type: 'erasure',
+        requestId: 'R-20261201-1',
+        identities: [
+          { type: 'email', value: 'ann@example.org' },
+          { type: 'github', value: 'ann-example' },
+        ],
+      },
     ]);
     expect(input.invalid.map((i) => [i.line, i.reason])).toEqual([
       [2, "the ledger request's identities were forgotten (it is closed); give them on the line"],
@@ -80,7 +103,9 @@ describe('batch input: column names and ledger requests', () => {
 
 describe('batch input: NDJSON and OpenDSR', () => {
   it('reads one object a line, with a bad line reported by number', () => {
-    const input = parseBatchInput('{"type":"access","email":["ann@example.org"],"github":"ann-example","request_id":"q1"}\n\n{"type":"portability"\n{"type":"erasure","github":"botr"}\n');
+    const input = parseBatchInput(
+      '{"type":"access","email":["ann@example.org"],"github":"ann-example","request_id":"q1"}\n\n{"type":"portability"\n{"type":"erasure","github":"botr"}\n',
+    );
     expect(input.format).toBe('ndjson');
     expect(input.requests.map((r) => [r.line, r.type, r.identities.length])).toEqual([
       [1, 'access', 2],
@@ -103,9 +128,22 @@ describe('batch input: NDJSON and OpenDSR', () => {
     const single = parseBatchInput(JSON.stringify(one, null, 2));
     expect(single.format).toBe('opendsr');
     expect(single.requests).toEqual([
-      { line: 1, type: 'erasure', requestId: one.subject_request_id, identities: [{ type: 'email', value: 'bo@lanternfish.example' }, { type: 'github', value: 'botr' }] },
+      {
+        line: 1,
+        type: 'erasure',
+        requestId: one.subject_request_id,
+        identities: [
+          { type: 'email', value: 'bo@lanternfish.example' },
+          { type: 'github', value: 'botr' },
+        ],
+      },
     ]);
-    const two = { ...one, subject_request_id: 'r-2', subject_request_type: 'access', subject_identities: [{ identity_type: 'phone', identity_value: '+1', identity_format: 'raw' }] };
+    const two = {
+      ...one,
+      subject_request_id: 'r-2',
+      subject_request_type: 'access',
+      subject_identities: [{ identity_type: 'phone', identity_value: '+1', identity_format: 'raw' }],
+    };
     const arr = parseBatchInput(JSON.stringify([one, two], null, 2));
     expect(arr.requests).toHaveLength(1);
     // the second element starts on the line after the first one's closing brace
@@ -115,7 +153,9 @@ describe('batch input: NDJSON and OpenDSR', () => {
   });
 
   it('refuses hashed OpenDSR identities: they cannot be searched for', () => {
-    const r = parseBatchInput(JSON.stringify({ subject_request_type: 'access', subject_identities: [{ identity_type: 'email', identity_value: 'ab12', identity_format: 'sha256' }] }));
+    const r = parseBatchInput(
+      JSON.stringify({ subject_request_type: 'access', subject_identities: [{ identity_type: 'email', identity_value: 'ab12', identity_format: 'sha256' }] }),
+    );
     expect(r.invalid[0]!.reason).toContain('raw');
   });
 

@@ -150,7 +150,9 @@ describe('loadConfig: schema errors name the path', () => {
 
   it('a one-character delimiter is accepted; comma is the default', () => {
     const cfg = loadConfig(
-      write('sources:\n  - { name: a, kind: csv, path: a.csv, match: { email: [E] }, delimiter: ";" }\n  - { name: b, kind: csv, path: b.csv, match: { email: [E] } }\n'),
+      write(
+        'sources:\n  - { name: a, kind: csv, path: a.csv, match: { email: [E] }, delimiter: ";" }\n  - { name: b, kind: csv, path: b.csv, match: { email: [E] } }\n',
+      ),
     );
     expect(cfg.sources.map((s) => (s.config as unknown as { delimiter: string }).delimiter)).toEqual([';', ',']);
   });

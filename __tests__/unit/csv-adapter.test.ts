@@ -69,10 +69,7 @@ const locators = (rs: PersonalRecord[]) => rs.map((r) => r.locator);
 describe('CsvAdapter.discover', () => {
   it('returns only the matching rows, with locator, data, matched identity and field', async () => {
     const text =
-      'Id,Email,Name,Colour\n' +
-      '1,bob@example.com,Bob Example,blue\n' +
-      '2,Ann@Example.org,Ann Example,red\n' +
-      '3,carol@example.net,Carol Example,green\n';
+      'Id,Email,Name,Colour\n' + '1,bob@example.com,Bob Example,blue\n' + '2,Ann@Example.org,Ann Example,red\n' + '3,carol@example.net,Carol Example,green\n';
     writeCsv(text);
     const { records } = await discoverAll(adapter());
     expect(records).toHaveLength(1);
@@ -100,9 +97,7 @@ describe('CsvAdapter.discover', () => {
   });
 
   it('does not match near-miss addresses', async () => {
-    writeCsv(
-      'Email,N\njoann@example.org,1\nann@example.org.evil,2\nann@example.or,3\nann@sub.example.org,4\nann@example.orgx,5\nann.example.org,6\n',
-    );
+    writeCsv('Email,N\njoann@example.org,1\nann@example.org.evil,2\nann@example.or,3\nann@sub.example.org,4\nann@example.orgx,5\nann.example.org,6\n');
     const { records } = await discoverAll(adapter());
     expect(records).toEqual([]);
   });
@@ -145,9 +140,7 @@ describe('CsvAdapter.discover', () => {
 
   it('matches GitHub columns and reports the other identity of the row as a link', async () => {
     writeCsv('Email,GitHub\nann.work@example.com,@Ann-Example\nbob@example.com,bob-example\n');
-    const { records, links } = await discoverAll(adapter({ match: { email: ['Email'], github: ['GitHub'] } }), [
-      { type: 'github', value: 'ann-example' },
-    ]);
+    const { records, links } = await discoverAll(adapter({ match: { email: ['Email'], github: ['GitHub'] } }), [{ type: 'github', value: 'ann-example' }]);
     expect(locators(records)).toEqual(['survey.csv:2']);
     expect(records[0]!.matched).toEqual([{ type: 'github', value: 'ann-example', field: 'GitHub' }]);
     expect(links).toHaveLength(1);
@@ -490,7 +483,10 @@ describe('CsvAdapter.erase', () => {
     const { records } = await discoverAll(a);
     await eraseAll(a, records);
     const once = fs.readFileSync(file, 'utf8');
-    expect(parse(once)).toEqual([['Email', 'Name', 'N'], ['', '', '1']]);
+    expect(parse(once)).toEqual([
+      ['Email', 'Name', 'N'],
+      ['', '', '1'],
+    ]);
     expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(['gone']);
     expect(fs.readFileSync(file, 'utf8')).toBe(once);
   });
@@ -512,7 +508,7 @@ describe('CsvAdapter.erase', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(header + edited + added);
   });
 
-  it('never touches another person\'s row, even when a (forged) step carries its digest', async () => {
+  it("never touches another person's row, even when a (forged) step carries its digest", async () => {
     const text = 'Email,N\nann@example.org,1\njoann@example.org,2\n';
     const file = path.join(dir, writeCsv(text));
     const a = adapter();

@@ -46,7 +46,6 @@ function adapter(text: string | Buffer, cfg: Record<string, unknown> = {}): Sour
   return csvFactory.create(parsed, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
-
 /** Candidates read from the file's text without the adapter's parsers: address-like tokens and login-like words. */
 function candidates(text: string): Identity[] {
   const out = new Map<string, Identity>();
@@ -110,7 +109,13 @@ describe('csv identities() on the demo sources (privacyctl.yaml)', () => {
       ].sort(),
     );
     expect(booth).toEqual(
-      ['email:ann@example.org', 'email:joann@example.org', 'email:dana.ruiz@example.com', 'email:bo@lanternfish.example', 'email:anneliese@mockingbird.example'].sort(),
+      [
+        'email:ann@example.org',
+        'email:joann@example.org',
+        'email:dana.ruiz@example.com',
+        'email:bo@lanternfish.example',
+        'email:anneliese@mockingbird.example',
+      ].sort(),
     );
     expect(contest).toEqual(
       [
@@ -190,7 +195,10 @@ describe('csv identities() on generated files', () => {
   });
 
   it('reads the source config: a ";" delimiter, email columns only, several columns of a type', async () => {
-    const a = adapter('Name;Email;Work Email;GitHub\nAnn;ANN@example.org;"Ann <ann@work.example>";not-read\n', { delimiter: ';', match: { email: ['Email', 'Work Email'] } });
+    const a = adapter('Name;Email;Work Email;GitHub\nAnn;ANN@example.org;"Ann <ann@work.example>";not-read\n', {
+      delimiter: ';',
+      match: { email: ['Email', 'Work Email'] },
+    });
     const ids = await listIdentities(a);
     expect([...keys(ids)].sort()).toEqual(['email:ann@example.org', 'email:ann@work.example']);
     await expectEachFinds(a, ids);
@@ -202,7 +210,7 @@ describe('csv identities() on generated files', () => {
   ])('streams a file of many blocks (%s): the same identities as parsing it whole, each once', async (_, quoted) => {
     const lines = ['\ufeffId,Email,GitHub,Notes'];
     for (let i = 0; i < 8000; i++) {
-      const notes = quoted && i % 7 === 0 ? `"a note\r\nover two lines, ""quoted"" ${'x'.repeat(i % 50)}"` : `plain ${i} ${"y".repeat(30)}`;
+      const notes = quoted && i % 7 === 0 ? `"a note\r\nover two lines, ""quoted"" ${'x'.repeat(i % 50)}"` : `plain ${i} ${'y'.repeat(30)}`;
       lines.push(`${i},User${i % 6000}@Example.org,@Login-${i % 4000},${notes}`);
     }
     const text = `${lines.join('\r\n')}\r\n`;
@@ -239,7 +247,10 @@ describe('csv identities() on generated files', () => {
 
   it('an empty file, a missing file and a missing column fail as discover fails', async () => {
     expect(await rejection(listIdentities(adapter('')))).toBeInstanceOf(SourceError);
-    const missing = csvFactory.create(csvSourceSchema.parse({ name: 'p', kind: 'csv', path: 'nope.csv', match: { email: ['Email'] } }), { configDir: dir, stateDir: dir });
+    const missing = csvFactory.create(csvSourceSchema.parse({ name: 'p', kind: 'csv', path: 'nope.csv', match: { email: ['Email'] } }), {
+      configDir: dir,
+      stateDir: dir,
+    });
     expect(await rejection(listIdentities(missing))).toBeInstanceOf(SourceError);
     expect(await rejection(listIdentities(adapter('Id,Mail,GitHub\n1,ann@example.org,ann\n')))).toBeInstanceOf(ConfigError);
   });
@@ -251,12 +262,23 @@ describe('csv identities() on generated files', () => {
 
 describe('replay over a csv source', () => {
   it('recognises a person erased by their address from a row a restore brought back, written in another form', async () => {
-    fs.writeFileSync(path.join(dir, 'leads.csv'), 'Name,Contact,Handle\nAnn,"Ann Example <ANN@Example.ORG>; bo@example.org",https://github.com/someone-else\nCarl,carl@example.org,\n');
+    fs.writeFileSync(
+      path.join(dir, 'leads.csv'),
+      'Name,Contact,Handle\nAnn,"Ann Example <ANN@Example.ORG>; bo@example.org",https://github.com/someone-else\nCarl,carl@example.org,\n',
+    );
     const file = path.join(dir, 'privacyctl.yaml');
-    fs.writeFileSync(file, `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: leads\n    kind: csv\n    path: leads.csv\n    match: { email: [Contact], github: [Handle] }\n`);
+    fs.writeFileSync(
+      file,
+      `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: leads\n    kind: csv\n    path: leads.csv\n    match: { email: [Contact], github: [Handle] }\n`,
+    );
     const config = loadConfig(file);
     const state = new StateDir(config.stateDir);
-    const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(github('ann-example'))]), planIds: ['p1'], lastErasedAt: '' };
+    const erased: ErasedSubject = {
+      ref: 'r1',
+      hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(github('ann-example'))]),
+      planIds: ['p1'],
+      lastErasedAt: '',
+    };
     const other: ErasedSubject = { ref: 'r2', hashes: new Set([state.hashIdentity(email('never@example.org'))]), planIds: ['p2'], lastErasedAt: '' };
     const { restored, sources } = await findRestored(config, state, [erased, other], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
     expect(sources).toEqual([{ name: 'leads', status: 'ok', identities: 4 }]);
@@ -266,7 +288,10 @@ describe('replay over a csv source', () => {
   it('a malformed restored file fails the source (replay reports it), it is not read as clean', async () => {
     fs.writeFileSync(path.join(dir, 'leads.csv'), 'Name,Contact\nAnn,ann@example.org\nBroken\n');
     const file = path.join(dir, 'privacyctl.yaml');
-    fs.writeFileSync(file, `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: leads\n    kind: csv\n    path: leads.csv\n    match: { email: [Contact] }\n`);
+    fs.writeFileSync(
+      file,
+      `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: leads\n    kind: csv\n    path: leads.csv\n    match: { email: [Contact] }\n`,
+    );
     const config = loadConfig(file);
     const state = new StateDir(config.stateDir);
     const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(email('ann@example.org'))]), planIds: ['p1'], lastErasedAt: '' };

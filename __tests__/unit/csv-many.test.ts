@@ -72,7 +72,11 @@ describe('CsvAdapter.discoverMany on the demo sources (privacyctl.yaml)', () => 
     const a = csvFactory.create(csvSourceSchema.parse(source), { configDir: ROOT, stateDir: path.join(dir, 'state') });
     const got = await expectManyMatchesSingle(a, subjects());
     expect(records(got[0]!).map((r) => r.locator)).toEqual(['fixtures/demo/surveys/contributor-survey-2024.csv:2']);
-    expect(records(got[0]!)[0]!.matched.map((m) => m.type).sort()).toEqual(['email', 'github']);
+    expect(
+      records(got[0]!)[0]!
+        .matched.map((m) => m.type)
+        .sort(),
+    ).toEqual(['email', 'github']);
     // zoë by her address; zoe-lq by the handle in the same row: two subjects, one row each
     expect(records(got[3]!).map((r) => r.locator)).toEqual(['fixtures/demo/surveys/contributor-survey-2024.csv:7']);
     expect(records(got[4]!).map((r) => r.locator)).toEqual(['fixtures/demo/surveys/contributor-survey-2024.csv:7']);
@@ -130,7 +134,9 @@ describe('CsvAdapter.discoverMany on the adapter test fixtures', () => {
   });
 
   it('non-ASCII addresses in NFC and NFD, and KELVIN SIGN and GREEK VARIA spellings', async () => {
-    const a = adapter('Email,N\nzoe\u0308@example.net,1\nzoe@example.net,2\nZO\u00cb@EXAMPLE.NET,3\n\u212aate@example.org,4\nkate@example.com,5\nbq\u1fefquote@example.org,6\n\u00e9@\u00fc.de,7\n');
+    const a = adapter(
+      'Email,N\nzoe\u0308@example.net,1\nzoe@example.net,2\nZO\u00cb@EXAMPLE.NET,3\n\u212aate@example.org,4\nkate@example.com,5\nbq\u1fefquote@example.org,6\n\u00e9@\u00fc.de,7\n',
+    );
     const got = await expectManyMatchesSingle(a, [
       matcher(email('zo\u00eb@example.net')),
       matcher(email('zoe@example.net')),
@@ -165,7 +171,10 @@ describe('CsvAdapter.discoverMany on the adapter test fixtures', () => {
       rows.push(`q${i}@example.com,other,mentions ${h} in a comment`);
     });
     const a = adapter(rows.join('\n') + '\n', { match: { email: ['Email'], github: ['GitHub'] } });
-    const got = await expectManyMatchesSingle(a, handles.map((h) => matcher(github(h))));
+    const got = await expectManyMatchesSingle(
+      a,
+      handles.map((h) => matcher(github(h))),
+    );
     for (const items of got) expect(records(items).map((r) => r.data['Note'])).toEqual(['plain', 'at', 'url', 'spaces']);
   });
 
@@ -185,7 +194,6 @@ describe('CsvAdapter.discoverMany on the adapter test fixtures', () => {
 
 // ---- a generated file: ~100 subjects, several read chunks ----
 
-
 describe('CsvAdapter.discoverMany: 100 generated subjects over a generated file', () => {
   it('gives each subject what a run for that subject alone gives', async () => {
     const rnd = prng(20240917);
@@ -195,7 +203,12 @@ describe('CsvAdapter.discoverMany: 100 generated subjects over a generated file'
     const domains = ['example.com', 'example.org', 'lanternfish.example', 'mail.example.net'];
     // 120 people; the first 100 are the batch. A few short handles (3 to 6 characters: the
     // pre-filter's shifted passes), not made of syllables, which would be in most rows.
-    const short = new Map([[14, 'qx7'], [28, 'zq9k'], [42, 'xq-z1'], [56, 'zzq-9x']]);
+    const short = new Map([
+      [14, 'qx7'],
+      [28, 'zq9k'],
+      [42, 'xq-z1'],
+      [56, 'zzq-9x'],
+    ]);
     const people = Array.from({ length: 120 }, (_, i) => {
       const local = i % 10 === 0 ? word().slice(0, 2) : `${word()}.${word()}${i}`;
       const handle = short.get(i) ?? `${word()}-${i}`;
@@ -218,8 +231,10 @@ describe('CsvAdapter.discoverMany: 100 generated subjects over a generated file'
       const q = pick(people);
       const r = rnd();
       let cell = spell(p.email);
-      if (r < 0.03) cell = `"${spell(p.email)}; ${spell(q.email)}"`; // a shared cell
-      else if (r < 0.05) cell = `x${p.email}`; // near misses
+      if (r < 0.03)
+        cell = `"${spell(p.email)}; ${spell(q.email)}"`; // a shared cell
+      else if (r < 0.05)
+        cell = `x${p.email}`; // near misses
       else if (r < 0.06) cell = `${p.email}.evil`;
       const gh = rnd() < 0.5 && p.handle ? (rnd() < 0.2 ? `@${p.handle.toUpperCase()}` : p.handle) : rnd() < 0.1 && q.handle ? `${q.handle}x` : '';
       const comment = rnd() < 0.05 ? `"talked to ${q.email}\nand ${q.handle}, ""twice"""` : word();

@@ -20,8 +20,26 @@ function tableAdapter(rows: Array<[string, string]>, calls: { many: number; sing
       const hitE = m.matchCell('email', e);
       const hitG = m.matchCell('github', g);
       if (!hitE && !hitG) return;
-      out.push({ source: 't', type: 'row', locator: `t:${i + 2}`, matched: [...(hitE ? [{ type: 'email', value: hitE, field: 'email' }] : []), ...(hitG ? [{ type: 'github', value: hitG, field: 'github' }] : [])], categories: ['contact.email'], data: { email: e, github: g }, disposition: 'erase', action: 'delete-row' });
-      if (hitE) out.push({ kind: 'identity-link', from: { type: 'email', value: hitE }, to: { type: 'github', value: g }, strength: 'strong', source: 't', locator: `t:${i + 2}`, reason: 'same row' });
+      out.push({
+        source: 't',
+        type: 'row',
+        locator: `t:${i + 2}`,
+        matched: [...(hitE ? [{ type: 'email', value: hitE, field: 'email' }] : []), ...(hitG ? [{ type: 'github', value: hitG, field: 'github' }] : [])],
+        categories: ['contact.email'],
+        data: { email: e, github: g },
+        disposition: 'erase',
+        action: 'delete-row',
+      });
+      if (hitE)
+        out.push({
+          kind: 'identity-link',
+          from: { type: 'email', value: hitE },
+          to: { type: 'github', value: g },
+          strength: 'strong',
+          source: 't',
+          locator: `t:${i + 2}`,
+          reason: 'same row',
+        });
     });
     return out;
   };
@@ -49,7 +67,13 @@ function tableAdapter(rows: Array<[string, string]>, calls: { many: number; sing
 
 function configWith(adapter: SourceAdapter): LoadedConfig {
   const factory: AdapterFactory<BaseSourceConfig> = { kind: 'table', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => adapter };
-  return { file: 'x.yaml', dir: '/tmp', stateDir: '/tmp/state', controller: { name: 'T', contact: 't@example.org', responseDays: 30 }, sources: [{ index: 0, name: 't', kind: 'table', optional: false, config: { name: 't', kind: 'table' }, facts: FACTS, factory }] };
+  return {
+    file: 'x.yaml',
+    dir: '/tmp',
+    stateDir: '/tmp/state',
+    controller: { name: 'T', contact: 't@example.org', responseDays: 30 },
+    sources: [{ index: 0, name: 't', kind: 'table', optional: false, config: { name: 't', kind: 'table' }, facts: FACTS, factory }],
+  };
 }
 
 const opts = { expand: true, signal: new AbortController().signal, log: { info() {}, warn() {} } };
@@ -102,7 +126,16 @@ describe('later rounds read again only the sources the new identities concern', 
       async *discover(m) {
         calls.single++;
         if (m.matchCell('email', 'ann@example.org')) {
-          yield { source: 'm', type: 'post', locator: 'm:1', matched: [{ type: 'email', value: 'ann@example.org', field: 'from' }], categories: ['contact.email'], data: { from: 'ann@example.org' }, disposition: 'retain', retention: { reason: 'r', ground: 'g' } };
+          yield {
+            source: 'm',
+            type: 'post',
+            locator: 'm:1',
+            matched: [{ type: 'email', value: 'ann@example.org', field: 'from' }],
+            categories: ['contact.email'],
+            data: { from: 'ann@example.org' },
+            disposition: 'retain',
+            retention: { reason: 'r', ground: 'g' },
+          };
         }
       },
     };
@@ -112,8 +145,19 @@ describe('later rounds read again only the sources the new identities concern', 
     const table = { many: 0, single: 0 };
     const mail = { single: 0 };
     const base = configWith(tableAdapter([['ann@example.org', 'ann-example']], table));
-    const mailFactory: AdapterFactory<BaseSourceConfig> = { kind: 'mail', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => mailOnly(mail) };
-    const cfg: LoadedConfig = { ...base, sources: [...base.sources, { index: 1, name: 'm', kind: 'mail', optional: false, config: { name: 'm', kind: 'mail' }, facts: FACTS, factory: mailFactory }] };
+    const mailFactory: AdapterFactory<BaseSourceConfig> = {
+      kind: 'mail',
+      schema: z.any(),
+      suggestedFacts: { ...FACTS, transfers: 'none' },
+      create: () => mailOnly(mail),
+    };
+    const cfg: LoadedConfig = {
+      ...base,
+      sources: [
+        ...base.sources,
+        { index: 1, name: 'm', kind: 'mail', optional: false, config: { name: 'm', kind: 'mail' }, facts: FACTS, factory: mailFactory },
+      ],
+    };
     const d = await discover(cfg, [given('email', 'ann@example.org')], opts);
     expect(d.identities.map((x) => x.value)).toEqual(['ann@example.org', 'ann-example']);
     expect(table.single).toBe(2); // round 2: the table compares github logins

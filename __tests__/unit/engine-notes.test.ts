@@ -23,7 +23,16 @@ function adapter(behave: (ctx: AdapterContext) => void): SourceAdapter {
     async *discover(m: IdentityMatcher, ctx: AdapterContext) {
       const hit = m.matchCell('email', 'ann@example.org');
       if (!hit) return;
-      const r: PersonalRecord = { source: 's', type: 'row', locator: 's:1', matched: [{ type: 'email', value: hit, field: 'email' }], categories: ['contact.email'], data: { email: hit }, disposition: 'erase', action: 'delete-row' };
+      const r: PersonalRecord = {
+        source: 's',
+        type: 'row',
+        locator: 's:1',
+        matched: [{ type: 'email', value: hit, field: 'email' }],
+        categories: ['contact.email'],
+        data: { email: hit },
+        disposition: 'erase',
+        action: 'delete-row',
+      };
       yield r;
       behave(ctx);
     },
@@ -32,17 +41,29 @@ function adapter(behave: (ctx: AdapterContext) => void): SourceAdapter {
 
 function configWith(a: SourceAdapter, optional = false): LoadedConfig {
   const factory: AdapterFactory<BaseSourceConfig> = { kind: 'stub', schema: z.any(), suggestedFacts: { ...FACTS, transfers: 'none' }, create: () => a };
-  return { file: 'x.yaml', dir: '/tmp', stateDir: '/tmp/state', controller: { name: 'T', contact: 't@example.org', responseDays: 30 }, sources: [{ index: 0, name: 's', kind: 'stub', optional, config: { name: 's', kind: 'stub' }, facts: FACTS, factory }] };
+  return {
+    file: 'x.yaml',
+    dir: '/tmp',
+    stateDir: '/tmp/state',
+    controller: { name: 'T', contact: 't@example.org', responseDays: 30 },
+    sources: [{ index: 0, name: 's', kind: 'stub', optional, config: { name: 's', kind: 'stub' }, facts: FACTS, factory }],
+  };
 }
 
 const opts = { expand: true, signal: new AbortController().signal, log: { info() {}, warn() {} } };
 
 describe('notes and partial reads in discovery', () => {
   it('a note goes into the source status, the export, the plan and the outcome receipts copy; the run stays ok', async () => {
-    const d = await discover(configWith(adapter((ctx) => {
-      ctx.note!('pending invitations not read');
-      ctx.note!('pending invitations not read'); // a repeat is dropped
-    })), [ANN], opts);
+    const d = await discover(
+      configWith(
+        adapter((ctx) => {
+          ctx.note!('pending invitations not read');
+          ctx.note!('pending invitations not read'); // a repeat is dropped
+        }),
+      ),
+      [ANN],
+      opts,
+    );
     expect(d.sources[0]).toMatchObject({ status: 'ok', records: 1, notes: ['pending invitations not read'] });
     expect(exitCodeFor(d.sources)).toBe(0);
     expect(outcomeOfSource(d.sources[0]!).notes).toEqual(['pending invitations not read']);
@@ -65,11 +86,17 @@ describe('notes and partial reads in discovery', () => {
   });
 
   it('a source that throws after partial() is failed and keeps nothing', async () => {
-    const d = await discover(configWith(adapter((ctx) => {
-      ctx.partial!('partly');
-      ctx.note!('a note');
-      throw new Error('broken');
-    })), [ANN], opts);
+    const d = await discover(
+      configWith(
+        adapter((ctx) => {
+          ctx.partial!('partly');
+          ctx.note!('a note');
+          throw new Error('broken');
+        }),
+      ),
+      [ANN],
+      opts,
+    );
     expect(d.records).toEqual([]);
     expect(d.sources[0]).toMatchObject({ status: 'failed', reason: 'broken' });
     expect(d.sources[0]!.partial).toBeUndefined();

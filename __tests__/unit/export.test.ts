@@ -203,7 +203,9 @@ describe('writeBundle', () => {
     const out = path.join(dir, 'bundle');
     const d = doc();
     const files = await writeBundle(out, d);
-    expect(files.sort()).toEqual(['README.txt', 'export.csv', 'export.json', 'export.ndjson', 'report.html', 'sources/broken.csv', 'sources/repos.csv', 'sources/survey.csv'].sort());
+    expect(files.sort()).toEqual(
+      ['README.txt', 'export.csv', 'export.json', 'export.ndjson', 'report.html', 'sources/broken.csv', 'sources/repos.csv', 'sources/survey.csv'].sort(),
+    );
     for (const f of files) expect(fs.statSync(path.join(out, f)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'export.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(d)));
     expect(fs.readFileSync(path.join(out, 'export.ndjson'), 'utf8')).toBe(toNdjson(d));

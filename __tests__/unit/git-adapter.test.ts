@@ -62,7 +62,11 @@ function git(cwd: string, args: string[], input?: string): string {
 }
 
 /** A repository built with git fast-import: commits [author, committer, message] on `branch`. */
-function fastImport(repo: string, commits: Array<{ author: string; committer?: string; message: string; branch?: string }>, opts: { bare?: boolean } = {}): string {
+function fastImport(
+  repo: string,
+  commits: Array<{ author: string; committer?: string; message: string; branch?: string }>,
+  opts: { bare?: boolean } = {},
+): string {
   fs.mkdirSync(repo, { recursive: true });
   git(repo, ['init', '-q', ...(opts.bare ? ['--bare'] : []), '-b', 'main']);
   let stream = '';
@@ -85,7 +89,13 @@ describe('git adapter on the demo bundle', () => {
   it('finds commits, trailers on every ref and people files; all retained or manual, with the design grounds', async () => {
     const { records } = await discoverAll(adapter([BUNDLE]), [ANN]);
     const count = (t: string) => records.filter((r) => r.type === t).length;
-    expect({ commit: count('commit'), signoff: count('signoff'), coauthor: count('co-author'), trailer: count('trailer'), people: count('people-file-entry') }).toEqual({
+    expect({
+      commit: count('commit'),
+      signoff: count('signoff'),
+      coauthor: count('co-author'),
+      trailer: count('trailer'),
+      people: count('people-file-entry'),
+    }).toEqual({
       commit: 2,
       signoff: 2,
       coauthor: 1,
@@ -99,7 +109,19 @@ describe('git adapter on the demo bundle', () => {
     // the Tested-by with a continuation line is on the release branch only
     const tested = records.find((r) => r.data['trailer'] === 'Tested-by')!;
     expect(tested.data['email']).toBe('ann@example.org');
-    expect(git(ROOT, ['--git-dir', path.join(dir, '.privacyctl/cache/git', fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).find((n) => n.endsWith('.git'))!), 'branch', '--contains', String(tested.data['commit'])])).toMatch(/release-0\.1/);
+    expect(
+      git(ROOT, [
+        '--git-dir',
+        path.join(
+          dir,
+          '.privacyctl/cache/git',
+          fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).find((n) => n.endsWith('.git'))!,
+        ),
+        'branch',
+        '--contains',
+        String(tested.data['commit']),
+      ]),
+    ).toMatch(/release-0\.1/);
     expect(tested.locator).toMatch(/^lanternfish@[0-9a-f]{40}:message:\d+$/);
     expect(stats['commits']).toBe(9);
   });
@@ -129,7 +151,11 @@ describe('git adapter on the demo bundle', () => {
     const { links } = await discoverAll(adapter([BUNDLE]), [ANN]);
     expect(links.every((l) => l.strength === 'candidate')).toBe(true);
     const to = links.map((l) => `${l.to.type}:${l.to.value} (${l.locator.replace(/@[0-9a-f]{40}/, '@SHA')})`).sort();
-    expect(to).toEqual(['email:ann@lanternfish.example (lanternfish:.mailmap:2)', 'email:ann@lanternfish.example (lanternfish@SHA)', 'github:ann-example (lanternfish:MAINTAINERS.md:6)']);
+    expect(to).toEqual([
+      'email:ann@lanternfish.example (lanternfish:.mailmap:2)',
+      'email:ann@lanternfish.example (lanternfish@SHA)',
+      'github:ann-example (lanternfish:MAINTAINERS.md:6)',
+    ]);
     // accepted by hand, the second address finds the commit authored with it
     const both = await discoverAll(adapter([BUNDLE]), [ANN, { type: 'email', value: 'ann@lanternfish.example' }]);
     expect(both.records.filter((r) => r.type === 'commit')).toHaveLength(3);
@@ -141,8 +167,20 @@ describe('git adapter on the demo bundle', () => {
     expect(commits).toHaveLength(1);
     expect(commits[0]!.matched[0]).toMatchObject({ type: 'github', value: 'ann-example' });
     expect(records.filter((r) => r.type === 'signoff')).toHaveLength(1);
-    const files = records.filter((r) => r.type === 'people-file-entry').map((r) => r.locator).sort();
-    expect(files).toEqual(['lanternfish:.github/CODEOWNERS:2', 'lanternfish:MAINTAINERS.md:6', 'lanternfish:OWNERS:4', 'lanternfish:OWNERS:16', 'lanternfish:OWNERS_ALIASES:4', 'lanternfish:SECURITY_CONTACTS:3'].sort());
+    const files = records
+      .filter((r) => r.type === 'people-file-entry')
+      .map((r) => r.locator)
+      .sort();
+    expect(files).toEqual(
+      [
+        'lanternfish:.github/CODEOWNERS:2',
+        'lanternfish:MAINTAINERS.md:6',
+        'lanternfish:OWNERS:4',
+        'lanternfish:OWNERS:16',
+        'lanternfish:OWNERS_ALIASES:4',
+        'lanternfish:SECURITY_CONTACTS:3',
+      ].sort(),
+    );
     const codeowners = records.find((r) => r.locator.includes('CODEOWNERS'))!;
     expect(codeowners.manual).toMatch(/remove "@ann-example" from line 2/);
     expect(JSON.stringify(codeowners.data)).not.toMatch(/joann/);
@@ -180,7 +218,10 @@ describe('git adapter on local clones', () => {
     const commits: Array<{ author: string; committer?: string; message: string; branch?: string }> = [];
     for (let i = 0; i < 3000; i++) {
       const long = i % 7 === 0 ? `\n\n${'Long body line with ümlauts and NUL-free text. '.repeat(60)}` : '';
-      commits.push({ author: i % 500 === 0 ? 'Ann Example <Ann@Example.ORG>' : `Dev ${i} <dev${i}@example.com>`, message: `Change ${i}${long}\n\nSigned-off-by: Dev ${i} <dev${i}@example.com>\n` });
+      commits.push({
+        author: i % 500 === 0 ? 'Ann Example <Ann@Example.ORG>' : `Dev ${i} <dev${i}@example.com>`,
+        message: `Change ${i}${long}\n\nSigned-off-by: Dev ${i} <dev${i}@example.com>\n`,
+      });
     }
     commits.push({ author: 'Joann Doe <joann@example.org>', committer: 'Ann Example <ann@example.org>', message: 'On a side branch\n', branch: 'side' });
     fastImport(path.join(dir, 'bare.git'), commits, { bare: true });

@@ -35,8 +35,6 @@ function demoAdapter(): SourceAdapter {
   return demoSource(gitFactory, path.join(dir, '.privacyctl')).adapter;
 }
 
-
-
 /**
  * Candidate identities read straight from a repository with git itself, not the adapter's
  * parsers: every `@`/`!` address-like token and every word that could be a login in the history
@@ -57,7 +55,7 @@ function candidates(repo: string): Identity[] {
 }
 
 describe('git identities() on the demo bundle (privacyctl.yaml)', () => {
-  it("lists every identity in the records discover finds for the demo people, canonical and once each", async () => {
+  it('lists every identity in the records discover finds for the demo people, canonical and once each', async () => {
     const a = demoAdapter();
     const ids = await listIdentities(a);
     expectCanonical(ids);
@@ -95,7 +93,11 @@ describe('git identities() on the demo bundle (privacyctl.yaml)', () => {
   it('misses nothing discover could match: every address or login-like token of the repository, as a subject, finds only listed identities', async () => {
     const a = demoAdapter();
     const listed = keys(await listIdentities(a));
-    const mirror = path.join(dir, '.privacyctl/cache/git', fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).find((n) => n.endsWith('.git'))!);
+    const mirror = path.join(
+      dir,
+      '.privacyctl/cache/git',
+      fs.readdirSync(path.join(dir, '.privacyctl/cache/git')).find((n) => n.endsWith('.git'))!,
+    );
     const cands = candidates(mirror);
     expect(cands.length).toBeGreaterThan(50);
     // One subject holding every candidate: discover matches each record's identities out of them.
@@ -117,16 +119,29 @@ describe('git identities() on the demo bundle (privacyctl.yaml)', () => {
 describe('git identities() on generated repositories', () => {
   const COMMITS: FakeCommit[] = [
     { author: 'Ann Example <Ann@Example.ORG>', message: 'Upper-case author\n\nSigned-off-by: "Ann Example" <ANN@EXAMPLE.ORG>\n' },
-    { author: 'Joann Doe <joann@example.org>', committer: 'Bo <12+BoTR@users.noreply.github.com>', message: 'Noreply committer\n\nReviewed-by: Quinn <Quinn@Quayside.example>\nCo-Authored-By: Zoe <Zoe\u0308@Example.NET>\nTested-by: Dana <dana!example.com>\nSigned-off-by: Joann Doe <joann@example.org>\n' },
-    { author: 'Side <side@example.org>', message: 'On a side branch only\n\nAcked-by: Side Kick <sidekick@example.org>\nReported-by: 77+Reporter-X@users.noreply.github.com\n', branch: 'feature' },
-    { author: 'Ann Example <ann@example.org>', message: 'Signed-off-by: title@example.org is the title, not a trailer\n\nCc: carbon@example.org\nSee-also: other@example.org\n' },
+    {
+      author: 'Joann Doe <joann@example.org>',
+      committer: 'Bo <12+BoTR@users.noreply.github.com>',
+      message:
+        'Noreply committer\n\nReviewed-by: Quinn <Quinn@Quayside.example>\nCo-Authored-By: Zoe <Zoe\u0308@Example.NET>\nTested-by: Dana <dana!example.com>\nSigned-off-by: Joann Doe <joann@example.org>\n',
+    },
+    {
+      author: 'Side <side@example.org>',
+      message: 'On a side branch only\n\nAcked-by: Side Kick <sidekick@example.org>\nReported-by: 77+Reporter-X@users.noreply.github.com\n',
+      branch: 'feature',
+    },
+    {
+      author: 'Ann Example <ann@example.org>',
+      message: 'Signed-off-by: title@example.org is the title, not a trailer\n\nCc: carbon@example.org\nSee-also: other@example.org\n',
+    },
     { author: 'Nobody <not-an-address>', message: 'no address at all\n' },
   ];
   const FILES = {
     '.mailmap': '# comment\nProper Name <PROPER@Example.org> Commit Name <Commit@Example.ORG>\n<only@example.org>\n',
     '.github/CODEOWNERS': '*.md @Docs-Owner @some-org/some-team\n/pkg/ pkg.owner@Example.com\n',
     OWNERS: 'approvers:\n  - Approver-One\nreviewers: [Reviewer-Two, reviewer@example.org]\nlabels:\n  - not-a-person\n',
-    'MAINTAINERS.md': '| Name | GitHub | Email |\n|---|---|---|\n| Mae | [Mae-Tainer](https://github.com/Mae-Tainer) | <MAE@Example.org> |\n\nEmeritus: @Old-Hand, see github.com/Linked-Login.\n',
+    'MAINTAINERS.md':
+      '| Name | GitHub | Email |\n|---|---|---|\n| Mae | [Mae-Tainer](https://github.com/Mae-Tainer) | <MAE@Example.org> |\n\nEmeritus: @Old-Hand, see github.com/Linked-Login.\n',
     SECURITY_CONTACTS: '# contacts\nSec-Contact\nsec@example.org\n',
   };
 
@@ -182,7 +197,9 @@ describe('git identities() on generated repositories', () => {
 
   it('peopleFiles: false lists the history only; two repositories, one Set: each identity once', async () => {
     const one = fastImport(path.join(dir, 'one'), COMMITS, { files: FILES });
-    const two = fastImport(path.join(dir, 'two'), [{ author: 'Ann <ann@example.org>', message: 'again\n\nSigned-off-by: New Person <new@example.org>\n' }], { files: { '.mailmap': 'Ann <ann@example.org> <only@example.org>\n' } });
+    const two = fastImport(path.join(dir, 'two'), [{ author: 'Ann <ann@example.org>', message: 'again\n\nSigned-off-by: New Person <new@example.org>\n' }], {
+      files: { '.mailmap': 'Ann <ann@example.org> <only@example.org>\n' },
+    });
     const noPeople = keys(await listIdentities(adapter([one], { peopleFiles: false })));
     expect(noPeople.has('email:ann@example.org')).toBe(true);
     expect(noPeople.has('github:docs-owner')).toBe(false);
@@ -209,7 +226,10 @@ describe('replay over the git source', () => {
   it('recognises a person erased by their login alone from a noreply commit the restore brought back', async () => {
     const repo = fastImport(path.join(dir, 'repo'), COMMITS_FOR_REPLAY);
     const file = path.join(dir, 'privacyctl.yaml');
-    fs.writeFileSync(file, `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: repo\n    kind: git\n    repos: [${JSON.stringify(repo)}]\n`);
+    fs.writeFileSync(
+      file,
+      `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: repo\n    kind: git\n    repos: [${JSON.stringify(repo)}]\n`,
+    );
     const config = loadConfig(file);
     const state = new StateDir(config.stateDir);
     const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(github('ann-example'))]), planIds: ['p1'], lastErasedAt: '' };

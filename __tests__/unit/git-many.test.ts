@@ -32,7 +32,6 @@ function demoAdapter(): SourceAdapter {
   return demoSource(gitFactory, path.join(dir, '.privacyctl')).adapter;
 }
 
-
 function split(items: Array<PersonalRecord | IdentityLink>): { records: PersonalRecord[]; links: IdentityLink[] } {
   return { records: items.filter((x): x is PersonalRecord => !isIdentityLink(x)), links: items.filter(isIdentityLink) };
 }
@@ -55,7 +54,12 @@ describe('git discoverMany on the demo bundle (privacyctl.yaml)', () => {
     const joann = many[2]!.records.find((r) => r.type === 'commit')!;
     expect(joann.data['subject']).toBe('Add a fish-tank sensor');
     const sha = joann.data['commit'];
-    expect(many[0]!.records.filter((r) => r.data['commit'] === sha).map((r) => r.type).sort()).toEqual(['commit', 'trailer']);
+    expect(
+      many[0]!.records
+        .filter((r) => r.data['commit'] === sha)
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual(['commit', 'trailer']);
     expect(many[0]!.records.find((r) => r.type === 'commit' && r.data['commit'] === sha)!.data['authorEmail']).toBeUndefined();
     expect(many[3]!.records.filter((r) => r.data['commit'] === sha).map((r) => r.type)).toEqual(['trailer']);
     expect(JSON.stringify(many[2])).not.toMatch(/"ann@example\.org"/);
@@ -73,7 +77,8 @@ describe('git discoverMany on the demo bundle (privacyctl.yaml)', () => {
   it('reads the history once for the whole batch', async () => {
     const ctx = testContext();
     const items = [];
-    for await (const t of demoAdapter().discoverMany!([who(email('ann@example.org')), who(email('bo@lanternfish.example')), who(github('ann-example'))], ctx)) items.push(t);
+    for await (const t of demoAdapter().discoverMany!([who(email('ann@example.org')), who(email('bo@lanternfish.example')), who(github('ann-example'))], ctx))
+      items.push(t);
     expect(items.length).toBeGreaterThan(0);
     expect(ctx.stats).toMatchObject({ repositories: 1, commits: 9, peopleFiles: 7 });
   });
@@ -83,20 +88,36 @@ describe('git discoverMany on local clones', () => {
   it('matches discover on every written form of an address, across two repositories', async () => {
     const commits: FakeCommit[] = [
       { author: 'Ann Example <Ann@Example.ORG>', message: 'Upper-case author\n\nSigned-off-by: Ann Example <ann@example.org>\n' },
-      { author: 'Joann Doe <joann@example.org>', committer: 'Ann Example <ann@example.org>', message: 'Shared commit\n\nReviewed-by: Bo <bo@example.net>\nCo-authored-by: Ann Example <ann@example.org>\nSigned-off-by: Joann Doe <joann@example.org>\n' },
+      {
+        author: 'Joann Doe <joann@example.org>',
+        committer: 'Ann Example <ann@example.org>',
+        message:
+          'Shared commit\n\nReviewed-by: Bo <bo@example.net>\nCo-authored-by: Ann Example <ann@example.org>\nSigned-off-by: Joann Doe <joann@example.org>\n',
+      },
       { author: 'Zoë Lindqvist <zoe\u0308@example.net>', message: 'Decomposed umlaut\n\nSigned-off-by: Zoë <ZOË@example.net>\n' },
-      { author: 'Bo <bo@example.net>', message: 'Bang form and mailto\n\nTested-by: Ann <ann!example.org>\nReported-by: Joann <mailto:JOANN@example.org>\nAcked-by: Dana dana@example.com.\n' },
-      { author: 'Ann Example <1234567+Ann-Example@users.noreply.github.com>', message: 'Noreply\n\nSigned-off-by: Ann Example <1234567+ann-example@users.noreply.github.com>\n' },
+      {
+        author: 'Bo <bo@example.net>',
+        message: 'Bang form and mailto\n\nTested-by: Ann <ann!example.org>\nReported-by: Joann <mailto:JOANN@example.org>\nAcked-by: Dana dana@example.com.\n',
+      },
+      {
+        author: 'Ann Example <1234567+Ann-Example@users.noreply.github.com>',
+        message: 'Noreply\n\nSigned-off-by: Ann Example <1234567+ann-example@users.noreply.github.com>\n',
+      },
       // lower-cased in place, `mailto:Σ` has a final sigma (ς); the address alone has σ
       { author: 'Sigma <mailto:Σ@example.gr>', message: 'A final sigma\n' },
       { author: 'Bo <bo@example.net>', message: 'A Greek sign-off\n\nSigned-off-by: Sigma <mailto:ΑΣ@example.gr>\n' },
       { author: 'Near Miss <xann@example.org>', message: 'Near miss\n\nSigned-off-by: Near <ann@example.org.uk>\nCc: ann@example.org\n' },
-      { author: 'Ann Example <ann@example.org>', message: 'On a side branch\n\nTested-by: Ann Example\n  <ann@example.org>\nSigned-off-by: Ann Example <ann@lanternfish.example>\n', branch: 'side' },
+      {
+        author: 'Ann Example <ann@example.org>',
+        message: 'On a side branch\n\nTested-by: Ann Example\n  <ann@example.org>\nSigned-off-by: Ann Example <ann@lanternfish.example>\n',
+        branch: 'side',
+      },
     ];
     const files = {
       '.mailmap': 'Ann Example <ann@example.org> <ann@lanternfish.example>\nJoann Doe <joann@example.org> <jdoe@example.org>\n',
       OWNERS: 'approvers:\n  - ann-example\n  - joann-d\nreviewers: [ann-example, bo-n]\n',
-      'MAINTAINERS.md': '| Name | GitHub | Email |\n|---|---|---|\n| Ann Example | ann-example | ann@example.org |\n| Bo N | @bo-n | bo@example.net |\n\nAll: ann@example.org, joann@example.org\n',
+      'MAINTAINERS.md':
+        '| Name | GitHub | Email |\n|---|---|---|\n| Ann Example | ann-example | ann@example.org |\n| Bo N | @bo-n | bo@example.net |\n\nAll: ann@example.org, joann@example.org\n',
     };
     fastImport(path.join(dir, 'one.git'), commits, { bare: true, files });
     fastImport(path.join(dir, 'two'), commits.slice(0, 3), { files: { '.mailmap': files['.mailmap'] } });
@@ -172,15 +193,41 @@ describe('git discoverMany with 100 subjects', () => {
       const a = pick(people);
       const c = rnd() < 0.7 ? a : pick(people);
       const trailers = [`Signed-off-by: ${a.name} <${written(a)}>`];
-      for (const key of ['Co-authored-by', 'Reviewed-by', 'Acked-by']) if (rnd() < 0.2) trailers.push(`${key}: ${pick(people).name} <${written(pick(people))}>`);
+      for (const key of ['Co-authored-by', 'Reviewed-by', 'Acked-by'])
+        if (rnd() < 0.2) trailers.push(`${key}: ${pick(people).name} <${written(pick(people))}>`);
       const prose = rnd() < 0.05 ? `\n\nThanks to ${pick(people).email} for the report.` : '';
-      commits.push({ author: `${a.name} <${written(a)}>`, committer: `${c.name} <${written(c)}>`, message: `Change ${i}${prose}\n\n${trailers.join('\n')}\n`, branch: i % 10 === 9 ? 'release' : 'main' });
+      commits.push({
+        author: `${a.name} <${written(a)}>`,
+        committer: `${c.name} <${written(c)}>`,
+        message: `Change ${i}${prose}\n\n${trailers.join('\n')}\n`,
+        branch: i % 10 === 9 ? 'release' : 'main',
+      });
     }
     const files = {
-      '.mailmap': people.slice(0, 60).map((p, i) => `${p.name} <${p.email}> <old${i}@example.net>`).join('\n') + '\n',
-      OWNERS: `approvers:\n${people.slice(0, 40).map((p) => `  - ${p.login}`).join('\n')}\nreviewers: [${people.slice(30, 50).map((p) => p.login).join(', ')}]\n`,
-      'MAINTAINERS.md': `| Name | GitHub | Email |\n|---|---|---|\n${people.slice(0, 30).map((p) => `| ${p.name} | ${p.login} | ${p.email} |`).join('\n')}\n\nTeam: ${people.slice(20, 25).map((p) => p.email).join(', ')}\n`,
-      CODEOWNERS: people.slice(0, 20).map((p, i) => `/dir${i}/ @${p.login} @${people[i + 1]!.login} ${p.email}`).join('\n') + '\n',
+      '.mailmap':
+        people
+          .slice(0, 60)
+          .map((p, i) => `${p.name} <${p.email}> <old${i}@example.net>`)
+          .join('\n') + '\n',
+      OWNERS: `approvers:\n${people
+        .slice(0, 40)
+        .map((p) => `  - ${p.login}`)
+        .join('\n')}\nreviewers: [${people
+        .slice(30, 50)
+        .map((p) => p.login)
+        .join(', ')}]\n`,
+      'MAINTAINERS.md': `| Name | GitHub | Email |\n|---|---|---|\n${people
+        .slice(0, 30)
+        .map((p) => `| ${p.name} | ${p.login} | ${p.email} |`)
+        .join('\n')}\n\nTeam: ${people
+        .slice(20, 25)
+        .map((p) => p.email)
+        .join(', ')}\n`,
+      CODEOWNERS:
+        people
+          .slice(0, 20)
+          .map((p, i) => `/dir${i}/ @${p.login} @${people[i + 1]!.login} ${p.email}`)
+          .join('\n') + '\n',
     };
     fastImport(path.join(dir, 'gen.git'), commits, { bare: true, files });
     const subjects = people.slice(0, 100).map((p, i) => {

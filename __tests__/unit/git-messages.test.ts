@@ -112,7 +112,11 @@ describe('git commit messages', () => {
 
   it('a batch finds the same trailers and mentions as one run per subject', async () => {
     const a = gitAdapter(dir, [repo()]);
-    await expectManyMatchesSingle(a, [new IdentityMatcher([ANN, ANN_GH]), new IdentityMatcher([{ type: 'email', value: 'bo@lanternfish.example' }]), new IdentityMatcher([ANN_GH])]);
+    await expectManyMatchesSingle(a, [
+      new IdentityMatcher([ANN, ANN_GH]),
+      new IdentityMatcher([{ type: 'email', value: 'bo@lanternfish.example' }]),
+      new IdentityMatcher([ANN_GH]),
+    ]);
   });
 
   it('identities() lists the addresses of every trailer and mention for replay', async () => {

@@ -85,7 +85,10 @@ describe('people files', () => {
   });
 
   it('reads SECURITY_CONTACTS', () => {
-    expect(brief('security-contacts', '# Security contacts; see SECURITY.md\nbotr\nann-example\n')).toEqual(['2 github:botr [security contact]', '3 github:ann-example [security contact]']);
+    expect(brief('security-contacts', '# Security contacts; see SECURITY.md\nbotr\nann-example\n')).toEqual([
+      '2 github:botr [security contact]',
+      '3 github:ann-example [security contact]',
+    ]);
   });
 
   it('reads MAINTAINERS.md: addresses, @handles, github.com links and handle columns', () => {

@@ -26,12 +26,20 @@ describe('parseTrailers (as git finds trailers)', () => {
   it('unfolds continuation lines into the trailer before them', () => {
     const msg = 'Release\n\nTested-by: Ann Example\n  <ann@example.org>\nSigned-off-by: Bo <bo@lanternfish.example>\n';
     expect(keys(msg)).toEqual(['Tested-by: Ann Example <ann@example.org>', 'Signed-off-by: Bo <bo@lanternfish.example>']);
-    expect(parseTrailers(msg).map((t) => [t.line, t.lastLine])).toEqual([[3, 4], [5, 5]]);
+    expect(parseTrailers(msg).map((t) => [t.line, t.lastLine])).toEqual([
+      [3, 4],
+      [5, 5],
+    ]);
   });
 
   it('accepts odd spacing around the separator, as git does', () => {
-    const msg = 'T\n\nSigned-off-by:Ann Example   <ann@example.org>\nAcked-by :  Bo <bo@lanternfish.example>  \nsigned-off-by: Zoë <zoë.lindqvist@example.net>\n';
-    expect(keys(msg)).toEqual(['Signed-off-by: Ann Example   <ann@example.org>', 'Acked-by: Bo <bo@lanternfish.example>', 'signed-off-by: Zoë <zoë.lindqvist@example.net>']);
+    const msg =
+      'T\n\nSigned-off-by:Ann Example   <ann@example.org>\nAcked-by :  Bo <bo@lanternfish.example>  \nsigned-off-by: Zoë <zoë.lindqvist@example.net>\n';
+    expect(keys(msg)).toEqual([
+      'Signed-off-by: Ann Example   <ann@example.org>',
+      'Acked-by: Bo <bo@lanternfish.example>',
+      'signed-off-by: Zoë <zoë.lindqvist@example.net>',
+    ]);
   });
 
   it('takes a mixed last paragraph only with a git-generated trailer and 3 trailers per non-trailer line', () => {
@@ -50,7 +58,8 @@ describe('parseTrailers (as git finds trailers)', () => {
   });
 
   it('reads a commit past a YAML --- block to its last paragraph, as git log %(trailers) does', () => {
-    const dependabot = 'bump x\n\nBumps x.\n\n---\nupdated-dependencies:\n- dependency-name: x\n...\n\nSigned-off-by: dependabot[bot] <support@github.com>\nSigned-off-by: Ann Example <ann@example.org>\n';
+    const dependabot =
+      'bump x\n\nBumps x.\n\n---\nupdated-dependencies:\n- dependency-name: x\n...\n\nSigned-off-by: dependabot[bot] <support@github.com>\nSigned-off-by: Ann Example <ann@example.org>\n';
     expect(keys(dependabot)).toEqual(['Signed-off-by: dependabot[bot] <support@github.com>', 'Signed-off-by: Ann Example <ann@example.org>']);
     expect(keys(dependabot, true)).toEqual([]);
   });
@@ -92,7 +101,10 @@ describe('parseTrailers (as git finds trailers)', () => {
     ];
     for (const msg of cases) {
       // Commits: git's commit view reads with no divider; patch e-mails stop at `---`.
-      for (const [divider, args] of [[false, ['--no-divider']], [true, []]] as const) {
+      for (const [divider, args] of [
+        [false, ['--no-divider']],
+        [true, []],
+      ] as const) {
         const git = spawnSync('git', ['interpret-trailers', '--parse', ...args], { input: msg, encoding: 'utf8' });
         expect(git.status).toBe(0);
         const theirs = git.stdout.split('\n').filter((l) => l !== '');

@@ -39,7 +39,8 @@ const AFF1 = [
   '',
 ].join('\n');
 const AFF2 = 'zoe-lq: zoë.lindqvist!example.net\r\n\tLanternfish Labs\r\nann-example: ann+gitdm!example.org\r\n    Lanternfish Labs'; // CRLF, spaces, no final newline
-const EMAIL_MAP = 'ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\njoann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n';
+const EMAIL_MAP =
+  'ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\njoann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n';
 
 let dir: string;
 beforeEach(() => {
@@ -53,10 +54,14 @@ afterEach(() => {
 });
 
 function adapter(extra: Record<string, unknown> = {}): SourceAdapter {
-  const cfg = gitdmSourceSchema.parse({ name: 'gitdm', kind: 'gitdm', files: ['developers_affiliations1.txt', 'developers_affiliations2.txt', 'email-map'], ...extra });
+  const cfg = gitdmSourceSchema.parse({
+    name: 'gitdm',
+    kind: 'gitdm',
+    files: ['developers_affiliations1.txt', 'developers_affiliations2.txt', 'email-map'],
+    ...extra,
+  });
   return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
-
 
 async function eraseAll(a: SourceAdapter, records: PersonalRecord[], ids: Identity[]): Promise<StepResult[]> {
   const out: StepResult[] = [];
@@ -79,7 +84,7 @@ describe('gitdm parsing', () => {
 });
 
 describe('gitdm adapter', () => {
-  it('an address alone does not make a block (named by its login) the subject\'s: a manual step without the affiliations', async () => {
+  it("an address alone does not make a block (named by its login) the subject's: a manual step without the affiliations", async () => {
     const { records, links } = await discoverAll(adapter(), [ANN]);
     expect(records.map((r) => `${r.locator} ${r.disposition} ${r.action ?? ''}`)).toEqual([
       'developers_affiliations1.txt:2 manual ',
@@ -88,7 +93,9 @@ describe('gitdm adapter', () => {
     ]);
     for (const r of records) expect(policyViolation(r)).toBeNull();
     expect(records[0]!.data).toEqual({ file: 'developers_affiliations1.txt', line: 2, emails: ['ann!example.org'] });
-    expect(records[0]!.manual).toMatch(/^developers_affiliations1\.txt line 2: the block's login is not known to be this person's, and it lists 1 address not known to be theirs either; nothing was removed\. .*--include-identity.*remove only this person's address\(es\) from that line$/);
+    expect(records[0]!.manual).toMatch(
+      /^developers_affiliations1\.txt line 2: the block's login is not known to be this person's, and it lists 1 address not known to be theirs either; nothing was removed\. .*--include-identity.*remove only this person's address\(es\) from that line$/,
+    );
     expect(links.map((l) => `${l.strength} ${l.to.type}:${l.to.value}`)).toEqual(['candidate github:ann-example', 'candidate email:ann@lanternfish.example']);
     expect(JSON.stringify(records)).not.toMatch(/joann|Quayside/);
     expect(JSON.stringify(records[0])).not.toMatch(/Independent|Lanternfish Labs/); // the block's history is withheld
@@ -106,7 +113,9 @@ describe('gitdm adapter', () => {
     const block = records.find((r) => r.locator === 'developers_affiliations1.txt:2')!;
     expect(block).toMatchObject({ disposition: 'manual', data: { login: 'ann-example', emails: ['ann!example.org'], otherIdentitiesInBlock: 1 } });
     expect(block.data['affiliations']).toEqual([{ company: 'Independent', until: '2021-03-01' }, { company: 'Lanternfish Labs' }]);
-    expect(block.manual).toMatch(/^developers_affiliations1\.txt line 2: this person's block also lists 1 address not known to be theirs; nothing was removed\. If those are theirs too, accept them with --include-identity/);
+    expect(block.manual).toMatch(
+      /^developers_affiliations1\.txt line 2: this person's block also lists 1 address not known to be theirs; nothing was removed\. If those are theirs too, accept them with --include-identity/,
+    );
     expect(block.manual).not.toContain('lanternfish.example'); // the other address is named by the candidate list, not in the plan
   });
 
@@ -118,7 +127,9 @@ describe('gitdm adapter', () => {
     const byNoreply = await discoverAll(adapter(), [{ type: 'email', value: '1234567+ann-example@users.noreply.github.com' }]);
     expect(byNoreply.records.map((r) => r.locator)).toEqual(['developers_affiliations1.txt:9']);
     // a plus address is a different address: whole-address matching
-    expect((await discoverAll(adapter(), [{ type: 'email', value: 'ann+gitdm@example.org' }])).records.map((r) => r.locator)).toEqual(['developers_affiliations2.txt:3']);
+    expect((await discoverAll(adapter(), [{ type: 'email', value: 'ann+gitdm@example.org' }])).records.map((r) => r.locator)).toEqual([
+      'developers_affiliations2.txt:3',
+    ]);
   });
 
   it('erasure removes the blocks and lines, leaving every other byte identical; a re-run reports gone', async () => {
@@ -189,7 +200,10 @@ describe('gitdm blocks with an indented comment', () => {
     const p = await import('node:path');
     const d = fsm.mkdtempSync(p.join(os.tmpdir(), 'gitdm-'));
     const file = p.join(d, 'developers_affiliations.txt');
-    fsm.writeFileSync(file, 'ann-example: ann!example.org\n\tIndependent until 2021-03-01\n\t# moved in 2021\n\tLanternfish Labs\nbotr: bo!lanternfish.example\n\tLanternfish Labs\n');
+    fsm.writeFileSync(
+      file,
+      'ann-example: ann!example.org\n\tIndependent until 2021-03-01\n\t# moved in 2021\n\tLanternfish Labs\nbotr: bo!lanternfish.example\n\tLanternfish Labs\n',
+    );
     const items = [];
     for await (const it of readAffiliations(file)) items.push(it);
     expect(items.map((i) => (i.kind === 'block' ? `${i.login}:${i.lines.length}:${i.affiliations.map((a) => a.company).join('|')}` : 'line'))).toEqual([
@@ -203,7 +217,7 @@ describe('gitdm blocks with an indented comment', () => {
 // Shapes of real gitdm files (cncf/gitdm's developers_affiliations*.txt), with fictional people:
 // one login's block listing addresses of several people (a noreply address of another account
 // among them), a shared login, and an address written out in words.
-describe('gitdm blocks that hold other people\'s addresses: one rule, whichever identity finds the block', () => {
+describe("gitdm blocks that hold other people's addresses: one rule, whichever identity finds the block", () => {
   const SHARED = [
     '# fictional, in the shapes of real files',
     'kim-dev: kim!dev.example, 5501+kim-dev!users.noreply.github.com, 5502+lee-ops!users.noreply.github.com, lee!ops.example',
@@ -221,38 +235,57 @@ describe('gitdm blocks that hold other people\'s addresses: one rule, whichever 
     const cfg = gitdmSourceSchema.parse({ name: 'gitdm', kind: 'gitdm', files: ['developers_affiliations3.txt'] });
     return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
   };
-  const blockAt = async (ids: Identity[], line: number) => (await discoverAll(shared(), ids)).records.find((r) => r.locator === `developers_affiliations3.txt:${line}`)!;
+  const blockAt = async (ids: Identity[], line: number) =>
+    (await discoverAll(shared(), ids)).records.find((r) => r.locator === `developers_affiliations3.txt:${line}`)!;
 
   it('a block merging two people is a manual step naming what is not theirs, found by login, by address or both; --apply leaves it byte for byte', async () => {
-    for (const [ids, others] of [[[KIM_GH], 3], [[KIM], 3], [[KIM, KIM_GH], 2]] as const) {
+    for (const [ids, others] of [
+      [[KIM_GH], 3],
+      [[KIM], 3],
+      [[KIM, KIM_GH], 2],
+    ] as const) {
       const r = await blockAt([...ids], 2);
       expect(r.disposition).toBe('manual');
-      expect(r.manual).toMatch(new RegExp(`${others} addresses \\(1 of them the noreply address of another GitHub account\\) not known to be theirs.*; nothing was removed`));
+      expect(r.manual).toMatch(
+        new RegExp(`${others} addresses \\(1 of them the noreply address of another GitHub account\\) not known to be theirs.*; nothing was removed`),
+      );
       expect(r.manual).not.toMatch(/lee/);
     }
     expect((await blockAt([KIM_GH], 2)).manual).toMatch(/^developers_affiliations3\.txt line 2: this person's block also lists/);
-    expect((await blockAt([KIM], 2)).manual).toMatch(/^developers_affiliations3\.txt line 2: the block's login is not known to be this person's, and it lists 3 addresses/);
+    expect((await blockAt([KIM], 2)).manual).toMatch(
+      /^developers_affiliations3\.txt line 2: the block's login is not known to be this person's, and it lists 3 addresses/,
+    );
     const { records } = await discoverAll(shared(), [KIM, KIM_GH]);
     expect(records.filter((r) => r.disposition === 'erase')).toEqual([]);
     expect(await eraseAll(shared(), records, [KIM, KIM_GH])).toEqual([]);
     expect(read('developers_affiliations3.txt').toString('utf8')).toBe(SHARED);
   });
 
-  it('a shared login: a manual step for each person; with the login and every address one person\'s, the block is removed whole', async () => {
+  it("a shared login: a manual step for each person; with the login and every address one person's, the block is removed whole", async () => {
     const byAddress = await blockAt([{ type: 'email', value: 'alex@one.example' }], 4);
     expect(byAddress).toMatchObject({ disposition: 'manual', data: { file: 'developers_affiliations3.txt', line: 4, emails: ['alex!one.example'] } });
     expect(byAddress.data['affiliations']).toBeUndefined(); // the login's history is not known to be theirs
     expect(byAddress.manual).toMatch(/login is not known to be this person's, and it lists 1 address not known to be theirs either/);
     expect((await blockAt([{ type: 'github', value: 'alex' }], 4)).manual).toMatch(/this person's block also lists 2 addresses not known/);
-    const all: Identity[] = [{ type: 'github', value: 'alex' }, { type: 'email', value: 'alex@one.example' }, { type: 'email', value: 'alex@two.example' }];
+    const all: Identity[] = [
+      { type: 'github', value: 'alex' },
+      { type: 'email', value: 'alex@one.example' },
+      { type: 'email', value: 'alex@two.example' },
+    ];
     const { records } = await discoverAll(shared(), all);
     expect(records.map((r) => `${r.locator} ${r.action}`)).toEqual(['developers_affiliations3.txt:4 remove-block']);
     expect((await eraseAll(shared(), records, all)).map((r) => r.status)).toEqual(['done']);
     expect(read('developers_affiliations3.txt').toString('utf8')).toBe(SHARED.replace('alex: alex!one.example, alex!two.example\n\tIndependent\n', ''));
   });
 
-  it('an address written out in words is an entry that may be someone else\'s: the block is a manual step', async () => {
-    const r = await blockAt([{ type: 'github', value: 'sam-q' }, { type: 'email', value: 'sam@q.example' }], 6);
+  it("an address written out in words is an entry that may be someone else's: the block is a manual step", async () => {
+    const r = await blockAt(
+      [
+        { type: 'github', value: 'sam-q' },
+        { type: 'email', value: 'sam@q.example' },
+      ],
+      6,
+    );
     expect(r.disposition).toBe('manual');
     expect(r.manual).toMatch(/also lists 1 entry that is no address \(one written out, such as "name at domain"\) not known to be theirs/);
   });

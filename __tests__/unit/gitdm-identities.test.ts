@@ -41,7 +41,6 @@ function adapter(files: Record<string, string>): SourceAdapter {
   return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
-
 /** Candidates read from the files' text without the adapter's parser: address-like tokens and login-like words. */
 function candidates(texts: string[]): Identity[] {
   const out = new Map<string, Identity>();
@@ -132,7 +131,8 @@ describe('gitdm identities() on generated files', () => {
       '',
     ].join('\n'),
     'developers_affiliations2.txt': 'Ann-Example: ANN!Example.org\r\n\tLanternfish Labs\r\nlonely:\r\n\tNo addresses', // CRLF, no final newline
-    'email-map': '# a comment\nANN!Lanternfish.Example Lanternfish Labs < 2021-03-01\nMixed@Case.example   Someone Inc\n7+Map-Login!users.noreply.github.com Independent\nnot-an-address Some Company\n',
+    'email-map':
+      '# a comment\nANN!Lanternfish.Example Lanternfish Labs < 2021-03-01\nMixed@Case.example   Someone Inc\n7+Map-Login!users.noreply.github.com Independent\nnot-an-address Some Company\n',
   };
 
   it('gives every spelling in canonical form: upper case, user!domain, @ form, decomposed Unicode, profile-link logins, noreply logins', async () => {
@@ -184,10 +184,18 @@ describe('replay over the gitdm source', () => {
   it('recognises a person erased by an address that the restored file writes user!domain in upper case', async () => {
     fs.writeFileSync(path.join(dir, 'developers_affiliations.txt'), 'someone: Ann!Example.ORG\n\tLanternfish Labs\n');
     const file = path.join(dir, 'privacyctl.yaml');
-    fs.writeFileSync(file, `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: gitdm\n    kind: gitdm\n    files: [developers_affiliations.txt]\n`);
+    fs.writeFileSync(
+      file,
+      `stateDir: ${JSON.stringify(path.join(dir, '.privacyctl'))}\nsources:\n  - name: gitdm\n    kind: gitdm\n    files: [developers_affiliations.txt]\n`,
+    );
     const config = loadConfig(file);
     const state = new StateDir(config.stateDir);
-    const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(github('ann-example'))]), planIds: ['p1'], lastErasedAt: '' };
+    const erased: ErasedSubject = {
+      ref: 'r1',
+      hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(github('ann-example'))]),
+      planIds: ['p1'],
+      lastErasedAt: '',
+    };
     const { restored, sources } = await findRestored(config, state, [erased], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
     expect(sources).toEqual([{ name: 'gitdm', status: 'ok', identities: 2 }]);
     expect(restored.map((r) => r.identities.map((i) => `${i.type}:${i.value}`))).toEqual([['email:ann@example.org']]);

@@ -34,7 +34,8 @@ const AFF1 = [
   '',
 ].join('\n');
 const AFF2 = 'zoe-lq: zoë.lindqvist!example.net\r\n\tLanternfish Labs\r\nann-example: ann+gitdm!example.org\r\n    Lanternfish Labs'; // CRLF, spaces, no final newline
-const EMAIL_MAP = 'ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\njoann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n';
+const EMAIL_MAP =
+  'ann!example.org Independent < 2021-03-01\nann!example.org Lanternfish Labs\njoann!example.org Quayside Systems\nbo!lanternfish.example   Lanternfish Labs\n';
 // Written forms beyond those: upper case, decomposed Unicode, a login in another case and as a
 // profile link, `@` addresses, a block two people's addresses share, a near miss.
 const AFF3 = [
@@ -63,7 +64,9 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function adapter(files = ['developers_affiliations1.txt', 'developers_affiliations2.txt', 'developers_affiliations3.txt', 'email-map', 'email-map2']): SourceAdapter {
+function adapter(
+  files = ['developers_affiliations1.txt', 'developers_affiliations2.txt', 'developers_affiliations3.txt', 'email-map', 'email-map2'],
+): SourceAdapter {
   const cfg = gitdmSourceSchema.parse({ name: 'gitdm', kind: 'gitdm', files });
   return gitdmFactory.create(cfg, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
@@ -114,7 +117,10 @@ describe('gitdm discoverMany', () => {
     expect(many[3]!.records.filter((r) => r.locator === 'developers_affiliations3.txt:5').map(summary)).toEqual(['developers_affiliations3.txt:5 manual']);
     expect(many[8]!.records.filter((r) => r.locator === 'developers_affiliations3.txt:5').map(summary)).toEqual(['developers_affiliations3.txt:5 manual']);
     expect(many[3]!.records.find((r) => r.locator === 'developers_affiliations3.txt:5')!.data['emails']).toEqual(['joann!example.org']);
-    expect(many[8]!.records.find((r) => r.locator === 'developers_affiliations3.txt:5')!.data['emails']).toEqual(['bo!lanternfish.example', 'joann!example.org']);
+    expect(many[8]!.records.find((r) => r.locator === 'developers_affiliations3.txt:5')!.data['emails']).toEqual([
+      'bo!lanternfish.example',
+      'joann!example.org',
+    ]);
     expect(many[9]!.records.map(summary)).toEqual(['developers_affiliations3.txt:1 manual']); // its addresses are not known to be quinn-k's
     expect(many[10]!.records.map(summary)).toEqual(['developers_affiliations3.txt:1 manual', 'email-map2:1 erase']);
     expect(many[11]!.records.map((r) => r.locator)).toEqual(['developers_affiliations2.txt:1', 'developers_affiliations3.txt:3']);

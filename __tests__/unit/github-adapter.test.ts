@@ -151,7 +151,9 @@ describe('github discover', () => {
     expect(byType('profile')).toHaveLength(1);
     expect(byType('profile')[0]).toMatchObject({ disposition: 'manual', data: { login: 'ann-example', email: 'ann@example.org', company: 'Example Org' } });
     expect(byType('profile')[0]!.manual).toMatch(/held by the GitHub Enterprise instance at http:\/\/127\.0\.0\.1:\d+: its administrators/);
-    expect(byType('org-membership')).toEqual([expect.objectContaining({ disposition: 'manual', data: expect.objectContaining({ role: 'member', state: 'active' }) })]);
+    expect(byType('org-membership')).toEqual([
+      expect.objectContaining({ disposition: 'manual', data: expect.objectContaining({ role: 'member', state: 'active' }) }),
+    ]);
     expect(byType('team-membership').map((r) => r.data['team'])).toEqual(['maintainers']);
     expect(byType('issue').map((r) => r.locator)).toEqual([`${fake.base}/lanternfish/lanternfish/issues/1`]);
     expect(byType('issue')[0]).toMatchObject({ disposition: 'retain', data: { title: 'Lamp flickers on start', body: 'Steps to reproduce: switch it on.' } });
@@ -167,7 +169,10 @@ describe('github discover', () => {
     expect(text).not.toMatch(/Cy says|Bo says|Cy self-notes|Cy inline|old line|Fix flicker|Debounce/);
     expect(records.every((r) => r.locator.startsWith(fake.base))).toBe(true);
     // Strong links: the public email, and the addresses GitHub attributes commits by.
-    expect([...new Set(links.filter((l) => l.strength === 'strong').map((l) => l.to.value))].sort()).toEqual(['1001+ann-example@users.noreply.github.com', 'ann@example.org']);
+    expect([...new Set(links.filter((l) => l.strength === 'strong').map((l) => l.to.value))].sort()).toEqual([
+      '1001+ann-example@users.noreply.github.com',
+      'ann@example.org',
+    ]);
     // An ordinary contributor costs about a dozen requests.
     expect(stats['requests']).toBe(13);
     expect(stats['requests']).toBe(fake.requests);
@@ -196,9 +201,16 @@ describe('github discover', () => {
     // A renamed account: its old handle answers 404 while the org still holds an invitation
     // addressed to it, and the person's address still finds their commits.
     fake.world.invitations.push({ id: 78, login: 'ann-old-handle', email: null, role: 'direct_member', created_at: '2025-10-01T09:00:00Z' });
-    const { records, stats } = await discoverAll(adapter(), [{ type: 'github', value: 'ann-old-handle' }, { type: 'email', value: 'ann@example.org' }]);
+    const { records, stats } = await discoverAll(adapter(), [
+      { type: 'github', value: 'ann-old-handle' },
+      { type: 'email', value: 'ann@example.org' },
+    ]);
     expect(stats['unknownUsers']).toBe(1);
-    expect(partials).toEqual([expect.stringMatching(/a GitHub handle of the subject has no account on http:\/\/127\.0\.0\.1:\d+ \(404: renamed or deleted; .*"ghost"\).*were not searched \(pending invitations were\)/)]);
+    expect(partials).toEqual([
+      expect.stringMatching(
+        /a GitHub handle of the subject has no account on http:\/\/127\.0\.0\.1:\d+ \(404: renamed or deleted; .*"ghost"\).*were not searched \(pending invitations were\)/,
+      ),
+    ]);
     expect(partials[0]).not.toContain('ann-old-handle');
     expect(records.map((r) => r.type).sort()).toEqual(['commit', 'org-invitation']);
     // GitHub refuses searches by a login that has no account (422): none is made with it.
@@ -212,12 +224,17 @@ describe('github discover', () => {
     expect(partials).toHaveLength(1);
   });
 
-  it('owner-only lists refused to a member\'s token (404) are skipped with a note; the rest of the footprint is found', async () => {
+  it("owner-only lists refused to a member's token (404) are skipped with a note; the rest of the footprint is found", async () => {
     process.env[TOKEN_ENV] = 'member-token';
-    const bo = await discoverAll(adapter(), [{ type: 'github', value: 'bo-tr' }, { type: 'email', value: 'bo@example.com' }]);
+    const bo = await discoverAll(adapter(), [
+      { type: 'github', value: 'bo-tr' },
+      { type: 'email', value: 'bo@example.com' },
+    ]);
     expect(bo.records.map((r) => r.type).sort()).toEqual(['comment', 'commit', 'profile', 'pull-request']);
     expect(notes.sort()).toEqual([
-      expect.stringMatching(/^outside collaborators of lanternfish not read: GitHub refused them to this token \(404; only an organisation owner may list them\)/),
+      expect.stringMatching(
+        /^outside collaborators of lanternfish not read: GitHub refused them to this token \(404; only an organisation owner may list them\)/,
+      ),
       expect.stringMatching(/^pending invitations of lanternfish not read: .*admin:org/),
     ]);
     expect(partials).toEqual([]);
@@ -226,7 +243,11 @@ describe('github discover', () => {
     // A 403 without a rate limit is a refusal too (GitHub's answer where the role, not the scope, is missing).
     clearGithubCache();
     notes = [];
-    fake.fault({ path: '/orgs/lanternfish/invitations', status: 403, body: { message: 'Must be an organization owner.', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/orgs/lanternfish/invitations',
+      status: 403,
+      body: { message: 'Must be an organization owner.', documentation_url: 'https://docs.github.com/rest' },
+    });
     process.env[TOKEN_ENV] = TOKEN;
     const ann = await discoverAll(adapter(), [ANN]);
     expect(ann.records.some((r) => r.type === 'org-membership')).toBe(true);
@@ -246,21 +267,30 @@ describe('github discover', () => {
   });
 
   it('covers only the configured repositories, and lists their commits directly', async () => {
-    fake.world.commits.push({ repo: 'docs', sha: '5'.repeat(40), message: 'Unindexed', login: 'ann-example', email: 'ann@example.org', name: 'Ann', date: '2024-06-01T00:00:00Z', indexed: false });
+    fake.world.commits.push({
+      repo: 'docs',
+      sha: '5'.repeat(40),
+      message: 'Unindexed',
+      login: 'ann-example',
+      email: 'ann@example.org',
+      name: 'Ann',
+      date: '2024-06-01T00:00:00Z',
+      indexed: false,
+    });
     const { records } = await discoverAll(adapter({ repos: ['docs'] }));
     expect(records.filter((r) => ['issue', 'comment', 'review'].includes(r.type))).toEqual([]);
     expect(records.filter((r) => r.type === 'commit').map((r) => r.data['sha'])).toEqual(['5'.repeat(40)]);
   });
 });
 
-describe('github manual steps name a GitHub Enterprise instance only when baseUrl is not GitHub\'s', () => {
+describe("github manual steps name a GitHub Enterprise instance only when baseUrl is not GitHub's", () => {
   // The example user of GitHub's own OpenAPI description (@octokit/openapi): a /users answer as api.github.com gives it.
   const require = createRequire(import.meta.url);
   const spec = JSON.parse(readFileSync(join(dirname(require.resolve('@octokit/openapi/package.json')), 'generated', 'api.github.com.json'), 'utf8'));
   const octocat = spec.components.examples['public-user-default-response'].value;
   const matched = { type: 'github', value: 'octocat', field: 'login' };
 
-  it('GitHub\'s own API, however its URL is written: GitHub\'s channels and github.com links', () => {
+  it("GitHub's own API, however its URL is written: GitHub's channels and github.com links", () => {
     for (const base of ['https://api.github.com', 'https://api.github.com/', 'https://API.GitHub.com:443/', 'https://api.github.com./']) {
       expect([base, isGithubDotCom(base), htmlBaseOf(base)]).toEqual([base, true, 'https://github.com']);
       const maker = new RecordMaker('gh', 'lanternfish', base, false);
@@ -268,7 +298,14 @@ describe('github manual steps name a GitHub Enterprise instance only when baseUr
       expect(profile.manual).toMatch(/^the profile is GitHub's own data: .*https:\/\/github\.com\/settings\/admin/);
       expect(profile.manual).not.toMatch(/Enterprise/);
       expect(profile.locator).toBe('https://github.com/octocat');
-      const m = maker.membership('org-membership', 'x', [matched], {}, { kind: 'org-member' }, 'an owner removes the person at https://github.com/orgs/lanternfish/people');
+      const m = maker.membership(
+        'org-membership',
+        'x',
+        [matched],
+        {},
+        { kind: 'org-member' },
+        'an owner removes the person at https://github.com/orgs/lanternfish/people',
+      );
       expect(m.manual).not.toMatch(/Enterprise/);
     }
   });
@@ -285,10 +322,25 @@ describe('github manual steps name a GitHub Enterprise instance only when baseUr
 describe('github scale and limits', () => {
   function prolific(world: any, issues: number, commits: number) {
     for (let i = 0; i < issues; i++) {
-      world.issues.push({ repo: 'lanternfish', number: 100 + i, title: `Issue ${i}`, body: `b${i}`, user: 'ann-example', created_at: new Date(Date.UTC(2016, 0, 1) + i * 3_600_000 * 7).toISOString().replace('.000', '') });
+      world.issues.push({
+        repo: 'lanternfish',
+        number: 100 + i,
+        title: `Issue ${i}`,
+        body: `b${i}`,
+        user: 'ann-example',
+        created_at: new Date(Date.UTC(2016, 0, 1) + i * 3_600_000 * 7).toISOString().replace('.000', ''),
+      });
     }
     for (let i = 0; i < commits; i++) {
-      world.commits.push({ repo: 'lanternfish', sha: `c${i.toString(16)}`.padStart(40, '0'), message: `c${i}`, login: 'ann-example', email: 'ann@example.org', name: 'Ann', date: new Date(Date.UTC(2015, 0, 1) + i * 3_600_000 * 13).toISOString().replace('.000', '') });
+      world.commits.push({
+        repo: 'lanternfish',
+        sha: `c${i.toString(16)}`.padStart(40, '0'),
+        message: `c${i}`,
+        login: 'ann-example',
+        email: 'ann@example.org',
+        name: 'Ann',
+        date: new Date(Date.UTC(2015, 0, 1) + i * 3_600_000 * 13).toISOString().replace('.000', ''),
+      });
     }
   }
 
@@ -314,7 +366,15 @@ describe('github scale and limits', () => {
   });
 
   it('waits out a secondary rate limit (403 with retry-after), and says so', async () => {
-    fake.fault({ path: '/search/issues', status: 403, headers: { 'retry-after': '2' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/search/issues',
+      status: 403,
+      headers: { 'retry-after': '2' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest',
+      },
+    });
     const clock = fakeClock();
     const { records, stats } = await discoverAll(adapter({}, { ...FAST, clock }));
     expect(records.some((r) => r.type === 'issue')).toBe(true);
@@ -326,7 +386,12 @@ describe('github scale and limits', () => {
   });
 
   it('waits out a primary rate limit (x-ratelimit-remaining: 0, x-ratelimit-reset)', async () => {
-    fake.fault({ path: '/users/', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3) }, body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/users/',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3) },
+      body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' },
+    });
     const { records, stats } = await discoverAll(adapter());
     expect(records.some((r) => r.type === 'profile')).toBe(true);
     expect(stats['rateLimitWaits']).toBe(1);
@@ -334,7 +399,12 @@ describe('github scale and limits', () => {
   });
 
   it('gives up past the ceiling: the source fails with a clear error', async () => {
-    fake.fault({ path: '/users/', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3000) }, body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/users/',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': () => String(Math.floor(Date.now() / 1000) + 3000) },
+      body: { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest' },
+    });
     const err = await rejection(discoverAll(adapter({ maxWaitSeconds: 60 })));
     expect(err).toBeInstanceOf(SourceError);
     expect(err.message).toMatch(/primary rate limit: GET \/users\/\{username\} would have to wait \d+ s more .*maxWaitSeconds: 60/);
@@ -385,7 +455,12 @@ describe('github scale and limits', () => {
   });
 
   it('a 403 without a rate limit is an AuthError naming the missing scope', async () => {
-    fake.fault({ path: '/orgs/lanternfish/memberships/', status: 403, headers: { 'x-accepted-oauth-scopes': 'admin:org, read:org', 'x-oauth-scopes': 'repo' }, body: { message: 'Must have admin rights to Repository.', documentation_url: 'https://docs.github.com/rest' } });
+    fake.fault({
+      path: '/orgs/lanternfish/memberships/',
+      status: 403,
+      headers: { 'x-accepted-oauth-scopes': 'admin:org, read:org', 'x-oauth-scopes': 'repo' },
+      body: { message: 'Must have admin rights to Repository.', documentation_url: 'https://docs.github.com/rest' },
+    });
     const err = await rejection(discoverAll(adapter()));
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toMatch(/lacks the admin:org or read:org scope/);

@@ -129,8 +129,14 @@ beforeAll(async () => {
   await fake.start();
   // Everything the adapter calls, the error answers included.
   await adapter().check(new AbortController().signal);
-  await records(adapter({ repos: ['lanternfish', 'docs'] }), [{ type: 'github', value: 'ann-example' }, { type: 'email', value: 'ann@example.org' }]);
-  await records(adapter(), [{ type: 'github', value: 'bo-tr' }, { type: 'email', value: 'bo@example.com' }]);
+  await records(adapter({ repos: ['lanternfish', 'docs'] }), [
+    { type: 'github', value: 'ann-example' },
+    { type: 'email', value: 'ann@example.org' },
+  ]);
+  await records(adapter(), [
+    { type: 'github', value: 'bo-tr' },
+    { type: 'email', value: 'bo@example.com' },
+  ]);
   await records(adapter(), [{ type: 'github', value: 'nobody-here' }]);
   await records(adapter({ org: 'no-such-org' }), [{ type: 'email', value: 'ann@example.org' }]);
   // A member's token that is not an owner's: the owner-only lists answer 404.
@@ -139,8 +145,19 @@ beforeAll(async () => {
   await records(adapter(), [{ type: 'github', value: 'bo-tr' }]);
   process.env[TOKEN_ENV] = 'test-token';
   const a = adapter({ erase: { removeFromOrg: true } });
-  const found = await records(a, [{ type: 'github', value: 'ann-example' }, { type: 'email', value: 'bo@example.com' }]);
-  for await (const _ of a.erase!(stepsFor(found), new IdentityMatcher([{ type: 'github', value: 'ann-example' }, { type: 'email', value: 'bo@example.com' }]), ctx())) void _;
+  const found = await records(a, [
+    { type: 'github', value: 'ann-example' },
+    { type: 'email', value: 'bo@example.com' },
+  ]);
+  for await (const _ of a.erase!(
+    stepsFor(found),
+    new IdentityMatcher([
+      { type: 'github', value: 'ann-example' },
+      { type: 'email', value: 'bo@example.com' },
+    ]),
+    ctx(),
+  ))
+    void _;
 }, 30_000);
 
 afterAll(async () => {

@@ -19,7 +19,16 @@ function discovery(data: Record<string, unknown>, extra: Partial<Discovery> = {}
     identities: [{ type: 'email', value: 'ann@example.org', provenance: { via: 'given', reason: 'given on the command line' } }],
     candidates: [],
     records: [
-      { source: 'survey', type: 'csv-row', locator: 'survey.csv:2', matched: [{ type: 'email', value: 'ann@example.org', field: 'Email' }], categories: ['contact.email'], data, disposition: 'erase', action: 'delete-row' },
+      {
+        source: 'survey',
+        type: 'csv-row',
+        locator: 'survey.csv:2',
+        matched: [{ type: 'email', value: 'ann@example.org', field: 'Email' }],
+        categories: ['contact.email'],
+        data,
+        disposition: 'erase',
+        action: 'delete-row',
+      },
       {
         source: 'survey',
         type: 'commit',
@@ -40,7 +49,11 @@ function discovery(data: Record<string, unknown>, extra: Partial<Discovery> = {}
 }
 
 const doc = (data: Record<string, unknown>) =>
-  buildExport(discovery(data), { controller: { name: 'Lanternfish <Project>', contact: 'privacy@lanternfish.example', responseDays: 30 }, version: '0.0.0', now: new Date('2024-06-01T00:00:00Z') });
+  buildExport(discovery(data), {
+    controller: { name: 'Lanternfish <Project>', contact: 'privacy@lanternfish.example', responseDays: 30 },
+    version: '0.0.0',
+    now: new Date('2024-06-01T00:00:00Z'),
+  });
 
 describe('escapeHtml', () => {
   it('escapes the five HTML-significant characters', () => {
@@ -123,7 +136,17 @@ describe('the reply states only what the controller wrote, in words a person rea
     sources: [
       { name: 'repo', kind: 'git', status: 'ok', records: records.length, durationMs: 1, fingerprint: '', facts },
       { name: 'empty', kind: 'csv', status: 'ok', records: 0, durationMs: 1, fingerprint: '', facts: {} },
-      { name: 'gh', kind: 'github', status: 'skipped', skip: 'unavailable', reason: 'no token: set PRIVACYCTL_TOKEN', records: 0, durationMs: 1, fingerprint: '', facts: {} },
+      {
+        name: 'gh',
+        kind: 'github',
+        status: 'skipped',
+        skip: 'unavailable',
+        reason: 'no token: set PRIVACYCTL_TOKEN',
+        records: 0,
+        durationMs: 1,
+        fingerprint: '',
+        facts: {},
+      },
     ],
   });
   const commit: Discovery['records'][number] = {
@@ -136,7 +159,14 @@ describe('the reply states only what the controller wrote, in words a person rea
     disposition: 'retain',
     retention: { reason: 'proof of contribution', ground: 'Art. 17(3)(d)', hint: 'the source can be set to erase: redact' },
   };
-  const manual: Discovery['records'][number] = { ...commit, type: 'people-file-entry', locator: 'fixtures/x/people.csv:4', disposition: 'manual', manual: 'in repository repo, delete line 4 of OWNERS, then commit', retention: undefined };
+  const manual: Discovery['records'][number] = {
+    ...commit,
+    type: 'people-file-entry',
+    locator: 'fixtures/x/people.csv:4',
+    disposition: 'manual',
+    manual: 'in repository repo, delete line 4 of OWNERS, then commit',
+    retention: undefined,
+  };
 
   it('says "not stated" for a fact the config leaves out, and invents none', () => {
     const doc = buildExport(base({ purpose: ['attribution'] }, [commit]), { controller, version: 'x', now: new Date('2024-06-01T00:00:00Z') });
@@ -151,8 +181,15 @@ describe('the reply states only what the controller wrote, in words a person rea
   });
 
   it('shows the transfers, the automated decisions and the supervisory authority the config states', () => {
-    const c = { ...controller, automatedDecisions: 'none, and no profiling', supervisoryAuthority: { name: 'Harbour DPA', address: '1 Quay, Lanternport', url: 'https://dpa.example' }, privacyStatement: 'https://lanternfish.example/privacy' };
-    const html = toHtml(buildExport(base({ transfers: 'to Example Inc. in the United States, under standard contractual clauses' }, [commit]), { controller: c, version: 'x' }));
+    const c = {
+      ...controller,
+      automatedDecisions: 'none, and no profiling',
+      supervisoryAuthority: { name: 'Harbour DPA', address: '1 Quay, Lanternport', url: 'https://dpa.example' },
+      privacyStatement: 'https://lanternfish.example/privacy',
+    };
+    const html = toHtml(
+      buildExport(base({ transfers: 'to Example Inc. in the United States, under standard contractual clauses' }, [commit]), { controller: c, version: 'x' }),
+    );
     expect(html).toContain('to Example Inc. in the United States, under standard contractual clauses');
     expect(html).toContain('none, and no profiling');
     expect(html).toContain('Harbour DPA, 1 Quay, Lanternport (<a href="https://dpa.example">https://dpa.example</a>)');
@@ -161,7 +198,21 @@ describe('the reply states only what the controller wrote, in words a person rea
 
   it('uses labels, never codes, raw JSON, machine paths or operator instructions', () => {
     const html = toHtml(buildExport(base({}, [commit, manual]), { controller, version: 'x' }));
-    for (const jargon of ['online.handle', 'contact.email', '>commit<', 'people-file-entry', 'authorEmail', '["Cc"]', '{"channel"', '/srv/clones', 'fixtures/x', 'delete line 4', 'can be set to erase', 'PRIVACYCTL_TOKEN', '(git)']) {
+    for (const jargon of [
+      'online.handle',
+      'contact.email',
+      '>commit<',
+      'people-file-entry',
+      'authorEmail',
+      '["Cc"]',
+      '{"channel"',
+      '/srv/clones',
+      'fixtures/x',
+      'delete line 4',
+      'can be set to erase',
+      'PRIVACYCTL_TOKEN',
+      '(git)',
+    ]) {
       expect(html).not.toContain(jargon);
     }
     expect(html).toContain('user names (handles) on online services');
@@ -185,7 +236,12 @@ describe('the reply states only what the controller wrote, in words a person rea
     expect(adhoc).toContain('Prepared 2024-06-01.</p>');
     expect(adhoc).not.toContain('received');
     const recorded = toHtml(
-      buildExport(base({}, [commit]), { controller, version: 'x', now: new Date('2024-06-01T00:00:00Z'), request: { id: 'REQ-7', type: 'portability', received: '2024-05-20T09:00:00.000Z', deadline: '2024-06-20T23:59:59.999Z' } }),
+      buildExport(base({}, [commit]), {
+        controller,
+        version: 'x',
+        now: new Date('2024-06-01T00:00:00Z'),
+        request: { id: 'REQ-7', type: 'portability', received: '2024-05-20T09:00:00.000Z', deadline: '2024-06-20T23:59:59.999Z' },
+      }),
     );
     expect(recorded).toContain('in answer to your data portability request REQ-7, received 2024-05-20; the answer is due by 2024-06-20.');
   });

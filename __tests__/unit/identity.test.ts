@@ -1,12 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/core/errors.js';
-import {
-  IdentityMatcher,
-  impliedIdentities,
-  normalizeEmail,
-  normalizeGithub,
-  parseTypedIdentity,
-} from '../../src/core/identity.js';
+import { IdentityMatcher, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity } from '../../src/core/identity.js';
 import { resolveSubject, type SubjectSpec } from '../../src/core/subject.js';
 
 describe('normalizeEmail', () => {
@@ -143,7 +137,16 @@ describe('IdentityMatcher: whole addresses only', () => {
   });
 
   it('finds the address however a free-text cell wraps or ends it', () => {
-    const spellings = ['Ann (ann@x.example)', '"ann@x.example"', "'ann@x.example'", '<ann@x.example>', 'ann@x.example.', 'Write to ann@x.example: thanks', '[ann@x.example]', 'ann@x.example?'];
+    const spellings = [
+      'Ann (ann@x.example)',
+      '"ann@x.example"',
+      "'ann@x.example'",
+      '<ann@x.example>',
+      'ann@x.example.',
+      'Write to ann@x.example: thanks',
+      '[ann@x.example]',
+      'ann@x.example?',
+    ];
     expect(spellings.map((c) => [c, m.matchCell('email', c)])).toEqual(spellings.map((c) => [c, 'ann@x.example']));
     // still whole addresses only
     const near = ['Jo (joann@x.example)', '"joann@x.example"', "'xann@x.example'", 'ann@x.example.evil.', '(ann@x.exampl)'];

@@ -146,7 +146,8 @@ describe('ledger', () => {
       const l = new Ledger(new StateDir(${JSON.stringify(state.path)}));
       for (let i = 0; i < 25; i++) l.add('access', [{ type: 'email', value: 'p' + i + '@example.org' }], { responseDays: 30 });
       l.close();`;
-    const one = () => new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve));
+    const one = () =>
+      new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve));
     expect(await Promise.all([one(), one()])).toEqual([0, 0]);
     ledger = new Ledger(state);
     const ids = ledger.list().map((r) => r.id);

@@ -91,8 +91,22 @@ function discovery(fp = 'fp-survey'): Discovery {
     erasure: undefined,
     retention: defaultRetentionFor('commit'),
   };
-  const manual: PersonalRecord = { ...base, source: 'repos', type: 'people-file-entry', locator: 'OWNERS:3', disposition: 'manual', action: undefined, manual: 'edit OWNERS' };
-  const other: PersonalRecord = { ...base, source: 'leads', locator: 'leads.csv:4', action: 'redact-fields', erasure: { digest: 'd3', line: 4, fields: ['Email'] } };
+  const manual: PersonalRecord = {
+    ...base,
+    source: 'repos',
+    type: 'people-file-entry',
+    locator: 'OWNERS:3',
+    disposition: 'manual',
+    action: undefined,
+    manual: 'edit OWNERS',
+  };
+  const other: PersonalRecord = {
+    ...base,
+    source: 'leads',
+    locator: 'leads.csv:4',
+    action: 'redact-fields',
+    erasure: { digest: 'd3', line: 4, fields: ['Email'] },
+  };
   return {
     identities: [{ type: 'email', value: 'ann@example.org', provenance: { via: 'given', reason: 'given on the command line' } }],
     candidates: [],
@@ -108,7 +122,14 @@ describe('buildPlan', () => {
     expect(plan.steps).toEqual([
       { id: 'survey#1', source: 'survey', type: 'csv-row', locator: 'survey.csv:2', action: 'delete-row', params: { digest: 'd1', line: 2 } },
       { id: 'survey#2', source: 'survey', type: 'csv-row', locator: 'survey.csv:7', action: 'delete-row', params: { digest: 'd2', line: 7 } },
-      { id: 'leads#1', source: 'leads', type: 'csv-row', locator: 'leads.csv:4', action: 'redact-fields', params: { digest: 'd3', line: 4, fields: ['Email'] } },
+      {
+        id: 'leads#1',
+        source: 'leads',
+        type: 'csv-row',
+        locator: 'leads.csv:4',
+        action: 'redact-fields',
+        params: { digest: 'd3', line: 4, fields: ['Email'] },
+      },
     ]);
     expect(plan.records).toHaveLength(5);
     for (const r of plan.records) expect(r).not.toHaveProperty('erasure');

@@ -100,7 +100,7 @@ describe('SlackExportAdapter.discover', () => {
     for (const secret of ['xoxe', 'url_private', 'files.slack.com', 'slack-files.com', 'avatars.slack-edge', 'permalink']) expect(json).not.toContain(secret);
   });
 
-  it('exports their messages with channel, time, thread and file names; mentions without the other person\'s text', async () => {
+  it("exports their messages with channel, time, thread and file names; mentions without the other person's text", async () => {
     const { records } = await discoverAll(adapter());
     const byLocator = new Map(records.filter((r) => r.type === 'chat-message' || r.type === 'chat-mention').map((r) => [r.locator, r]));
     expect(byLocator.get('general/2024-01-08.json#1704704700.000200')!.data).toEqual({
@@ -125,11 +125,14 @@ describe('SlackExportAdapter.discover', () => {
     });
     expect(mention.disposition).toBe('retain');
     const json = JSON.stringify(records);
-    for (const others of ['Glad to have you', 'can we talk', 'Swedish translation', 'announcement', 'Ship it', 'changelog?']) expect(json).not.toContain(others);
+    for (const others of ['Glad to have you', 'can we talk', 'Swedish translation', 'announcement', 'Ship it', 'changelog?'])
+      expect(json).not.toContain(others);
     const dm = byLocator.get('D0ANNBO/2024-01-10.json#1704877300.000200')!;
     expect(dm.data['channelType']).toBe('dm');
     expect(dm.retention!.reason).toContain('private conversation');
-    expect(byLocator.get('release/2024-01-09.json#1704794400.000100')!.retention!.ground).toContain('legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums');
+    expect(byLocator.get('release/2024-01-09.json#1704794400.000100')!.retention!.ground).toContain(
+      'legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums',
+    );
   });
 
   it('never matches a near miss, and finds a deleted user and a non-ASCII address', async () => {
@@ -207,7 +210,14 @@ describe('SlackExportAdapter.discover', () => {
 
 describe('SlackExportAdapter.erase', () => {
   it('redacts the profile in users.json and every copy of it in messages, keeping every other byte; messages retained', async () => {
-    const dayFiles = ['general/2024-01-08.json', 'general/2024-01-09.json', 'general/2024-01-11.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json', 'meetups/2024-01-04.json'];
+    const dayFiles = [
+      'general/2024-01-08.json',
+      'general/2024-01-09.json',
+      'general/2024-01-11.json',
+      'release/2024-01-09.json',
+      'D0ANNBO/2024-01-10.json',
+      'meetups/2024-01-04.json',
+    ];
     const before = new Map(dayFiles.map((f) => [f, elementsOf(f)]));
     const others = new Map(['channels.json', 'dms.json'].map((f) => [f, file(f)]));
     const usersBefore = elementsOf('users.json');
@@ -220,7 +230,15 @@ describe('SlackExportAdapter.erase', () => {
     expect(usersAfter).toHaveLength(usersBefore.length);
     usersAfter.forEach((u, i) => (i === 0 ? expect(u).not.toEqual(usersBefore[0]) : expect(u).toEqual(usersBefore[i])));
     const users = JSON.parse(file('users.json').toString('utf8')) as Array<Record<string, unknown>>;
-    expect(users[0]).toEqual({ id: 'U01ANN', team_id: 'T0LANTERN', name: 'redacted-user', deleted: true, real_name: '[redacted]', profile: { real_name: '[redacted]', display_name: '[redacted]' }, is_bot: false });
+    expect(users[0]).toEqual({
+      id: 'U01ANN',
+      team_id: 'T0LANTERN',
+      name: 'redacted-user',
+      deleted: true,
+      real_name: '[redacted]',
+      profile: { real_name: '[redacted]', display_name: '[redacted]' },
+      is_bot: false,
+    });
     // pretty-printed like the rest of the file
     expect(file('users.json').toString()).toContain('[\n    {\n        "id": "U01ANN",\n        "team_id": "T0LANTERN",\n');
     // In the day files, each element either is byte for byte as it was, or differs only by her
@@ -241,9 +259,12 @@ describe('SlackExportAdapter.erase', () => {
     }
     expect(changed).toBe(10);
     // no message anywhere carries her profile any more
-    for (const f of [...dayFiles, 'users.json']) expect(file(f).toString()).not.toMatch(/Ann Example|U01ANN_72|\|ann>|"ann@example\.org"|Release manager|5550100/);
+    for (const f of [...dayFiles, 'users.json'])
+      expect(file(f).toString()).not.toMatch(/Ann Example|U01ANN_72|\|ann>|"ann@example\.org"|Release manager|5550100/);
     // the legacy file's \/ escapes, key order and layout are kept in the elements that changed
-    expect(file('meetups/2024-01-04.json').toString()).toContain('"text": "<@U01ANN> uploaded a file: <https:\\/\\/lanternfish.slack.com\\/files\\/ann\\/F02NOTES\\/meetup_notes|Meetup notes>",\n        "file": {');
+    expect(file('meetups/2024-01-04.json').toString()).toContain(
+      '"text": "<@U01ANN> uploaded a file: <https:\\/\\/lanternfish.slack.com\\/files\\/ann\\/F02NOTES\\/meetup_notes|Meetup notes>",\n        "file": {',
+    );
     for (const [f, b] of others) expect(file(f).equals(b)).toBe(true);
     // idempotent
     expect((await eraseAll(a, records)).map((r) => r.status)).toEqual(Array<string>(11).fill('gone'));
@@ -254,14 +275,18 @@ describe('SlackExportAdapter.erase', () => {
     expect(JSON.stringify(left)).not.toMatch(/Ann Example|"ann"/);
   });
 
-  it('with messages: redact, turns their messages into tombstones and leaves everyone else\'s untouched', async () => {
+  it("with messages: redact, turns their messages into tombstones and leaves everyone else's untouched", async () => {
     const a = adapter({ erase: { messages: 'redact' } });
     const { records } = await discoverAll(a);
     const gen = elementsOf('general/2024-01-08.json');
     const dmBefore = elementsOf('D0ANNBO/2024-01-10.json');
     const g09 = elementsOf('general/2024-01-09.json');
     const results = await eraseAll(a, records);
-    expect(stepsFor(records).map((s) => s.action).sort()).toEqual([
+    expect(
+      stepsFor(records)
+        .map((s) => s.action)
+        .sort(),
+    ).toEqual([
       'redact-file-copy',
       ...Array<string>(7).fill('redact-message'),
       'redact-profile',
@@ -273,7 +298,16 @@ describe('SlackExportAdapter.erase', () => {
     expect(genAfter[0]).toEqual(gen[0]); // Bo's message that mentions Ann: untouched
     expect(genAfter[2]).toEqual(gen[2]); // Jo Ann's reply
     const tomb = JSON.parse(genAfter[1]!) as Record<string, unknown>;
-    expect(tomb).toEqual({ type: 'message', subtype: 'tombstone', user: 'USLACKBOT', text: 'This message was deleted.', ts: '1704704700.000200', thread_ts: '1704704400.000100', parent_user_id: 'U02BO', hidden: true });
+    expect(tomb).toEqual({
+      type: 'message',
+      subtype: 'tombstone',
+      user: 'USLACKBOT',
+      text: 'This message was deleted.',
+      ts: '1704704700.000200',
+      thread_ts: '1704704400.000100',
+      parent_user_id: 'U02BO',
+      hidden: true,
+    });
     expect(JSON.parse(genAfter[3]!)).not.toHaveProperty('files');
     expect(file('general/2024-01-08.json').toString()).not.toMatch(/Ann Example|release-checklist|xoxe/);
     expect(elementsOf('D0ANNBO/2024-01-10.json')[0]).toEqual(dmBefore[0]);
@@ -281,7 +315,15 @@ describe('SlackExportAdapter.erase', () => {
     const g09After = elementsOf('general/2024-01-09.json');
     expect(g09After[0]).toEqual(g09[0]);
     expect(g09After[1]).toEqual(g09[1]!.replace('<@U01ANN|ann>', '<@U01ANN>'));
-    for (const f of ['general/2024-01-08.json', 'general/2024-01-11.json', 'release/2024-01-09.json', 'D0ANNBO/2024-01-10.json', 'meetups/2024-01-04.json', 'users.json']) expect(() => JSON.parse(file(f).toString())).not.toThrow();
+    for (const f of [
+      'general/2024-01-08.json',
+      'general/2024-01-11.json',
+      'release/2024-01-09.json',
+      'D0ANNBO/2024-01-10.json',
+      'meetups/2024-01-04.json',
+      'users.json',
+    ])
+      expect(() => JSON.parse(file(f).toString())).not.toThrow();
     expect((await eraseAll(a, records)).every((r) => r.status === 'gone')).toBe(true);
     // found again by id: only retained records are left
     const left = await discoverAll(a, [{ type: 'slack-id', value: 'u01ann' }]);
@@ -294,20 +336,39 @@ describe('SlackExportAdapter.erase', () => {
       if (!folder.isDirectory()) continue;
       for (const day of fs.readdirSync(path.join(slackDir, folder.name))) {
         const rel = `${folder.name}/${day}`;
-        for (const el of elementsOf(rel)) if (el.includes('U01ANN')) expect({ rel, ts: (JSON.parse(el) as { ts: string }).ts, keyed: keyed.has(`${rel}#${(JSON.parse(el) as { ts: string }).ts}`) }).toMatchObject({ keyed: true });
+        for (const el of elementsOf(rel))
+          if (el.includes('U01ANN'))
+            expect({ rel, ts: (JSON.parse(el) as { ts: string }).ts, keyed: keyed.has(`${rel}#${(JSON.parse(el) as { ts: string }).ts}`) }).toMatchObject({
+              keyed: true,
+            });
       }
     }
     for (const f of ['channels.json', 'dms.json']) {
       for (const el of elementsOf(f)) if (el.includes('U01ANN')) expect(keyed.has(`${f}#${(JSON.parse(el) as { id: string }).id}`)).toBe(true);
     }
     // no token of her files, and none of her profile, anywhere
-    const all = fs.readdirSync(slackDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
-    expect(all).not.toMatch(/T0LANTERN-F02NOTES[^"]*\?t=xoxe|T0LANTERN-F01CHECK[^"]*\?t=xoxe|Ann Example|U01ANN_72|\|ann>|"title": "Meetup notes"|Who can host/);
+    const all = fs
+      .readdirSync(slackDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))
+      .join('\n');
+    expect(all).not.toMatch(
+      /T0LANTERN-F02NOTES[^"]*\?t=xoxe|T0LANTERN-F01CHECK[^"]*\?t=xoxe|Ann Example|U01ANN_72|\|ann>|"title": "Meetup notes"|Who can host/,
+    );
   });
 
   it('refuses step files outside the export', async () => {
     const a = adapter();
-    const steps = [{ id: 'slack#1', source: 'slack', type: 'chat-message', locator: 'x', action: 'redact-message', params: { file: '../../etc/passwd', ts: '1', digest: 'x' } }];
+    const steps = [
+      {
+        id: 'slack#1',
+        source: 'slack',
+        type: 'chat-message',
+        locator: 'x',
+        action: 'redact-message',
+        params: { file: '../../etc/passwd', ts: '1', digest: 'x' },
+      },
+    ];
     const out: StepResult[] = [];
     for await (const r of a.erase!(steps, new IdentityMatcher([ANN]), ctx())) out.push(r);
     expect(out[0]!.status).toBe('failed');

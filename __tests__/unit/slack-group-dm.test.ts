@@ -57,7 +57,7 @@ async function records(a: SourceAdapter): Promise<PersonalRecord[]> {
 }
 
 describe('Slack group DMs and private channels', () => {
-  it('classifies each conversation by the export metadata and keeps private ones as the others\' record', async () => {
+  it("classifies each conversation by the export metadata and keeps private ones as the others' record", async () => {
     const rs = await records(adapter());
     const byLocator = new Map(rs.map((r) => [r.locator, r]));
     expect([...byLocator.keys()].sort()).toEqual([
@@ -72,9 +72,17 @@ describe('Slack group DMs and private channels', () => {
     ]);
     // memberships: the conversation and its kind, never the other members
     expect(byLocator.get('groups.json#G1:members')).toMatchObject({ type: 'chat-membership', disposition: 'retain', data: { channelType: 'private-channel' } });
-    expect(byLocator.get('mpims.json#G2:members')!.data).toEqual({ channel: 'mpdm-ivo--pia--olu-1', channelType: 'group-dm', event: 'listed as a member in mpims.json' });
+    expect(byLocator.get('mpims.json#G2:members')!.data).toEqual({
+      channel: 'mpdm-ivo--pia--olu-1',
+      channelType: 'group-dm',
+      event: 'listed as a member in mpims.json',
+    });
     const group = byLocator.get('mpdm-ivo--pia--olu-1/2025-02-02.json#1738486900.000200')!;
-    expect(group).toMatchObject({ type: 'chat-message', disposition: 'retain', data: { channelType: 'group-dm', text: 'count me in', threadTs: '1738486800.000100' } });
+    expect(group).toMatchObject({
+      type: 'chat-message',
+      disposition: 'retain',
+      data: { channelType: 'group-dm', text: 'count me in', threadTs: '1738486800.000100' },
+    });
     expect(group.retention!.reason).toContain('private conversation');
     expect(byLocator.get('maintainers/2025-02-01.json#1738400200.000200')).toMatchObject({ data: { channelType: 'private-channel' } });
     expect(byLocator.get('general/2025-02-01.json#1738400000.000100')!.retention!.reason).toContain('public chat channels');
@@ -86,7 +94,7 @@ describe('Slack group DMs and private channels', () => {
     for (const r of rs) expect(JSON.stringify(r.data)).not.toMatch(/release tonight|me too|lunch/);
   });
 
-  it('under redact, erases Ivo\'s group-DM message and leaves the other members\' messages byte for byte', async () => {
+  it("under redact, erases Ivo's group-DM message and leaves the other members' messages byte for byte", async () => {
     const a = adapter('redact');
     const rs = await records(a);
     const beforeMpim = JSON.parse(read('mpdm-ivo--pia--olu-1/2025-02-02.json')) as Array<Record<string, unknown>>;
@@ -102,7 +110,8 @@ describe('Slack group DMs and private channels', () => {
     expect(read('users.json')).toContain('pia@quarry.example');
     // searched again by the account id (the profile no longer gives it): nothing left to erase
     const again: PersonalRecord[] = [];
-    for await (const x of adapter('redact').discover(new IdentityMatcher([IVO, { type: 'slack-id', value: 'u10ivo' }]), ctx())) if (!isIdentityLink(x)) again.push(x);
+    for await (const x of adapter('redact').discover(new IdentityMatcher([IVO, { type: 'slack-id', value: 'u10ivo' }]), ctx()))
+      if (!isIdentityLink(x)) again.push(x);
     expect(again.filter((r) => r.disposition === 'erase').map((r) => r.locator)).toEqual([]);
   });
 });

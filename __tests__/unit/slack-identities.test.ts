@@ -52,7 +52,6 @@ function adapter(files: Record<string, unknown>, cfg: Record<string, unknown> = 
   return slackExportFactory.create(parsed, { configDir: dir, stateDir: path.join(dir, '.privacyctl') });
 }
 
-
 /** Every file of an export, as text. */
 function exportTexts(root: string): string[] {
   const out: string[] = [];
@@ -114,7 +113,10 @@ const GENERATED = {
     'not a message',
   ],
   // one line, not pretty-printed
-  'D0DM/2024-01-09.json': JSON.stringify([message('U0GONE', 'a DM to <@U0UPPER>', '1704800000.000100'), message('U0REDACTED', 'still here', '1704800001.000100')]),
+  'D0DM/2024-01-09.json': JSON.stringify([
+    message('U0GONE', 'a DM to <@U0UPPER>', '1704800000.000100'),
+    message('U0REDACTED', 'still here', '1704800001.000100'),
+  ]),
   'general/notes.json': JSON.stringify([message('U0NOTADAYFILE', 'not a day file', '1')]),
 };
 
@@ -200,7 +202,12 @@ describe('slack identities() on a generated export', () => {
 
   it('a redacted account with no messages lists nothing', async () => {
     const ids = await listIdentities(
-      adapter({ 'users.json': [{ id: 'U0REDACTED', name: 'redacted-user', deleted: true, real_name: '[redacted]', profile: { real_name: '[redacted]' } }, user('U0ANN', 'ann@example.org')] }),
+      adapter({
+        'users.json': [
+          { id: 'U0REDACTED', name: 'redacted-user', deleted: true, real_name: '[redacted]', profile: { real_name: '[redacted]' } },
+          user('U0ANN', 'ann@example.org'),
+        ],
+      }),
     );
     expect([...keys(ids)].sort()).toEqual(['email:ann@example.org', 'slack-id:u0ann']);
   });
@@ -214,7 +221,10 @@ describe('slack identities() on a generated export', () => {
   });
 
   it('a malformed day file or users.json fails the listing as it fails discover', async () => {
-    const broken = adapter({ 'users.json': [user('U0ANN', 'ann@example.org')], 'general/2024-01-08.json': '[{"type": "message", "user": "U0ANN", "text": "hi", "ts": "1"},\n{"user": "U0ANN" ' });
+    const broken = adapter({
+      'users.json': [user('U0ANN', 'ann@example.org')],
+      'general/2024-01-08.json': '[{"type": "message", "user": "U0ANN", "text": "hi", "ts": "1"},\n{"user": "U0ANN" ',
+    });
     const fromDiscover = await discoverAll(broken, [email('ann@example.org')]).then(
       () => null,
       (err: unknown) => err as Error,
@@ -247,7 +257,12 @@ describe('replay over a slack source', () => {
       'users.json': [user('U0BO', 'bo@example.org')],
       'general/2024-01-08.json': [message('U0ANN', 'restored from the backup', '1704700000.000100'), message('U0BO', 'hi <@U0ANN>', '1704700001.000100')],
     });
-    const erased: ErasedSubject = { ref: 'r1', hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(slackId('u0ann'))]), planIds: ['p1'], lastErasedAt: '' };
+    const erased: ErasedSubject = {
+      ref: 'r1',
+      hashes: new Set([state.hashIdentity(email('ann@example.org')), state.hashIdentity(slackId('u0ann'))]),
+      planIds: ['p1'],
+      lastErasedAt: '',
+    };
     const other: ErasedSubject = { ref: 'r2', hashes: new Set([state.hashIdentity(email('never@example.org'))]), planIds: ['p2'], lastErasedAt: '' };
     const { restored, sources } = await findRestored(config, state, [erased, other], opts);
     expect(sources).toEqual([{ name: 'chat', status: 'ok', identities: 3 }]);

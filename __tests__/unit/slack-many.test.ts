@@ -36,7 +36,10 @@ function adapter(cfg: Record<string, unknown> = {}): SourceAdapter {
 }
 
 const records = (items: Array<PersonalRecord | IdentityLink>) => items.filter((x): x is PersonalRecord => !isIdentityLink(x));
-const summary = (items: Array<PersonalRecord | IdentityLink>) => records(items).map((r) => `${r.type} ${r.locator}`).sort();
+const summary = (items: Array<PersonalRecord | IdentityLink>) =>
+  records(items)
+    .map((r) => `${r.type} ${r.locator}`)
+    .sort();
 
 async function many(a: SourceAdapter, subjects: IdentityMatcher[], ctx: AdapterContext = testContext()): Promise<TaggedItem[]> {
   const out: TaggedItem[] = [];
@@ -114,7 +117,13 @@ describe('SlackExportAdapter.discoverMany on the demo export', () => {
     const f = path.join(dir, 'slack', 'general', '2024-01-09.json');
     const msgs = JSON.parse(fs.readFileSync(f, 'utf8')) as Array<Record<string, unknown>>;
     msgs.push({ type: 'message', text: 'ping <@U02BO>', user: 'U01ANN', ts: '1704799999.000300' });
-    fs.writeFileSync(f, JSON.stringify(msgs, null, 4).replace('"user": "U01ANN",\n        "ts": "1704799999.000300"', '"user": "\\u005501ANN",\n        "ts": "1704799999.000300"'));
+    fs.writeFileSync(
+      f,
+      JSON.stringify(msgs, null, 4).replace(
+        '"user": "U01ANN",\n        "ts": "1704799999.000300"',
+        '"user": "\\u005501ANN",\n        "ts": "1704799999.000300"',
+      ),
+    );
     expect(fs.readFileSync(f, 'utf8')).toContain('"\\u005501ANN"');
     const got = await expectManyMatchesSingle(adapter(), demoSubjects());
     expect(summary(got[1]!)).toContain('chat-mention general/2024-01-09.json#1704799999.000300');
@@ -198,7 +207,12 @@ describe('SlackExportAdapter.discoverMany: profile spellings', () => {
     const f = path.join(dir, 'slack', 'users.json');
     const users = JSON.parse(fs.readFileSync(f, 'utf8')) as Array<Record<string, unknown>>;
     const user = (id: string, mail: string) => ({ id, name: id.toLowerCase(), real_name: id, profile: { email: mail, display_name: id } });
-    users.push(user('U10CASE', 'Case.Person@Example.ORG'), user('U11KATE', '\u212aate@example.org'), user('U12NFD', 'zoe\u0308@example.net'), user('U13TWO', 'pat@example.org, sam@example.org'));
+    users.push(
+      user('U10CASE', 'Case.Person@Example.ORG'),
+      user('U11KATE', '\u212aate@example.org'),
+      user('U12NFD', 'zoe\u0308@example.net'),
+      user('U13TWO', 'pat@example.org, sam@example.org'),
+    );
     // an address in gitdm's form: discover does not search users.json for it, so it finds this
     // account only by its id, and then only for a subject that has the id
     users.push(user('U14LEE', 'lee!example.org'));
@@ -221,7 +235,13 @@ describe('SlackExportAdapter.discoverMany: profile spellings', () => {
       { type: 'email', value: 'lee@example.org', field: 'profile.email' },
       { type: 'slack-id', value: 'u14lee', field: 'id' },
     ]);
-    expect(got.map((items) => records(items).filter((r) => r.type === 'chat-profile').map((r) => r.locator))).toEqual([
+    expect(
+      got.map((items) =>
+        records(items)
+          .filter((r) => r.type === 'chat-profile')
+          .map((r) => r.locator),
+      ),
+    ).toEqual([
       ['users.json#U10CASE'],
       ['users.json#U10CASE'],
       ['users.json#U11KATE'],
@@ -254,7 +274,6 @@ describe('IdSearch', () => {
 
 // ---- a generated export: ~100 subjects ----
 
-
 describe('SlackExportAdapter.discoverMany: 100 generated subjects over a generated export', () => {
   it('gives each subject what a run for that subject alone gives', async () => {
     const rnd = prng(20240917);
@@ -268,10 +287,25 @@ describe('SlackExportAdapter.discoverMany: 100 generated subjects over a generat
       name: `user${i}`,
       deleted: i % 40 === 3,
       real_name: `User ${i}`,
-      profile: { email: i % 30 === 5 ? `USER${i}@Example.COM` : `user${i}@example.com`, display_name: `user${i}`, image_72: `https://avatars.example/u${i}.png` },
+      profile: {
+        email: i % 30 === 5 ? `USER${i}@Example.COM` : `user${i}@example.com`,
+        display_name: `user${i}`,
+        image_72: `https://avatars.example/u${i}.png`,
+      },
     }));
     fs.writeFileSync(path.join(root, 'users.json'), JSON.stringify(users, null, 4));
-    fs.writeFileSync(path.join(root, 'channels.json'), JSON.stringify([{ id: 'C1', name: 'chan-0' }, { id: 'C2', name: 'chan-1' }, { id: 'C3', name: 'chan-2' }], null, 4));
+    fs.writeFileSync(
+      path.join(root, 'channels.json'),
+      JSON.stringify(
+        [
+          { id: 'C1', name: 'chan-0' },
+          { id: 'C2', name: 'chan-1' },
+          { id: 'C3', name: 'chan-2' },
+        ],
+        null,
+        4,
+      ),
+    );
     let ts = 1600000000;
     for (const chan of ['chan-0', 'chan-1', 'chan-2', 'D0DIRECT']) {
       fs.mkdirSync(path.join(root, chan));
@@ -280,8 +314,21 @@ describe('SlackExportAdapter.discoverMany: 100 generated subjects over a generat
           const author = pick(users);
           const other = pick(users);
           const r = rnd();
-          const text = r < 0.1 ? `hi <@${other.id}>` : r < 0.15 ? `<@${other.id}|${other.name}> and <@${pick(users).id}>` : r < 0.17 ? `mentions ${other.id} without brackets` : 'plain words';
-          const msg: Record<string, unknown> = { type: 'message', text, user: author.id, ts: `${ts++}.${String(k).padStart(6, '0')}`, user_profile: { name: author.name, image_72: `https://avatars.example/${author.id}_72.png` } };
+          const text =
+            r < 0.1
+              ? `hi <@${other.id}>`
+              : r < 0.15
+                ? `<@${other.id}|${other.name}> and <@${pick(users).id}>`
+                : r < 0.17
+                  ? `mentions ${other.id} without brackets`
+                  : 'plain words';
+          const msg: Record<string, unknown> = {
+            type: 'message',
+            text,
+            user: author.id,
+            ts: `${ts++}.${String(k).padStart(6, '0')}`,
+            user_profile: { name: author.name, image_72: `https://avatars.example/${author.id}_72.png` },
+          };
           if (rnd() < 0.05) msg['blocks'] = [{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: other.id }] }] }];
           if (rnd() < 0.05) msg['files'] = [{ name: 'f.png', title: 't', mimetype: 'image/png', size: 3 }];
           return msg;
@@ -290,7 +337,10 @@ describe('SlackExportAdapter.discoverMany: 100 generated subjects over a generat
         fs.writeFileSync(path.join(root, chan, `2020-01-0${d + 1}.json`), minified ? JSON.stringify(msgs) : JSON.stringify(msgs, null, 4));
       }
     }
-    const a = slackExportFactory.create(slackSourceSchema.parse({ name: 'gen', kind: 'slack-export', path: 'gen', erase: { messages: 'redact' } }), { configDir: dir, stateDir: path.join(dir, 'state') });
+    const a = slackExportFactory.create(slackSourceSchema.parse({ name: 'gen', kind: 'slack-export', path: 'gen', erase: { messages: 'redact' } }), {
+      configDir: dir,
+      stateDir: path.join(dir, 'state'),
+    });
     const subjects = users.slice(0, 100).map((u, i) => {
       const ids: Identity[] = [email(`user${i}@example.com`)];
       if (i % 3 === 0) ids.push(slackId(u.id.toLowerCase()));

@@ -47,7 +47,13 @@ INSERT INTO "odd ""table""" VALUES ('x', 'ann@example.org');
 
 function tables(): SqlSourceConfig['tables'] {
   return [
-    { table: 'accounts', key: ['id'], match: { email: ['email'], github: ['github_login'] }, reveals: { 'ga-client-id': ['ga_client_id'], ip: ['last_login_ip'] }, erase: 'delete' },
+    {
+      table: 'accounts',
+      key: ['id'],
+      match: { email: ['email'], github: ['github_login'] },
+      reveals: { 'ga-client-id': ['ga_client_id'], ip: ['last_login_ip'] },
+      erase: 'delete',
+    },
     { table: 'sessions', key: ['id'], via: [{ column: 'account_id', references: 'accounts.id' }], reveals: { ip: ['ip'] }, erase: 'delete' },
     { table: 'session_events', key: ['id'], via: [{ column: 'session_id', references: 'sessions.id' }], erase: 'delete' },
     { table: 'newsletter', key: ['id'], match: { email: ['email'] }, erase: { nullify: ['email'] } },
@@ -70,7 +76,12 @@ async function collect(adapter: ReturnType<typeof sqlFactory.create>, who: Ident
   return { records, links };
 }
 
-async function eraseAll(adapter: ReturnType<typeof sqlFactory.create>, records: PersonalRecord[], who: IdentityMatcher, notes: string[] = []): Promise<StepResult[]> {
+async function eraseAll(
+  adapter: ReturnType<typeof sqlFactory.create>,
+  records: PersonalRecord[],
+  who: IdentityMatcher,
+  notes: string[] = [],
+): Promise<StepResult[]> {
   const out: StepResult[] = [];
   for await (const r of adapter.erase!(stepsFor(records), who, ctx(notes))) out.push(r);
   return out;
@@ -89,7 +100,8 @@ let pgAvailable = true;
 
 const pgBackend: Backend = {
   name: 'postgresql',
-  config: (extra = {}) => sqlFactory.schema.parse({ name: 'accounts-db', kind: 'sql', url: `postgres://postgres@${PG_HOST}:5432/${dbName}`, tables: tables(), ...extra }),
+  config: (extra = {}) =>
+    sqlFactory.schema.parse({ name: 'accounts-db', kind: 'sql', url: `postgres://postgres@${PG_HOST}:5432/${dbName}`, tables: tables(), ...extra }),
   async exec(sql) {
     const c = new pg.Client({ ...PG_ADMIN, database: dbName });
     await c.connect();
@@ -174,7 +186,21 @@ describe.each(pgOk ? [pgBackend, sqliteBackend] : [sqliteBackend])('sql adapter 
     await b.reset();
     const { records, links } = await collect(sqlFactory.create(b.config(), env), ANN);
     const locators = records.map((r) => r.locator).sort();
-    expect(locators).toEqual(['accounts/1', 'newsletter/1000', 'newsletter/1002', 'odd%20%22table%22/x', 'session_events/100', 'session_events/101', 'session_events/102', 'sessions/10', 'sessions/11'].sort().map((l) => l.replace('odd%20%22table%22', 'odd "table"')));
+    expect(locators).toEqual(
+      [
+        'accounts/1',
+        'newsletter/1000',
+        'newsletter/1002',
+        'odd%20%22table%22/x',
+        'session_events/100',
+        'session_events/101',
+        'session_events/102',
+        'sessions/10',
+        'sessions/11',
+      ]
+        .sort()
+        .map((l) => l.replace('odd%20%22table%22', 'odd "table"')),
+    );
     const account = records.find((r) => r.locator === 'accounts/1')!;
     expect(account.data['email']).toBe('Ann@Example.ORG');
     expect(account.data['password_hash']).toBe('[withheld: credential]');
@@ -265,7 +291,18 @@ describe.each(pgOk ? [pgBackend, sqliteBackend] : [sqliteBackend])('sql adapter 
 
 describe('what an erasure leaves in the database files (SQLite)', () => {
   // Ann's values in the rows the erasure deletes or nulls (203.0.113.77 is Joann's address).
-  const ANN_BYTES = [/Ann@Example\.ORG/, /Ann-Example/, /\+1 555 0100/, /argon2-hash/, /GA1\.2\.111\.222/, /203\.0\.113\.7(?!7)/, /203\.0\.113\.8/, /ANN@example\.org/, /\/settings/, /ann-bio/];
+  const ANN_BYTES = [
+    /Ann@Example\.ORG/,
+    /Ann-Example/,
+    /\+1 555 0100/,
+    /argon2-hash/,
+    /GA1\.2\.111\.222/,
+    /203\.0\.113\.7(?!7)/,
+    /203\.0\.113\.8/,
+    /ANN@example\.org/,
+    /\/settings/,
+    /ann-bio/,
+  ];
   const OTHERS_BYTES = [/joann@example\.org/, /GA1\.2\.333\.444/, /203\.0\.113\.77/, /Lindqvist/];
   // A value long enough for overflow pages (16 KB).
   const LONG_PHONE = `UPDATE accounts SET phone = '+1 555 0100 ' || replace(hex(zeroblob(2000)), '00', 'ann-bio ') WHERE id = 1`;
@@ -329,7 +366,9 @@ describe('what an erasure leaves in the database files (SQLite)', () => {
       other.exec('BEGIN');
       other.prepare('SELECT count(*) FROM accounts').get(); // holds a snapshot from before the erasure
       const notes = await eraseAnn();
-      expect(notes).toContainEqual(expect.stringMatching(/checkpoint could not finish, another connection was reading: site\.db and site\.db-wal keep the erased rows/));
+      expect(notes).toContainEqual(
+        expect.stringMatching(/checkpoint could not finish, another connection was reading: site\.db and site\.db-wal keep the erased rows/),
+      );
       expect(notes.join(' ')).not.toMatch(/ann/i);
       expect(leftoverBytes(sqliteFile, ANN_BYTES)).not.toEqual([]); // as the note says
       other.exec('COMMIT');
@@ -402,7 +441,12 @@ describePg('what an erasure leaves in the table files (PostgreSQL)', () => {
   test('vacuum: true runs VACUUM FULL on the tables rows were erased from: no byte of the rows left in them; the others intact', async () => {
     const notes = await eraseAnn(pgBackend.config({ vacuum: true }));
     expect(notes).toEqual([expect.stringMatching(/VACUUM FULL rewrote accounts, newsletter, session_events, sessions/)]);
-    for (const [table, text] of [['accounts', 'Ann@Example.ORG'], ['accounts', 'GA1.2.111.222'], ['newsletter', 'ANN@example.org'], ['sessions', '203.0.113.8']] as const) {
+    for (const [table, text] of [
+      ['accounts', 'Ann@Example.ORG'],
+      ['accounts', 'GA1.2.111.222'],
+      ['newsletter', 'ANN@example.org'],
+      ['sessions', '203.0.113.8'],
+    ] as const) {
       expect(`${table}: ${await pagesHolding(table, text)}`).toBe(`${table}: 0`);
     }
     expect(await pagesHolding('accounts', 'joann@example.org')).toBe(1);
@@ -415,7 +459,9 @@ describePg('what an erasure leaves in the table files (PostgreSQL)', () => {
       GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};`);
     try {
       const notes = await eraseAnn(pgBackend.config({ url: `postgres://${role}@${PG_HOST}:5432/${dbName}`, vacuum: true }));
-      expect(notes).toEqual([expect.stringMatching(/^VACUUM FULL did not run on accounts, newsletter, session_events, sessions \(.*owner.*\): .*old versions stay/)]);
+      expect(notes).toEqual([
+        expect.stringMatching(/^VACUUM FULL did not run on accounts, newsletter, session_events, sessions \(.*owner.*\): .*old versions stay/),
+      ]);
       expect(await pgBackend.count(`SELECT count(*) AS n FROM accounts WHERE id = 1`)).toBe(0);
     } finally {
       await pgBackend.exec(`DROP OWNED BY ${role}; DROP ROLE ${role};`);
@@ -446,7 +492,9 @@ describe('postgresql connection failures', () => {
   testPg('permission denied on a table: an AuthError', async () => {
     const role = `privacyctl_ro_${process.pid}`;
     await pgBackend.reset();
-    await pgBackend.exec(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN; GRANT CONNECT ON DATABASE "${dbName}" TO ${role}; GRANT USAGE ON SCHEMA public TO ${role};`);
+    await pgBackend.exec(
+      `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN; GRANT CONNECT ON DATABASE "${dbName}" TO ${role}; GRANT USAGE ON SCHEMA public TO ${role};`,
+    );
     try {
       const cfg = sqlFactory.schema.parse({ ...base, url: `postgres://${role}@127.0.0.1:5432/${dbName}` });
       await expect(collect(sqlFactory.create(cfg, env), ANN)).rejects.toBeInstanceOf(AuthError);
@@ -474,7 +522,9 @@ describe('composite keys and nullified children (SQLite)', () => {
       INSERT INTO list_members VALUES (1, 'announce', 'Ann E.', '2024'), (1, 'dev,ops/x', 'Ann', '2023'), (2, 'announce', 'Jo', '2024');`);
     db.close();
     const cfg = sqlFactory.schema.parse({
-      name: 'lists', kind: 'sql', sqlite: file,
+      name: 'lists',
+      kind: 'sql',
+      sqlite: file,
       tables: [
         { table: 'members', key: 'id', match: { email: ['email'] }, erase: { retain: { reason: 'membership register', ground: 'Art. 17(3)(b)' } } },
         { table: 'list_members', key: ['member_id', 'list'], via: { column: 'member_id', references: 'members.id' }, erase: { nullify: ['display'] } },
@@ -482,7 +532,11 @@ describe('composite keys and nullified children (SQLite)', () => {
     });
     const adapter = sqlFactory.create(cfg, env);
     const { records } = await collect(adapter, ANN);
-    expect(records.map((r) => `${r.locator} ${r.disposition}`).sort()).toEqual(['list_members/1,announce erase', 'list_members/1,dev%2Cops%2Fx erase', 'members/1 retain']);
+    expect(records.map((r) => `${r.locator} ${r.disposition}`).sort()).toEqual([
+      'list_members/1,announce erase',
+      'list_members/1,dev%2Cops%2Fx erase',
+      'members/1 retain',
+    ]);
     const results = await eraseAll(adapter, records, ANN);
     expect(results.map((r) => r.status)).toEqual(['done', 'done']);
     const check = new Database(file, { readonly: true });
@@ -502,7 +556,9 @@ describe('links from weak identities', () => {
   test('a row found only by an IP address reveals candidates, never strong links', async () => {
     await sqliteBackend.reset();
     const cfg = sqliteBackend.config({
-      tables: [{ table: 'accounts', key: ['id'], match: { email: ['email'], ip: ['last_login_ip'] }, reveals: { 'ga-client-id': ['ga_client_id'] }, erase: 'delete' }] as SqlSourceConfig['tables'],
+      tables: [
+        { table: 'accounts', key: ['id'], match: { email: ['email'], ip: ['last_login_ip'] }, reveals: { 'ga-client-id': ['ga_client_id'] }, erase: 'delete' },
+      ] as SqlSourceConfig['tables'],
     });
     const { records, links } = await collect(sqlFactory.create(cfg, env), subject(['ip', '203.0.113.7']));
     expect(records.map((r) => r.locator)).toEqual(['accounts/1']);
@@ -519,17 +575,27 @@ describe('sql config', () => {
     expect(sqlFactory.schema.safeParse(t({ erase: { nullify: ['phone'] } })).success).toBe(false);
     expect(sqlFactory.schema.safeParse(t({ erase: { nullify: ['email'] } })).success).toBe(true);
     expect(sqlFactory.schema.safeParse(t({ via: { column: 'p', references: 'nope.id' } })).success).toBe(false);
-    const cyc = { name: 's', kind: 'sql', sqlite: 'x.db', tables: [
-      { table: 'a', key: 'id', via: { column: 'b_id', references: 'b.id' } },
-      { table: 'b', key: 'id', via: { column: 'a_id', references: 'a.id' } },
-    ] };
+    const cyc = {
+      name: 's',
+      kind: 'sql',
+      sqlite: 'x.db',
+      tables: [
+        { table: 'a', key: 'id', via: { column: 'b_id', references: 'b.id' } },
+        { table: 'b', key: 'id', via: { column: 'a_id', references: 'a.id' } },
+      ],
+    };
     expect(sqlFactory.schema.safeParse(cyc).success).toBe(false);
     expect(sqlFactory.schema.safeParse({ name: 's', kind: 'sql', tables: t({}).tables }).success).toBe(false);
   });
 
   test('a seeded SQLite database is created under the state directory on first use', async () => {
     writeFileSync(join(tmp, 'seed.sql'), `CREATE TABLE a (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO a VALUES (1, 'ANN@example.org');`);
-    const cfg = sqlFactory.schema.parse({ name: 'seeded', kind: 'sql', sqlite: { seed: 'seed.sql' }, tables: [{ table: 'a', key: 'id', match: { email: ['email'] } }] });
+    const cfg = sqlFactory.schema.parse({
+      name: 'seeded',
+      kind: 'sql',
+      sqlite: { seed: 'seed.sql' },
+      tables: [{ table: 'a', key: 'id', match: { email: ['email'] } }],
+    });
     const { records } = await collect(sqlFactory.create(cfg, env), ANN);
     expect(records.map((r) => r.locator)).toEqual(['a/1']);
     const file = join(env.stateDir, 'sql', 'seeded.db');

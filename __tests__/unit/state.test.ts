@@ -33,7 +33,13 @@ describe('audit trail', () => {
   it('chains keyed entries, records the head in the ledger, and verifies an untouched trail', async () => {
     const { log, lines } = await logWith(4);
     const entries = lines().map((l) => JSON.parse(l));
-    expect(await log.verify()).toMatchObject({ ok: true, entries: 4, head: { seq: 4, hash: entries[3].hash }, anchor: { seq: 4, hash: entries[3].hash }, unanchored: 0 });
+    expect(await log.verify()).toMatchObject({
+      ok: true,
+      entries: 4,
+      head: { seq: 4, hash: entries[3].hash },
+      anchor: { seq: 4, hash: entries[3].hash },
+      unanchored: 0,
+    });
     expect(entries[0].prev).toBe('0'.repeat(64));
     expect(entries[2].prev).toBe(entries[1].hash);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);

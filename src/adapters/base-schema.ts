@@ -1,9 +1,7 @@
 // Keys every source accepts: its name, its kind, the Art. 15 facts, and how the run treats it.
 import { z } from 'zod';
 
-export const sourceName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+export const sourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
 
 export const art15Keys = {
   name: sourceName,

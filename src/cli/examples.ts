@@ -1,7 +1,15 @@
 // Examples under each command's --help: what a person types first.
 const EXAMPLES: Record<string, string[]> = {
-  sources: ['privacyctl sources', 'privacyctl sources --check            # probe each source (tokens, files, columns)', 'privacyctl sources --json | jq .sources[].missingFacts'],
-  find: ['privacyctl find --email ann@example.org', 'privacyctl find --github ann-example --json | jq .summary', 'privacyctl find --email ann@example.org --include-identity slack-id:U01ANN'],
+  sources: [
+    'privacyctl sources',
+    'privacyctl sources --check            # probe each source (tokens, files, columns)',
+    'privacyctl sources --json | jq .sources[].missingFacts',
+  ],
+  find: [
+    'privacyctl find --email ann@example.org',
+    'privacyctl find --github ann-example --json | jq .summary',
+    'privacyctl find --email ann@example.org --include-identity slack-id:U01ANN',
+  ],
   export: [
     'privacyctl export --email ann@example.org > ann.json',
     'privacyctl export --email ann@example.org --format csv -o ann.csv',
@@ -12,7 +20,11 @@ const EXAMPLES: Record<string, string[]> = {
     'privacyctl erase --from-plan plan.json --apply --yes            # carry out exactly that plan',
     'privacyctl erase --request R-20261207-1 --apply',
   ],
-  verify: ['privacyctl verify --email ann@example.org', 'privacyctl verify --from-plan plan.json', 'privacyctl verify --request R-20261207-1 --json | jq .status'],
+  verify: [
+    'privacyctl verify --email ann@example.org',
+    'privacyctl verify --from-plan plan.json',
+    'privacyctl verify --request R-20261207-1 --json | jq .status',
+  ],
   init: ['privacyctl init', 'privacyctl init --kinds csv,git,mbox     # only these kinds', 'privacyctl -c config/privacy.yaml init'],
   suppressed: ['privacyctl suppressed --email ann@example.org && echo "do not import"'],
   requests: [
@@ -28,7 +40,11 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   replay: ['privacyctl replay                      # after restoring a backup: exit 5 if erased data came back', 'privacyctl replay --apply --yes'],
   audit: ['privacyctl audit verify', 'privacyctl audit head >> /mnt/elsewhere/privacyctl-heads.log', 'privacyctl audit verify --head 42:9f2c…'],
-  completion: ['privacyctl completion bash > /etc/bash_completion.d/privacyctl', 'privacyctl completion zsh > "${fpath[1]}/_privacyctl"', 'privacyctl completion fish > ~/.config/fish/completions/privacyctl.fish'],
+  completion: [
+    'privacyctl completion bash > /etc/bash_completion.d/privacyctl',
+    'privacyctl completion zsh > "${fpath[1]}/_privacyctl"',
+    'privacyctl completion fish > ~/.config/fish/completions/privacyctl.fish',
+  ],
 };
 
 export function examplesFor(command: string): string {

@@ -21,7 +21,6 @@ import { registerBatch } from './commands/batch.js';
 import { registerReplay } from './commands/replay.js';
 import { registerCompletion } from './commands/completion.js';
 
-
 function readVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -46,7 +45,9 @@ async function recordAudit(ctx: CommandContext, command: string, exitCode: numbe
   } catch (err) {
     return new StateError(
       `${command} finished (exit ${exitCode}; what it printed above stands), but the audit trail in ${config.stateDir} could not record it: ${errorMessage(err)}`,
-      err instanceof PrivacyctlError && err.hint ? err.hint : `check that ${config.stateDir} is writable and that no privacyctl still running holds audit.ndjson.lock, then run \`privacyctl audit verify\``,
+      err instanceof PrivacyctlError && err.hint
+        ? err.hint
+        : `check that ${config.stateDir} is writable and that no privacyctl still running holds audit.ndjson.lock, then run \`privacyctl audit verify\``,
     );
   }
 }
@@ -93,7 +94,8 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.stdout.on('error', onStdoutError);
 
-  const run: Runner = (action) =>
+  const run: Runner =
+    (action) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = args[args.length - 2];
@@ -136,7 +138,9 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (str, write) => write(str) })
-    .addHelpText('after', `${EXIT_CODES_HELP}
+    .addHelpText(
+      'after',
+      `${EXIT_CODES_HELP}
 
 SUBJECT is one or more of --email ADDR and --github HANDLE (each repeatable).
 Examples:
@@ -145,7 +149,8 @@ Examples:
   privacyctl erase --github ann-example --plan-out plan.json
   privacyctl erase --from-plan plan.json --apply --yes
   privacyctl batch requests.csv -o replies/       (CSV: type,email,github,request_id)
-  privacyctl replay --apply --yes                 (after restoring a backup)`);
+  privacyctl replay --apply --yes                 (after restoring a backup)`,
+    );
 
   registerSources(program, run);
   registerFind(program, run);
@@ -160,7 +165,9 @@ Examples:
   registerAudit(program, run);
   registerCompletion(program, run);
   for (const c of program.commands) {
-    c.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `${examplesFor(c.name())}${EXIT_CODES_HELP}`);
+    c.exitOverride()
+      .showHelpAfterError('(run with --help for usage)')
+      .addHelpText('after', `${examplesFor(c.name())}${EXIT_CODES_HELP}`);
   }
 
   try {

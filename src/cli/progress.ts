@@ -27,8 +27,14 @@ export function discoveryProgress(out: Output): ProgressSink {
       const seen = `${s.status}:${s.records}`;
       if (printed.get(s.name) === seen) return show();
       printed.set(s.name, seen);
-      if (s.stats && out.verbose) out.detail(`  ${s.name}: ${Object.entries(s.stats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      if (s.status === 'ok') out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms}${again ? ', searched again with the identities linked since' : ''})`);
+      if (s.stats && out.verbose)
+        out.detail(
+          `  ${s.name}: ${Object.entries(s.stats)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        );
+      if (s.status === 'ok')
+        out.progressDone(true, `${s.name}: ${plural(s.records, 'record')} (${ms}${again ? ', searched again with the identities linked since' : ''})`);
       else if (s.skip === 'unavailable') out.progressDone('skipped', `${s.name}${s.optional ? ' (optional)' : ''}: not searched: ${s.reason}`);
       else if (s.status === 'skipped') out.detail(`- ${s.name}: skipped (${s.reason})`);
       else if (s.partial) out.progressDone(false, `${s.name}: ${plural(s.records, 'record')}, only partly searched: ${s.reason}`);

@@ -69,7 +69,11 @@ export function renderPlan(out: Output, plan: ErasurePlan): string {
   section(lines, out.cData.green(`RETAIN (${retain.length})`), table(retain.map((r) => ({ ...r, heading: retentionHeading(r.retention!) }))));
   section(lines, out.cData.yellow(`MANUAL (${manual.length})`), table(manual.map((r) => ({ ...r, below: r.manual ?? '' }))));
   const missing = unsearched(plan.sources);
-  section(lines, out.cData.red(`NOT SEARCHED (${missing.length})`), missing.map((s) => `  ${describeUnsearched(s)}`));
+  section(
+    lines,
+    out.cData.red(`NOT SEARCHED (${missing.length})`),
+    missing.map((s) => `  ${describeUnsearched(s)}`),
+  );
   section(lines, 'NOTES', noteLines(plan.sources));
   const sum = plan.summary;
   lines.push('', `${sum.erase} to erase, ${sum.retain} retained, ${sum.manual} manual step${sum.manual === 1 ? '' : 's'}${notSearchedTail(missing)}`);
@@ -78,13 +82,21 @@ export function renderPlan(out: Output, plan: ErasurePlan): string {
 
 export function renderReceipt(receipt: Receipt): string {
   const lines = [`Erasure receipt for plan ${receipt.planId}${receipt.resumed ? ' (resumed after an interruption)' : ''}`];
-  section(lines, `ERASED (${receipt.erased.length})`, table(receipt.erased.map((e) => ({ ...e, tail: `${e.action}${e.status === 'gone' ? ' (already gone)' : ''}` }))));
+  section(
+    lines,
+    `ERASED (${receipt.erased.length})`,
+    table(receipt.erased.map((e) => ({ ...e, tail: `${e.action}${e.status === 'gone' ? ' (already gone)' : ''}` }))),
+  );
   const retained = grouped(receipt.retained, (e) => retentionHeading(e.retention));
   section(lines, `RETAINED (${retained.length})`, table(retained.map((e) => ({ ...e, heading: retentionHeading(e.retention) }))));
   section(lines, `MANUAL (${receipt.manual.length})`, table(receipt.manual.map((e) => ({ ...e, below: e.manual }))));
   section(lines, `FAILED (${receipt.failed.length})`, table(receipt.failed.map((e) => ({ ...e, tail: e.reason }))));
   const missing = unsearched(receipt.sources);
-  section(lines, `NOT SEARCHED (${missing.length})`, missing.map((s) => `  ${describeUnsearched(s)}`));
+  section(
+    lines,
+    `NOT SEARCHED (${missing.length})`,
+    missing.map((s) => `  ${describeUnsearched(s)}`),
+  );
   section(lines, 'NOTES', noteLines(receipt.sources));
   const s = receipt.summary;
   lines.push('', `${s.erased} erased, ${s.retained} retained, ${s.manual} manual, ${s.failed} failed${notSearchedTail(missing)}`);

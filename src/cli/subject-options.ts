@@ -15,7 +15,7 @@ export function addIdentityOptions(cmd: Command): Command {
 export function addSubjectOptions(cmd: Command): Command {
   return addIdentityOptions(cmd)
     .option('--include-identity <type:value>', 'accept a candidate identity link by hand (repeatable)', collect)
-    .option('--request <id>', "use the identities of a ledger request (privacyctl requests add), and record this run on it")
+    .option('--request <id>', 'use the identities of a ledger request (privacyctl requests add), and record this run on it')
     .option('--no-expand', 'do not follow identity links between sources');
 }
 

@@ -54,7 +54,9 @@ export async function applyPlan(
     appliedAt: new Date().toISOString(),
     resumed,
     erased: [],
-    retained: plan.records.filter((r) => r.disposition === 'retain').map((r) => ({ source: r.source, type: r.type, locator: r.locator, retention: r.retention! })),
+    retained: plan.records
+      .filter((r) => r.disposition === 'retain')
+      .map((r) => ({ source: r.source, type: r.type, locator: r.locator, retention: r.retention! })),
     manual: plan.records.filter((r) => r.disposition === 'manual').map((r) => ({ source: r.source, type: r.type, locator: r.locator, manual: r.manual! })),
     failed: [],
     sources: plan.sources.map(outcomeOfSource),
@@ -67,7 +69,8 @@ export async function applyPlan(
     if (e.event !== 'step' || !stepById.has(e.stepId)) continue;
     // A source the earlier run finished is not erased again: all its outcomes stand. Elsewhere
     // only what was done stands; the rest is tried again.
-    if (completed.has(e.source) || e.status === 'done') outcome.set(e.stepId, { status: e.status, when: 'earlier-run', ...(e.detail ? { reason: e.detail } : {}) });
+    if (completed.has(e.source) || e.status === 'done')
+      outcome.set(e.stepId, { status: e.status, when: 'earlier-run', ...(e.detail ? { reason: e.detail } : {}) });
   }
   const bySource = new Map<string, ErasureStep[]>();
   for (const step of plan.steps) bySource.set(step.source, [...(bySource.get(step.source) ?? []), step]);
@@ -115,11 +118,23 @@ export async function applyPlan(
       for await (const result of adapter.erase(steps, matcher, ctx)) {
         const step = stepById.get(result.stepId);
         if (!step || step.source !== name) continue;
-        journal.append({ event: 'step', stepId: step.id, source: name, type: step.type, locator: step.locator, action: step.action, status: result.status, ...(result.detail ? { detail: result.detail } : {}) });
+        journal.append({
+          event: 'step',
+          stepId: step.id,
+          source: name,
+          type: step.type,
+          locator: step.locator,
+          action: step.action,
+          status: result.status,
+          ...(result.detail ? { detail: result.detail } : {}),
+        });
         if (outcome.get(step.id)?.status === 'done') continue; // an earlier run erased it
         // Gone from a source the interrupted run had begun: that run erased it.
         const earlier = result.status === 'gone' && begun.has(name);
-        outcome.set(step.id, earlier ? { status: 'done', when: 'earlier-run' } : { status: result.status, when: 'now', ...(result.detail ? { reason: result.detail } : {}) });
+        outcome.set(
+          step.id,
+          earlier ? { status: 'done', when: 'earlier-run' } : { status: result.status, when: 'now', ...(result.detail ? { reason: result.detail } : {}) },
+        );
         if (result.status !== 'failed' && !earlier) done++;
       }
       journal.append({ event: 'source-end', source: name, ok: true, ...(status?.notes ? { notes: status.notes } : {}) });
@@ -130,7 +145,10 @@ export async function applyPlan(
     }
   }
   if (opts.signal.aborted) {
-    throw new InterruptedError('interrupted: erasure stopped between safe points', 're-run the same `erase ... --apply` command to finish; the journal records what was done');
+    throw new InterruptedError(
+      'interrupted: erasure stopped between safe points',
+      're-run the same `erase ... --apply` command to finish; the journal records what was done',
+    );
   }
   // In the plan's order, so a resumed run's receipt lists what an uninterrupted one would.
   for (const step of plan.steps) {

@@ -64,7 +64,7 @@ export class RewriteInput {
 
   /** The bytes in chunks of up to `chunkSize`. */
   async *chunks(chunkSize: number): AsyncGenerator<Buffer> {
-    for (let pos = 0; pos < this.size; ) {
+    for (let pos = 0; pos < this.size;) {
       const buf = Buffer.allocUnsafe(Math.min(chunkSize, this.size - pos));
       const { bytesRead } = await this.fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) return; // cut short meanwhile: the check before the rename sees it
@@ -211,7 +211,7 @@ async function startsAsRead(fh: fsp.FileHandle, input: RewriteInput): Promise<bo
  */
 async function followOldFile(orig: fsp.FileHandle, end: number, out: fsp.FileHandle): Promise<number> {
   const until = Date.now() + WATCH_MAX_MS;
-  for (let quietSince = Date.now(); Date.now() - quietSince < QUIET_MS && Date.now() < until; ) {
+  for (let quietSince = Date.now(); Date.now() - quietSince < QUIET_MS && Date.now() < until;) {
     await sleep(10);
     const grown = await carryOver(orig, end, out);
     if (grown > end) quietSince = Date.now();

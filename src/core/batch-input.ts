@@ -73,7 +73,9 @@ export function parseBatchInput(text: string, known: (requestId: string) => Know
         if (raw.trim() === '') return;
         const one = tryJson(raw);
         if (one.ok && isOpenDsr(one.value)) format = 'opendsr';
-        drafts.push(one.ok ? draftOfObject(one.value, i + 1) : { line: i + 1, emails: [], githubs: [], problem: 'not a JSON object (expected one request a line)' });
+        drafts.push(
+          one.ok ? draftOfObject(one.value, i + 1) : { line: i + 1, emails: [], githubs: [], problem: 'not a JSON object (expected one request a line)' },
+        );
       });
     }
   } else {
@@ -115,8 +117,12 @@ function validate(d: Draft, known: (requestId: string) => KnownRequest | undefin
     if (type === '') type = ledger.type;
     else if (type !== ledger.type) return bad(`request type differs from the ledger request's (${ledger.type})`);
     if (d.emails.length + d.githubs.length === 0) {
-      if (ledger.identities === null) return bad('the ledger request\'s identities were forgotten (it is closed); give them on the line');
-      d = { ...d, emails: ledger.identities.filter((i) => i.type === 'email').map((i) => i.value), githubs: ledger.identities.filter((i) => i.type === 'github').map((i) => i.value) };
+      if (ledger.identities === null) return bad("the ledger request's identities were forgotten (it is closed); give them on the line");
+      d = {
+        ...d,
+        emails: ledger.identities.filter((i) => i.type === 'email').map((i) => i.value),
+        githubs: ledger.identities.filter((i) => i.type === 'github').map((i) => i.value),
+      };
     }
   }
   if (!(BATCH_TYPES as readonly string[]).includes(type)) {
@@ -146,7 +152,11 @@ function validate(d: Draft, known: (requestId: string) => KnownRequest | undefin
 function values(v: unknown): unknown[] {
   if (v === undefined || v === null || v === '') return [];
   if (Array.isArray(v)) return v;
-  if (typeof v === 'string') return v.split(/[;,]/).map((x) => x.trim()).filter((x) => x !== '');
+  if (typeof v === 'string')
+    return v
+      .split(/[;,]/)
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
   return [v];
 }
 
@@ -180,9 +190,12 @@ const CSV_COLUMNS = ['type', 'email', 'github', 'request_id'];
 function csvDrafts(body: string): Draft[] {
   let rows: Array<{ record: string[]; line: number }>;
   try {
-    rows = (parseCsv(body, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>).map(
-      (r) => ({ record: r.record, line: r.info.lines }),
-    );
+    rows = (
+      parseCsv(body, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as Array<{
+        record: string[];
+        info: { lines: number };
+      }>
+    ).map((r) => ({ record: r.record, line: r.info.lines }));
   } catch (err) {
     const line = (err as { lines?: number }).lines ?? 1;
     return [{ line, emails: [], githubs: [], problem: 'not valid CSV (a quote is not closed, or a field is malformed)' }];
@@ -190,19 +203,38 @@ function csvDrafts(body: string): Draft[] {
   const [header, ...data] = rows;
   if (!header) return [];
   // "Request ID", "request-id", "GitHub": one name each, whatever the case and spacing
-  const cols = header.record.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const cols = header.record.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   const at = (name: string) => cols.indexOf(name);
   const unknown = header.record.filter((_, i) => !CSV_COLUMNS.includes(cols[i]!));
   if (unknown.length > 0) {
-    return [{ line: header.line, emails: [], githubs: [], problem: `unknown column${unknown.length === 1 ? '' : 's'} ${unknown.map((c) => `"${c}"`).join(', ')} in the CSV header (the columns are ${CSV_COLUMNS.join(', ')})` }];
+    return [
+      {
+        line: header.line,
+        emails: [],
+        githubs: [],
+        problem: `unknown column${unknown.length === 1 ? '' : 's'} ${unknown.map((c) => `"${c}"`).join(', ')} in the CSV header (the columns are ${CSV_COLUMNS.join(', ')})`,
+      },
+    ];
   }
   if (at('request_id') < 0 && (at('type') < 0 || (at('email') < 0 && at('github') < 0))) {
-    return [{ line: header.line, emails: [], githubs: [], problem: 'the CSV header must name the columns type, email and/or github, and optionally request_id (or request_id alone, for ledger requests)' }];
+    return [
+      {
+        line: header.line,
+        emails: [],
+        githubs: [],
+        problem: 'the CSV header must name the columns type, email and/or github, and optionally request_id (or request_id alone, for ledger requests)',
+      },
+    ];
   }
   return data.map(({ record, line }) => {
     const cell = (name: string) => (at(name) >= 0 ? record[at(name)] : undefined);
     // csv-parse counts the line where a record ends; a request starts on the first of its lines
-    const start = line - ((record.join(',').match(/\n/g) ?? []).length);
+    const start = line - (record.join(',').match(/\n/g) ?? []).length;
     return { line: start, type: cell('type'), emails: values(cell('email')), githubs: values(cell('github')), requestId: cell('request_id') };
   });
 }

@@ -68,7 +68,11 @@ export function subjectOf(r: BatchRequest): SubjectIdentity[] {
   for (const id of r.identities) out.set(identityKey(id), { ...id, provenance: { via: 'given', reason: `given in the batch request on line ${r.line}` } });
   for (const id of [...out.values()]) {
     for (const implied of impliedIdentities(id)) {
-      if (!out.has(identityKey(implied.identity))) out.set(identityKey(implied.identity), { ...implied.identity, provenance: { via: 'link', reason: implied.reason, from: { type: id.type, value: id.value } } });
+      if (!out.has(identityKey(implied.identity)))
+        out.set(identityKey(implied.identity), {
+          ...implied.identity,
+          provenance: { via: 'link', reason: implied.reason, from: { type: id.type, value: id.value } },
+        });
     }
   }
   return [...out.values()];

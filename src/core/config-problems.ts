@@ -111,18 +111,29 @@ export function problemsOf(error: z.ZodError, input: unknown, prefix: ReadonlyAr
         const known = knownKeys(jsonSchemaOf(schema), issue.path);
         for (const key of issue.keys) {
           const guess = didYouMean(key, known);
-          out.push({ path: formatPath([...path, key]), message: `is not a known key here${guess ? `; did you mean "${guess}"?` : known.length ? ` (known here: ${known.join(', ')})` : ''}` });
+          out.push({
+            path: formatPath([...path, key]),
+            message: `is not a known key here${guess ? `; did you mean "${guess}"?` : known.length ? ` (known here: ${known.join(', ')})` : ''}`,
+          });
         }
         break;
       }
       case 'invalid_type':
         out.push({
           path: formatPath(path),
-          message: value === undefined ? 'is required' : ownMessage(issue.message) ? issue.message : `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}, not ${describeValue(value)}`,
+          message:
+            value === undefined
+              ? 'is required'
+              : ownMessage(issue.message)
+                ? issue.message
+                : `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}, not ${describeValue(value)}`,
         });
         break;
       case 'invalid_value':
-        out.push({ path: formatPath(path), message: ownMessage(issue.message) ? issue.message : `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(', ')}` });
+        out.push({
+          path: formatPath(path),
+          message: ownMessage(issue.message) ? issue.message : `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(', ')}`,
+        });
         break;
       case 'too_small':
         out.push({

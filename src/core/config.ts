@@ -24,9 +24,7 @@ const topSchema = z.strictObject({
       /** Art. 15(1)(h): whether automated decision-making or profiling takes place, and its logic. */
       automatedDecisions: z.string().min(1).optional(),
       /** Art. 15(1)(f), Art. 77: the supervisory authority a complaint can go to. */
-      supervisoryAuthority: z
-        .strictObject({ name: z.string().min(1), address: z.string().min(1).optional(), url: z.string().min(1).optional() })
-        .optional(),
+      supervisoryAuthority: z.strictObject({ name: z.string().min(1), address: z.string().min(1).optional(), url: z.string().min(1).optional() }).optional(),
     })
     .optional(),
   stateDir: z.string().min(1).default('.privacyctl'),
@@ -113,7 +111,10 @@ export function loadConfig(file: string): LoadedConfig {
     if (!factory) {
       const planned = PLANNED_KINDS.includes(kind) ? ' (planned, not in this version)' : '';
       const guess = didYouMean(kind, knownKinds());
-      problems.push({ path: `sources[${index}].kind`, message: `"${kind}" is not a known source kind${planned}${guess ? `; did you mean "${guess}"?` : ` (one of: ${knownKinds().join(', ')})`}` });
+      problems.push({
+        path: `sources[${index}].kind`,
+        message: `"${kind}" is not a known source kind${planned}${guess ? `; did you mean "${guess}"?` : ` (one of: ${knownKinds().join(', ')})`}`,
+      });
       return [];
     }
     const parsed = factory.schema.safeParse(entry);

@@ -85,7 +85,11 @@ export async function discover(config: LoadedConfig, given: SubjectIdentity[], o
  */
 export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity[][], opts: DiscoverOptions): Promise<Discovery[]> {
   // "0 records" from a config that names no source would read as "this person has no data here"
-  if (config.sources.length === 0) throw new ConfigError(`${config.file}: no sources are configured, so nothing can be searched`, 'add the project\'s sources (`privacyctl init` writes a commented example of every kind)');
+  if (config.sources.length === 0)
+    throw new ConfigError(
+      `${config.file}: no sources are configured, so nothing can be searched`,
+      "add the project's sources (`privacyctl init` writes a commented example of every kind)",
+    );
   const subjects = given.map((ids) => new Map(ids.map((id) => [identityKey(id), id])));
   // Round 1 searches for the given identities. When it links new identities strongly, the next
   // round searches again with all of them: whether a record is the subject's alone (a shared
@@ -100,9 +104,22 @@ export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity
   const newTypes: Array<Set<string>> = given.map(() => new Set());
   let active = given.map((_, i) => i);
   for (let n = 1; active.length > 0 && n <= MAX_ROUNDS; n++) {
-    const shown = new Set(n === 1 ? [] : active.flatMap((i) => [last[i]!.sources, ...earlier[i]!].flat()).filter((st) => st.status !== 'skipped').map((st) => st.name));
+    const shown = new Set(
+      n === 1
+        ? []
+        : active
+            .flatMap((i) => [last[i]!.sources, ...earlier[i]!].flat())
+            .filter((st) => st.status !== 'skipped')
+            .map((st) => st.name),
+    );
     const carry = active.map((i) => (last[i] ? { round: last[i], newTypes: newTypes[i]! } : undefined));
-    const results = await discoverRound(config, active.map((i) => [...subjects[i]!.values()]), opts, shown, carry);
+    const results = await discoverRound(
+      config,
+      active.map((i) => [...subjects[i]!.values()]),
+      opts,
+      shown,
+      carry,
+    );
     active.forEach((i, k) => {
       if (last[i]) earlier[i]!.push(last[i].sources);
       last[i] = results[k]!;
@@ -113,7 +130,10 @@ export async function discoverBatch(config: LoadedConfig, given: SubjectIdentity
       for (const link of last[i]!.links) {
         const ids = subjects[i]!;
         if (link.strength !== 'strong' || !ids.has(identityKey(link.from)) || ids.has(identityKey(link.to))) continue;
-        ids.set(identityKey(link.to), { ...link.to, provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from } });
+        ids.set(identityKey(link.to), {
+          ...link.to,
+          provenance: { via: 'link', reason: link.reason, source: link.source, locator: link.locator, from: link.from },
+        });
         newTypes[i].add(link.to.type);
       }
       return newTypes[i].size > 0;
@@ -155,9 +175,26 @@ function finishSubject(round: SubjectRound, earlier: SourceStatus[][], identitie
  * One round for the given subjects, all sources concurrently. `shown`: sources whose progress
  * the operator already saw in an earlier round; their lines are not repeated.
  */
-async function discoverRound(config: LoadedConfig, subjects: SubjectIdentity[][], opts: DiscoverOptions, shown: ReadonlySet<string>, carry: Array<Carry | undefined>): Promise<SubjectRound[]> {
+async function discoverRound(
+  config: LoadedConfig,
+  subjects: SubjectIdentity[][],
+  opts: DiscoverOptions,
+  shown: ReadonlySet<string>,
+  carry: Array<Carry | undefined>,
+): Promise<SubjectRound[]> {
   const matchers = subjects.map((ids) => new IdentityMatcher(ids));
-  const perSource = await Promise.all(config.sources.map((source, j) => discoverSource(config, source, matchers, opts, shown.has(source.name), carry.map((c) => c && { ...c, index: j }))));
+  const perSource = await Promise.all(
+    config.sources.map((source, j) =>
+      discoverSource(
+        config,
+        source,
+        matchers,
+        opts,
+        shown.has(source.name),
+        carry.map((c) => c && { ...c, index: j }),
+      ),
+    ),
+  );
   if (opts.signal.aborted) throw new InterruptedError('interrupted; nothing was written', 're-run the command');
   return matchers.map((_, i) => ({
     records: perSource.flatMap((r) => r[i]!.records),
@@ -180,9 +217,22 @@ interface Carry {
 }
 
 /** One source for every subject of the round: its results per subject, in order. */
-async function discoverSource(config: LoadedConfig, source: LoadedSource, matchers: IdentityMatcher[], opts: DiscoverOptions, quiet: boolean, carry: Array<(Carry & { index: number }) | undefined> = []) {
+async function discoverSource(
+  config: LoadedConfig,
+  source: LoadedSource,
+  matchers: IdentityMatcher[],
+  opts: DiscoverOptions,
+  quiet: boolean,
+  carry: Array<(Carry & { index: number }) | undefined> = [],
+) {
   const started = Date.now();
-  const found = matchers.map(() => ({ records: [] as PersonalRecord[], links: [] as IdentityLink[], outcome: undefined as Finish | undefined, notes: [] as string[], partial: undefined as string | undefined }));
+  const found = matchers.map(() => ({
+    records: [] as PersonalRecord[],
+    links: [] as IdentityLink[],
+    outcome: undefined as Finish | undefined,
+    notes: [] as string[],
+    partial: undefined as string | undefined,
+  }));
   const stats: Record<string, number> = {};
   const statusOf = (k: number): SourceStatus => {
     const f = found[k]!;
@@ -244,7 +294,9 @@ async function discoverSource(config: LoadedConfig, source: LoadedSource, matche
       for (const k of ks) if (!found[k]!.notes.includes(text)) found[k]!.notes.push(text);
     },
     partial: (reason) => {
-      for (const k of ks) found[k]!.partial = found[k]!.partial === undefined ? reason : found[k]!.partial.includes(reason) ? found[k]!.partial : `${found[k]!.partial}; ${reason}`;
+      for (const k of ks)
+        found[k]!.partial =
+          found[k]!.partial === undefined ? reason : found[k]!.partial.includes(reason) ? found[k]!.partial : `${found[k]!.partial}; ${reason}`;
     },
   });
   const accept = (k: number, item: PersonalRecord | IdentityLink) => {

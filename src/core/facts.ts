@@ -5,7 +5,9 @@ import type { Art15Facts } from '../adapters/types.js';
 import type { Controller } from './config.js';
 
 /** The keys a source may state, in the order the reply shows them. */
-export const FACT_KEYS = ['categories', 'purpose', 'legalBasis', 'recipients', 'retention', 'origin', 'transfers'] as const satisfies ReadonlyArray<keyof Art15Facts>;
+export const FACT_KEYS = ['categories', 'purpose', 'legalBasis', 'recipients', 'retention', 'origin', 'transfers'] as const satisfies ReadonlyArray<
+  keyof Art15Facts
+>;
 
 /** Facts every source's part of the reply needs (Art. 15(1)(a), (c)-(d), (g), 15(2), Art. 13(1)(c)). */
 const REQUIRED_SOURCE_FACTS = ['purpose', 'legalBasis', 'recipients', 'retention', 'origin', 'transfers'] as const;

@@ -84,7 +84,9 @@ const planSchema = z.object({
   createdAt: z.string(),
   subject: z.object({ identities: z.array(identitySchema).min(1) }),
   sources: z.array(z.object({ name: z.string(), kind: z.string(), status: z.enum(['ok', 'failed', 'skipped']), fingerprint: z.string() }).passthrough()),
-  steps: z.array(z.object({ id: z.string(), source: z.string(), type: z.string(), locator: z.string(), action: z.string(), params: z.record(z.string(), z.unknown()) })),
+  steps: z.array(
+    z.object({ id: z.string(), source: z.string(), type: z.string(), locator: z.string(), action: z.string(), params: z.record(z.string(), z.unknown()) }),
+  ),
   records: z.array(z.unknown()),
   summary: z.unknown(),
 });
@@ -94,7 +96,10 @@ export function readPlan(file: string): ErasurePlan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--from-plan ${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'make a plan with `privacyctl erase SUBJECT --plan-out FILE`');
+    throw new UsageError(
+      `--from-plan ${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      'make a plan with `privacyctl erase SUBJECT --plan-out FILE`',
+    );
   }
   let json: unknown;
   try {
@@ -105,11 +110,17 @@ export function readPlan(file: string): ErasurePlan {
   const parsed = planSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw new UsageError(`--from-plan ${file}: not a privacyctl plan (${i.path.join('.') || 'document'}: ${i.message})`, 'make a new plan with `privacyctl erase SUBJECT --plan-out FILE`');
+    throw new UsageError(
+      `--from-plan ${file}: not a privacyctl plan (${i.path.join('.') || 'document'}: ${i.message})`,
+      'make a new plan with `privacyctl erase SUBJECT --plan-out FILE`',
+    );
   }
   const plan = parsed.data as unknown as ErasurePlan;
   if (computePlanId(plan) !== plan.planId) {
-    throw new UsageError(`--from-plan ${file}: the plan was changed after it was made (its content does not match plan ${plan.planId}); refusing to act on it`, 'make a new plan with `privacyctl erase SUBJECT --plan-out FILE` and review that');
+    throw new UsageError(
+      `--from-plan ${file}: the plan was changed after it was made (its content does not match plan ${plan.planId}); refusing to act on it`,
+      'make a new plan with `privacyctl erase SUBJECT --plan-out FILE` and review that',
+    );
   }
   return plan;
 }

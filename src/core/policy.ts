@@ -17,8 +17,7 @@ export const CONTRIBUTION_TYPES: ReadonlySet<string> = new Set([
 export const CONTRIBUTION_RETENTION: Retention = {
   reason: 'proof of contribution; integrity of historical project data',
   ground:
-    'GDPR Art. 17(3)(d) (archiving, scientific or historical research) and Art. 6(1)(f) ' +
-    '(legitimate interest in an accurate public record of the project)',
+    'GDPR Art. 17(3)(d) (archiving, scientific or historical research) and Art. 6(1)(f) ' + '(legitimate interest in an accurate public record of the project)',
 };
 
 export const SIGNOFF_RETENTION: Retention = {

@@ -38,7 +38,9 @@ export function erasedSubjects(state: StateDir): ErasedSubject[] {
   const dir = join(state.path, 'receipts');
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -67,7 +69,10 @@ export function erasedSubjects(state: StateDir): ErasedSubject[] {
     groups.push(merged);
   }
   return groups.map((g) => ({
-    ref: createHash('sha256').update([...g.hashes].sort().join('\n')).digest('hex').slice(0, 16),
+    ref: createHash('sha256')
+      .update([...g.hashes].sort().join('\n'))
+      .digest('hex')
+      .slice(0, 16),
     hashes: g.hashes,
     types: new Map([...g.hashes].map((h) => [h, types.get(h) ?? 'unknown'])),
     planIds: g.planIds,
@@ -105,7 +110,8 @@ export async function findRestored(
   const sources = await Promise.all(
     config.sources.map(async (source): Promise<ListedSource> => {
       const adapter = createAdapter(config, source);
-      if (!adapter.identities) return { name: source.name, status: 'unlisted', reason: `a ${source.kind} source cannot list the identities it holds`, identities: 0 };
+      if (!adapter.identities)
+        return { name: source.name, status: 'unlisted', reason: `a ${source.kind} source cannot list the identities it holds`, identities: 0 };
       const ctx: AdapterContext = { signal: opts.signal, log: opts.log, stats: {} };
       const seen = new Set<string>();
       try {
@@ -130,5 +136,9 @@ export async function findRestored(
 }
 
 function recovered(id: Identity, source: string, s: ErasedSubject): SubjectIdentity {
-  return { type: id.type, value: id.value, provenance: { via: 'given', reason: `found in ${source}; its salted hash is in the receipt of erasure ${s.planIds.at(-1) ?? '(unknown plan)'}` } };
+  return {
+    type: id.type,
+    value: id.value,
+    provenance: { via: 'given', reason: `found in ${source}; its salted hash is in the receipt of erasure ${s.planIds.at(-1) ?? '(unknown plan)'}` },
+  };
 }

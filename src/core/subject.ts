@@ -1,6 +1,16 @@
 // SUBJECT: --email / --github / --include-identity turned into validated identities.
 import { UsageError } from './errors.js';
-import { IDENTITY_TYPES, identityKey, impliedIdentities, normalizeEmail, normalizeGithub, parseTypedIdentity, typeOfTypedIdentity, type Identity, type SubjectIdentity } from './identity.js';
+import {
+  IDENTITY_TYPES,
+  identityKey,
+  impliedIdentities,
+  normalizeEmail,
+  normalizeGithub,
+  parseTypedIdentity,
+  typeOfTypedIdentity,
+  type Identity,
+  type SubjectIdentity,
+} from './identity.js';
 
 export interface SubjectSpec {
   emails: string[];

@@ -34,7 +34,8 @@ export async function identitiesToVerify(
   };
   add(opts.fromPlan ?? []);
   const pending = unfinishedErasure(config, { identities: [...all.values()] });
-  if (pending) add(pending.subject.identities.map((i) => ({ ...i, provenance: { via: 'link', reason: `used by the unfinished erasure of plan ${pending.planId}` } })));
+  if (pending)
+    add(pending.subject.identities.map((i) => ({ ...i, provenance: { via: 'link', reason: `used by the unfinished erasure of plan ${pending.planId}` } })));
 
   const state = new StateDir(config.stateDir);
   const mine = new Set([...all.values()].map((i) => state.hashIdentity(i)));

@@ -11,7 +11,10 @@ import { toNdjson } from './ndjson.js';
 
 export async function writeBundle(dir: string, doc: ExportDocument): Promise<string[]> {
   mkdirSync(join(dir, 'sources'), { recursive: true, mode: 0o700 });
-  const perSource = doc.sources.map((s): [string, string] => [join('sources', `${s.name}.csv`), toCsv({ records: doc.records.filter((r) => r.source === s.name) })]);
+  const perSource = doc.sources.map((s): [string, string] => [
+    join('sources', `${s.name}.csv`),
+    toCsv({ records: doc.records.filter((r) => r.source === s.name) }),
+  ]);
   const files: Array<[string, string]> = [
     ['report.html', toHtml(doc)],
     ['export.json', toJson(doc)],
@@ -19,7 +22,13 @@ export async function writeBundle(dir: string, doc: ExportDocument): Promise<str
     ['export.csv', toCsv(doc)],
     ...perSource,
   ];
-  files.push(['README.txt', readme(doc, files.map(([name]) => name))]);
+  files.push([
+    'README.txt',
+    readme(
+      doc,
+      files.map(([name]) => name),
+    ),
+  ]);
   for (const [name, text] of files) await writeFileAtomic(join(dir, name), text, 0o600);
   return files.map(([name]) => name);
 }

@@ -27,5 +27,8 @@ export function toCsv(doc: Pick<ExportDocument, 'records'>): string {
     if (fields.length === 0) rows.push([r.source, r.type, r.locator, '', '', ...common]);
     for (const [field, value] of fields) rows.push([r.source, r.type, r.locator, field, cellText(value), ...common]);
   }
-  return stringify(rows.map((row) => row.map(neutralizeCell)), { header: true, columns: [...CSV_COLUMNS], quoted_string: false });
+  return stringify(
+    rows.map((row) => row.map(neutralizeCell)),
+    { header: true, columns: [...CSV_COLUMNS], quoted_string: false },
+  );
 }

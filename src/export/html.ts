@@ -70,7 +70,10 @@ export function timelineSvg(records: Array<Pick<Rec, 'data'>>): string {
       const n = counts.get(m) ?? 0;
       const bh = n === 0 ? 0 : Math.max(2, Math.round((n / max) * h));
       const x = gap + i * (barW + gap);
-      const label = i === 0 || i === all.length - 1 || m.endsWith('-01') ? `<text x="${x + barW / 2}" y="${h + 16}" text-anchor="middle" class="axis">${escapeHtml(m)}</text>` : '';
+      const label =
+        i === 0 || i === all.length - 1 || m.endsWith('-01')
+          ? `<text x="${x + barW / 2}" y="${h + 16}" text-anchor="middle" class="axis">${escapeHtml(m)}</text>`
+          : '';
       return `<g><title>${escapeHtml(m)}: ${n} record${n === 1 ? '' : 's'}</title><rect x="${x}" y="${h - bh}" width="${barW}" height="${bh}" rx="2" class="bar"/>${n > 0 ? `<text x="${x + barW / 2}" y="${h - bh - 4}" text-anchor="middle" class="count">${n}</text>` : ''}${label}</g>`;
     })
     .join('');
@@ -93,7 +96,8 @@ function recordsTable(records: Rec[]): string {
   const rows = records
     .map((r) => {
       // The operator's instructions (manual steps, actions) are not the person's business: the outcome is.
-      const fate = r.disposition === 'erase' ? 'erased' : r.disposition === 'retain' ? `kept: ${escapeHtml(r.retention?.reason)}` : 'erased by hand by our team';
+      const fate =
+        r.disposition === 'erase' ? 'erased' : r.disposition === 'retain' ? `kept: ${escapeHtml(r.retention?.reason)}` : 'erased by hand by our team';
       const cells = keys.map((k) => `<td>${escapeHtml(valueText(r.data[k]))}</td>`).join('');
       return `<tr><td class="loc">${escapeHtml(publicLocator(r.locator))}</td>${cells}<td>${fate}</td></tr>`;
     })
@@ -129,13 +133,23 @@ function searchedSentence(doc: ExportDocument): string {
   const records = `<strong>${doc.summary.records} record${doc.summary.records === 1 ? '' : 's'}</strong>`;
   const head = `We searched ${searched} of the ${doc.sources.length} source${doc.sources.length === 1 ? '' : 's'} where we may hold data about you and found ${records} about you`;
   const noIdentity = doc.sources.filter((s) => s.status === 'skipped' && s.skip === 'no-identity');
-  const other = noIdentity.length === 0 ? '' : ` ${noIdentity.length === 1 ? 'One source was' : `${noIdentity.length} sources were`} not searched because we know no identity of yours of the kind ${noIdentity.length === 1 ? 'it records' : 'they record'} (${noIdentity.map((s) => escapeHtml(s.name)).join(', ')}).`;
+  const other =
+    noIdentity.length === 0
+      ? ''
+      : ` ${noIdentity.length === 1 ? 'One source was' : `${noIdentity.length} sources were`} not searched because we know no identity of yours of the kind ${noIdentity.length === 1 ? 'it records' : 'they record'} (${noIdentity.map((s) => escapeHtml(s.name)).join(', ')}).`;
   if (missing.length === 0) return `${head}.${other}`;
   // The reasons are the operator's (tokens, paths); the person learns which sources, and that the answer is incomplete.
   return `${head}. We could not search ${missing.map((s) => escapeHtml(s.name)).join(', ')} at this time: this answer does not cover what ${missing.length === 1 ? 'it holds' : 'they hold'}.${other}`;
 }
 
-const REQUEST_WORDS: Record<string, string> = { access: 'access', portability: 'data portability', erasure: 'erasure', rectification: 'rectification', restriction: 'restriction', objection: 'objection' };
+const REQUEST_WORDS: Record<string, string> = {
+  access: 'access',
+  portability: 'data portability',
+  erasure: 'erasure',
+  rectification: 'rectification',
+  restriction: 'restriction',
+  objection: 'objection',
+};
 
 const linkOrText = (v: string) => (/^https?:\/\/\S+$/.test(v) ? `<a href="${escapeHtml(v)}">${escapeHtml(v)}</a>` : escapeHtml(v));
 
@@ -150,7 +164,10 @@ export function toHtml(doc: ExportDocument): string {
   const c = doc.controller;
   const when = (iso: string) => escapeHtml(iso.slice(0, 10));
   const identities = doc.subject.identities
-    .map((i) => `<li><strong>${escapeHtml(identityLabel(i.type))}</strong> ${escapeHtml(i.value)} <span class="muted">— ${escapeHtml(provenanceText(i.provenance))}</span></li>`)
+    .map(
+      (i) =>
+        `<li><strong>${escapeHtml(identityLabel(i.type))}</strong> ${escapeHtml(i.value)} <span class="muted">— ${escapeHtml(provenanceText(i.provenance))}</span></li>`,
+    )
     .join('\n');
   const sections = doc.sources
     .map((s) => {
@@ -164,12 +181,10 @@ export function toHtml(doc: ExportDocument): string {
             : `${records.length} record${records.length === 1 ? '' : 's'} about you`
           : s.partial
             ? `${records.length} record${records.length === 1 ? '' : 's'} about you; <span class="status-failed">we could search this source only in part</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
-          : s.status === 'failed' || s.skip === 'unavailable'
-            ? `<span class="status-failed">we could not search this source at this time</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
-            : `<span class="status-skipped">not searched: we know no identity of yours of the kind it records</span>`;
-      const tables = [...byType]
-        .map(([type, rs]) => `<h4>${escapeHtml(typeLabel(type))} (${rs.length})</h4>\n${recordsTable(rs)}`)
-        .join('\n');
+            : s.status === 'failed' || s.skip === 'unavailable'
+              ? `<span class="status-failed">we could not search this source at this time</span>${s.optional ? '' : ' — we will complete this part of the answer separately'}`
+              : `<span class="status-skipped">not searched: we know no identity of yours of the kind it records</span>`;
+      const tables = [...byType].map(([type, rs]) => `<h4>${escapeHtml(typeLabel(type))} (${rs.length})</h4>\n${recordsTable(rs)}`).join('\n');
       const f = s.facts;
       // Facts describe what is held: a source where nothing about the person was found makes no such claim.
       const facts =
@@ -189,7 +204,9 @@ export function toHtml(doc: ExportDocument): string {
 <p>${status}</p>
 ${
   // A note at search time says what could not be read (the wording, with its operator hint, is in the export and receipts).
-  s.notes?.length ? `<p class="muted">Part of what this source may hold could not be read at this time; we will complete this part of the answer separately.</p>` : ''
+  s.notes?.length
+    ? `<p class="muted">Part of what this source may hold could not be read at this time; we will complete this part of the answer separately.</p>`
+    : ''
 }
 ${facts}
 ${tables}
@@ -217,7 +234,9 @@ ${tables}
 <h1>Your personal data held by ${escapeHtml(c.name)}</h1>
 <p class="muted">Prepared ${when(doc.generatedAt)}${
     // Only a request recorded in the ledger has a known receipt date; otherwise say no more than is known.
-    doc.request.id ? ` in answer to your ${escapeHtml(REQUEST_WORDS[doc.request.type] ?? doc.request.type)} request ${escapeHtml(doc.request.id)}, received ${when(doc.request.received)}; the answer is due by ${when(doc.request.deadline)}` : ''
+    doc.request.id
+      ? ` in answer to your ${escapeHtml(REQUEST_WORDS[doc.request.type] ?? doc.request.type)} request ${escapeHtml(doc.request.id)}, received ${when(doc.request.received)}; the answer is due by ${when(doc.request.deadline)}`
+      : ''
   }.</p>
 </header>
 

@@ -97,7 +97,10 @@ export function fieldLabel(key: string): string {
 export function valueText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (Array.isArray(v)) return v.map(valueText).join(', ');
-  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${fieldLabel(k)}: ${valueText(x)}`).join('; ');
+  if (typeof v === 'object')
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${fieldLabel(k)}: ${valueText(x)}`)
+      .join('; ');
   return String(v);
 }
 

@@ -213,7 +213,11 @@ export class AuditLog {
       } finally {
         closeSync(fd);
       }
-      const entry = this.appendLocked(ledger, { command: 'audit repair', exitCode: 0, repair: { quarantined: basename(quarantined), bytes: tail.torn.length } });
+      const entry = this.appendLocked(ledger, {
+        command: 'audit repair',
+        exitCode: 0,
+        repair: { quarantined: basename(quarantined), bytes: tail.torn.length },
+      });
       return { quarantined, bytes: tail.torn.length, entry };
     });
   }
@@ -238,7 +242,11 @@ export class AuditLog {
       }
       prev = entry!.hash;
     }
-    if (torn !== '') problems.push({ where: `line ${lines.length + 1}`, reason: 'incomplete: a write was cut short, or the line was cut; `privacyctl audit repair` sets it aside' });
+    if (torn !== '')
+      problems.push({
+        where: `line ${lines.length + 1}`,
+        reason: 'incomplete: a write was cut short, or the line was cut; `privacyctl audit repair` sets it aside',
+      });
 
     const anchor = await this.recordedHead();
     let unanchored = entries.length - (anchor?.seq ?? 0);
@@ -264,7 +272,16 @@ export class AuditLog {
     if (givenProblem) problems.push({ where: '--head', reason: `head ${shortHead(given)}: ${givenProblem}` });
 
     const last = entries.at(-1);
-    return { ok: problems.length === 0, entries: entries.length, head: last ? headOf(last) : EMPTY_HEAD, anchor, unanchored: Math.max(0, unanchored), receipts: receipts.length, torn: torn !== '', problems };
+    return {
+      ok: problems.length === 0,
+      entries: entries.length,
+      head: last ? headOf(last) : EMPTY_HEAD,
+      anchor,
+      unanchored: Math.max(0, unanchored),
+      receipts: receipts.length,
+      torn: torn !== '',
+      problems,
+    };
   }
 
   /** The work under the trail's lock is synchronous (fs and SQLite alike): the lock holds for all of it. */
@@ -319,8 +336,10 @@ export class AuditLog {
     const last = parseEntry(tail.last);
     if (!last) throw this.mismatch('the last line of the audit trail is not an audit entry');
     const { hash, ...body } = last;
-    if (mac(key, body) !== hash) throw this.mismatch(`entry ${last.seq}, the last of the audit trail, does not match the audit key: it was changed or forged, or the key was replaced`);
-    if (!recorded && last.seq > 1) throw this.mismatch(`the ledger records no head for the audit trail (${last.seq} entries): ledger.db was deleted, replaced or rolled back`);
+    if (mac(key, body) !== hash)
+      throw this.mismatch(`entry ${last.seq}, the last of the audit trail, does not match the audit key: it was changed or forged, or the key was replaced`);
+    if (!recorded && last.seq > 1)
+      throw this.mismatch(`the ledger records no head for the audit trail (${last.seq} entries): ledger.db was deleted, replaced or rolled back`);
     const head = recorded ?? EMPTY_HEAD;
     if (last.seq === head.seq && hash === head.hash) return { key, last, unanchored: false };
     if (last.seq === head.seq + 1 && last.prev === head.hash) return { key, last, unanchored: true };

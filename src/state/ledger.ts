@@ -120,7 +120,14 @@ export class Ledger {
       const id = `R-${day}-${n + 1}`;
       this.db
         .prepare(`INSERT INTO requests (id, type, received, due, status, identities, identity_hashes) VALUES (?, ?, ?, ?, 'open', ?, ?)`)
-        .run(id, type, received.toISOString(), due.toISOString(), JSON.stringify(identities.map(({ type: t, value }) => ({ type: t, value }))), JSON.stringify(identities.map((i) => ({ type: i.type, hash: this.state.hashIdentity(i) }))));
+        .run(
+          id,
+          type,
+          received.toISOString(),
+          due.toISOString(),
+          JSON.stringify(identities.map(({ type: t, value }) => ({ type: t, value }))),
+          JSON.stringify(identities.map((i) => ({ type: i.type, hash: this.state.hashIdentity(i) }))),
+        );
       return id;
     });
     return this.get(insert.immediate());
@@ -152,15 +159,24 @@ export class Ledger {
   extend(id: string, months: number, reason: string, rule: DeadlineRule = {}): PrivacyRequest {
     const r = this.get(id);
     if (isClosed(r.status)) throw new UsageError(`request ${id} is ${r.status}; only an open request can be extended`);
-    if (r.extension) throw new UsageError(`request ${id} was already extended (due ${r.due.slice(0, 10)})`, 'GDPR Art. 12(3) allows one extension of at most two further months');
+    if (r.extension)
+      throw new UsageError(
+        `request ${id} was already extended (due ${r.due.slice(0, 10)})`,
+        'GDPR Art. 12(3) allows one extension of at most two further months',
+      );
     if (months !== 1 && months !== 2) throw new UsageError('--months must be 1 or 2', 'Art. 12(3): by at most two further months');
     if (!reason.trim()) throw new UsageError('--reason is required', 'the person must be told why the answer is delayed');
     if (Date.parse(r.due) < this.now().getTime()) {
-      throw new UsageError(`request ${id} was due on ${r.due.slice(0, 10)}: an extension must be decided, and the person told, within the first period`, 'answer the request now');
+      throw new UsageError(
+        `request ${id} was due on ${r.due.slice(0, 10)}: an extension must be decided, and the person told, within the first period`,
+        'answer the request now',
+      );
     }
     const due = dueDate(new Date(r.received), { ...rule, extendedByMonths: months });
     const days = Math.round((due.getTime() - Date.parse(r.due)) / DAY);
-    this.db.prepare(`UPDATE requests SET due = ?, extension_days = ?, extension_months = ?, extension_reason = ? WHERE id = ?`).run(due.toISOString(), days, months, reason, id);
+    this.db
+      .prepare(`UPDATE requests SET due = ?, extension_days = ?, extension_months = ?, extension_reason = ? WHERE id = ?`)
+      .run(due.toISOString(), days, months, reason, id);
     return this.get(id);
   }
 
@@ -204,7 +220,9 @@ export class Ledger {
 
   recordRun(id: string, command: string, exitCode: number, summary: Record<string, unknown>): void {
     const r = this.get(id);
-    this.db.prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`).run(id, this.now().toISOString(), command, exitCode, redactSecrets(JSON.stringify(summary)));
+    this.db
+      .prepare(`INSERT INTO runs (request_id, ts, command, exit_code, summary) VALUES (?, ?, ?, ?, ?)`)
+      .run(id, this.now().toISOString(), command, exitCode, redactSecrets(JSON.stringify(summary)));
     if (r.status === 'open') this.db.prepare(`UPDATE requests SET status = 'in-progress' WHERE id = ?`).run(id);
   }
 
@@ -215,12 +233,21 @@ export class Ledger {
 
   recordAuditHead(head: AuditHead): void {
     this.db
-      .prepare(`INSERT INTO audit_head (id, seq, hash, ts) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, ts = excluded.ts`)
+      .prepare(
+        `INSERT INTO audit_head (id, seq, hash, ts) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, ts = excluded.ts`,
+      )
       .run(head.seq, head.hash, this.now().toISOString());
   }
 
   private toRequest(row: Row): PrivacyRequest {
-    const runs = (this.db.prepare(`SELECT ts, command, exit_code, summary FROM runs WHERE request_id = ? ORDER BY rowid`).all(row.id) as Array<{ ts: string; command: string; exit_code: number; summary: string }>).map((x) => ({
+    const runs = (
+      this.db.prepare(`SELECT ts, command, exit_code, summary FROM runs WHERE request_id = ? ORDER BY rowid`).all(row.id) as Array<{
+        ts: string;
+        command: string;
+        exit_code: number;
+        summary: string;
+      }>
+    ).map((x) => ({
       ts: x.ts,
       command: x.command,
       exitCode: x.exit_code,
@@ -235,7 +262,9 @@ export class Ledger {
       statusReason: row.status_reason,
       identities: row.identities ? (JSON.parse(row.identities) as Identity[]) : null,
       identityHashes: JSON.parse(row.identity_hashes) as Array<{ type: string; hash: string }>,
-      extension: row.extension_days ? { days: row.extension_days, ...(row.extension_months ? { months: row.extension_months } : {}), reason: row.extension_reason ?? '' } : null,
+      extension: row.extension_days
+        ? { days: row.extension_days, ...(row.extension_months ? { months: row.extension_months } : {}), reason: row.extension_reason ?? '' }
+        : null,
       closedAt: row.closed_at,
       overdue: !isClosed(row.status) && Date.parse(row.due) < this.now().getTime(),
       runs,

@@ -16,7 +16,13 @@ export function receiptFileName(receipt: Receipt): string {
 }
 
 /** `name`: the file an interrupted run of the same erasure chose, to be replaced. */
-export async function storeReceipt(state: StateDir, receipt: Receipt, identities: Identity[], auditHead: AuditHead, name = receiptFileName(receipt)): Promise<string> {
+export async function storeReceipt(
+  state: StateDir,
+  receipt: Receipt,
+  identities: Identity[],
+  auditHead: AuditHead,
+  name = receiptFileName(receipt),
+): Promise<string> {
   const dir = state.ensure('receipts');
   const file = join(dir, basename(name)); // a name read from the journal stays in receipts/
   const stored = {

@@ -104,7 +104,10 @@ function createSecret(file: string, name: string): void {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new StateError(`cannot create the state secret ${name} in ${file.slice(0, -name.length - 1)} (${code}); nothing was done`, code === 'ENOSPC' ? 'free space on that disk and re-run' : 'check that the state directory is writable');
+    throw new StateError(
+      `cannot create the state secret ${name} in ${file.slice(0, -name.length - 1)} (${code}); nothing was done`,
+      code === 'ENOSPC' ? 'free space on that disk and re-run' : 'check that the state directory is writable',
+    );
   } finally {
     try {
       unlinkSync(tmp);

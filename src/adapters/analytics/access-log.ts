@@ -47,7 +47,7 @@ function expandIPv6(s: string): number[] | null {
 function compressIPv6(groups: number[], hexOf: (g: number) => string = (g) => g.toString(16)): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -106,7 +106,20 @@ export interface LogLine {
 }
 
 const COMBINED = /^(\S+) \S+ (\S+) \[([^\]]*)\] "((?:[^"\\]|\\.)*)" (\S+) (\S+)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?/;
-const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
 
 /** `10/Oct/2000:13:55:36 -0700` → `2000-10-10T13:55:36-07:00`; anything else as it is. */
 function isoTime(clf: string): string {
@@ -123,7 +136,9 @@ export function parseLogLine(text: string): LogLine | null {
   return {
     ip: m[1]!,
     time: isoTime(m[3]!),
-    ...(req.length >= 2 ? { method: req[0], path: req.slice(1, req.length >= 3 ? -1 : undefined).join(' '), ...(req.length >= 3 ? { protocol: req[req.length - 1] } : {}) } : { path: m[4] }),
+    ...(req.length >= 2
+      ? { method: req[0], path: req.slice(1, req.length >= 3 ? -1 : undefined).join(' '), ...(req.length >= 3 ? { protocol: req[req.length - 1] } : {}) }
+      : { path: m[4] }),
     status: m[5],
     bytes: m[6],
     ...(unq(m[7]) !== undefined ? { referer: unq(m[7]) } : {}),
@@ -145,12 +160,20 @@ export async function expandLogPaths(patterns: string[], configDir: string): Pro
       out.set(abs, p);
       continue;
     }
-    const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = new RegExp(
+      `^${name
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     let names: string[];
     try {
       names = await fsp.readdir(dirname(abs));
     } catch (err) {
-      throw new SourceError(`accessLogs ${p}: cannot read the directory (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`, 'check the accessLogs paths in the config');
+      throw new SourceError(
+        `accessLogs ${p}: cannot read the directory (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+        'check the accessLogs paths in the config',
+      );
     }
     for (const n of names.sort()) {
       if (!re.test(n) || n.startsWith('.')) continue;
@@ -213,7 +236,12 @@ export function clientIp(content: Buffer): { text: string; end: number } | null 
  * Rewrite `file` into `out`, replacing the client IP of the lines chosen by `pick` (given the
  * line's canonical IP and digest) by its truncated form. Returns the digests rewritten.
  */
-export async function rewriteLog(file: RewriteInput, out: AtomicWriter, pick: (ip: string, digest: string) => boolean, signal?: AbortSignal): Promise<Set<string>> {
+export async function rewriteLog(
+  file: RewriteInput,
+  out: AtomicWriter,
+  pick: (ip: string, digest: string) => boolean,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
   const gz = await isGzip(file);
   const done = new Set<string>();
   let write: (b: Buffer) => Promise<void> = (b) => out.write(b);

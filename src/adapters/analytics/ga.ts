@@ -22,7 +22,12 @@ export function readGaToken(ga: GaConfig, configDir: string): string | undefined
     return v ? holdSecret(v) : undefined;
   }
   if (ga.tokenFile) {
-    const p = ga.tokenFile === '~' || ga.tokenFile.startsWith('~/') ? join(homedir(), ga.tokenFile.slice(1)) : isAbsolute(ga.tokenFile) ? ga.tokenFile : resolve(configDir, ga.tokenFile);
+    const p =
+      ga.tokenFile === '~' || ga.tokenFile.startsWith('~/')
+        ? join(homedir(), ga.tokenFile.slice(1))
+        : isAbsolute(ga.tokenFile)
+          ? ga.tokenFile
+          : resolve(configDir, ga.tokenFile);
     try {
       const v = readFileSync(p, 'utf8').trim();
       return v ? holdSecret(v) : undefined;
@@ -56,13 +61,7 @@ function retryAfterMs(header: string | null, fallback: number): number {
 }
 
 /** Send one deletion request. Throws AuthError on 401/403; returns ok:false on anything else that fails. */
-export async function requestDeletion(
-  ga: GaConfig,
-  token: string,
-  id: string,
-  signal: AbortSignal,
-  stats: Record<string, number>,
-): Promise<DeletionResult> {
+export async function requestDeletion(ga: GaConfig, token: string, id: string, signal: AbortSignal, stats: Record<string, number>): Promise<DeletionResult> {
   const body = JSON.stringify(deletionBody(ga, id));
   let delay = ga.retryDelayMs;
   for (let attempt = 0; ; attempt++) {
@@ -83,7 +82,10 @@ export async function requestDeletion(
         continue;
       }
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new SourceError(`Google Analytics deletion endpoint ${new URL(ga.endpoint).host}: no answer (${cause ?? errorMessage(err)})`, 'check the network, or ga.endpoint in the config; re-run to retry (the request is idempotent)');
+      throw new SourceError(
+        `Google Analytics deletion endpoint ${new URL(ga.endpoint).host}: no answer (${cause ?? errorMessage(err)})`,
+        'check the network, or ga.endpoint in the config; re-run to retry (the request is idempotent)',
+      );
     }
     const text = await res.text().catch(() => '');
     if (res.ok) {

@@ -51,7 +51,11 @@ export class AnalyticsAdapter implements SourceAdapter {
     try {
       if (this.cfg.ga) {
         const token = readGaToken(this.cfg.ga, this.env.configDir);
-        parts.push(token ? `${this.property}: token present (not sent; the deletion API has no read-only probe)` : `${this.property}: no token, so deletions become manual steps`);
+        parts.push(
+          token
+            ? `${this.property}: token present (not sent; the deletion API has no read-only probe)`
+            : `${this.property}: no token, so deletions become manual steps`,
+        );
       }
       if (this.cfg.accessLogs) {
         const files = await this.logFiles();
@@ -137,7 +141,9 @@ export class AnalyticsAdapter implements SourceAdapter {
     }
     const token = readGaToken(ga, this.env.configDir);
     // Failures are reported per step (not thrown): the log lines of this source may already be done.
-    let refused = token ? undefined : `no Google Analytics token (${ga.tokenEnv ? `$${ga.tokenEnv} is not set` : `${ga.tokenFile} is missing or empty`}); set it and re-run`;
+    let refused = token
+      ? undefined
+      : `no Google Analytics token (${ga.tokenEnv ? `$${ga.tokenEnv} is not set` : `${ga.tokenFile} is missing or empty`}); set it and re-run`;
     const subjectIds = new Set(subject.needles(['ga-client-id']).map(gaApiId));
     for (const s of steps) {
       const id = String(s.params['id'] ?? '');
@@ -168,7 +174,10 @@ export class AnalyticsAdapter implements SourceAdapter {
     const files = await expandLogPaths(this.cfg.accessLogs!, this.env.configDir);
     // No file (all rotated away, or a wrong path) fails this source only, with output for the rest.
     if (files.length === 0 && !opts.allowNone) {
-      throw new SourceError(`sources "${this.name}": accessLogs ${this.cfg.accessLogs!.join(', ')} names no file`, 'check the accessLogs paths (logs may have been rotated away)');
+      throw new SourceError(
+        `sources "${this.name}": accessLogs ${this.cfg.accessLogs!.join(', ')} names no file`,
+        'check the accessLogs paths (logs may have been rotated away)',
+      );
     }
     for (const f of files) {
       try {
@@ -176,7 +185,10 @@ export class AnalyticsAdapter implements SourceAdapter {
         if (!st.isFile()) throw new Error('not a regular file');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new SourceError(`${f.shown}: cannot read the access log (${code === 'ENOENT' ? 'no such file' : code ?? errorMessage(err)})`, `check sources "${this.name}".accessLogs`);
+        throw new SourceError(
+          `${f.shown}: cannot read the access log (${code === 'ENOENT' ? 'no such file' : (code ?? errorMessage(err))})`,
+          `check sources "${this.name}".accessLogs`,
+        );
       }
     }
     return files;
@@ -317,19 +329,30 @@ export class AnalyticsAdapter implements SourceAdapter {
       const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
       let done = new Set<string>();
       try {
-        await atomicRewrite(f.abs, async (out, input) => {
-          // Only planned lines, and only when the IP is still one of the subject's.
-          done = await rewriteLog(input, out, (ip, digest) => ips.has(ip) && wanted.has(digest), ctx.signal);
-          return done.size > 0;
-        }, { rewriteReadOnly: this.cfg.rewriteReadOnly, label: shown });
+        await atomicRewrite(
+          f.abs,
+          async (out, input) => {
+            // Only planned lines, and only when the IP is still one of the subject's.
+            done = await rewriteLog(input, out, (ip, digest) => ips.has(ip) && wanted.has(digest), ctx.signal);
+            return done.size > 0;
+          },
+          { rewriteReadOnly: this.cfg.rewriteReadOnly, label: shown },
+        );
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        throw new SourceError(`${shown}: could not rewrite the access log: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+        throw new SourceError(
+          `${shown}: could not rewrite the access log: ${errorMessage(err)}`,
+          'check that the file and its directory are writable; nothing was changed',
+        );
       }
       ctx.stats['logLinesRedacted'] = (ctx.stats['logLinesRedacted'] ?? 0) + done.size;
       for (const s of list) {
         const hit = done.has(String(s.params['digest'] ?? ''));
-        yield { stepId: s.id, status: hit ? 'done' : 'gone', ...(hit ? {} : { detail: 'the line no longer holds the address (redacted by an earlier run, or rotated)' }) };
+        yield {
+          stepId: s.id,
+          status: hit ? 'done' : 'gone',
+          ...(hit ? {} : { detail: 'the line no longer holds the address (redacted by an earlier run, or rotated)' }),
+        };
       }
     }
   }
@@ -345,7 +368,8 @@ export const analyticsFactory: AdapterFactory<AnalyticsSourceConfig> = {
     recipients: ['Google (Google Analytics), for the usage statistics'],
     retention: 'access logs are rotated and deleted after a limited period; Google Analytics keeps data for the retention period set in the property',
     origin: 'recorded when you visit the website',
-    transfers: 'Google Analytics data goes to Google LLC in the United States under its data processing terms (state the safeguard: the EU-US Data Privacy Framework or standard contractual clauses)',
+    transfers:
+      'Google Analytics data goes to Google LLC in the United States under its data processing terms (state the safeguard: the EU-US Data Privacy Framework or standard contractual clauses)',
   },
   create: (cfg, env) => new AnalyticsAdapter(cfg, env),
 };

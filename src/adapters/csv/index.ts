@@ -10,7 +10,15 @@ import { stringify } from 'csv-stringify/sync';
 import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
 import { didYouMean } from '../../core/config-problems.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, emailsInCell, normalizeEmail, normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import {
+  IdentityCollector,
+  emailsInCell,
+  normalizeEmail,
+  normalizeIdentity,
+  type Identity,
+  type IdentityMatcher,
+  type MatchedIdentity,
+} from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { categoryOfColumn, csvSourceSchema, type CsvSourceConfig } from './config.js';
@@ -95,7 +103,10 @@ export class CsvAdapter implements SourceAdapter {
     // canonical value → the subjects that have it
     const owners = new Map<string, number[]>();
     needles.forEach((n, k) => {
-      for (const [type, values] of [['email', n.emails], ['github', n.handles]] as const) {
+      for (const [type, values] of [
+        ['email', n.emails],
+        ['github', n.handles],
+      ] as const) {
         for (const v of values) {
           const key = `${type}\0${v}`;
           const list = owners.get(key);
@@ -195,7 +206,10 @@ export class CsvAdapter implements SourceAdapter {
       });
     } catch (err) {
       if (err instanceof SourceError || err instanceof ConfigError || ctx.signal.aborted) throw err;
-      throw new SourceError(`${this.cfg.path}: could not rewrite the file: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+      throw new SourceError(
+        `${this.cfg.path}: could not rewrite the file: ${errorMessage(err)}`,
+        'check that the file and its directory are writable; nothing was changed',
+      );
     }
     for (const [digest, list] of wanted) {
       for (const s of list) yield { stepId: s.id, status: found.has(digest) ? 'done' : 'gone' };

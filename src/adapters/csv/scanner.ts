@@ -155,10 +155,7 @@ function countLf(buf: Buffer, from: number, to: number): number {
 }
 
 function malformed(opts: ScanOptions, line: number, what: string): SourceError {
-  return new SourceError(
-    `${opts.label}: malformed CSV at line ${line}: ${what}`,
-    'fix the file (or export it again) and re-run; no file was changed',
-  );
+  return new SourceError(`${opts.label}: malformed CSV at line ${line}: ${what}`, 'fix the file (or export it again) and re-run; no file was changed');
 }
 
 /**

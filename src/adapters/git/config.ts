@@ -7,7 +7,10 @@ const repo = z.union([
   z.strictObject({
     path: z.string().min(1),
     /** The repository's name in locators (`name@sha`); default: the last path segment without .git / .bundle. */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, dots, dashes or underscores').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, dots, dashes or underscores')
+      .optional(),
   }),
 ]);
 

@@ -110,7 +110,10 @@ export async function sha256File(path: string): Promise<string> {
  */
 export async function materialiseBundle(bundle: string, cacheRoot: string, signal: AbortSignal): Promise<string> {
   const key = createHash('sha256').update(bundle).digest('hex').slice(0, 12);
-  const base = bundle.slice(bundle.lastIndexOf('/') + 1).replace(/\.bundle$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+  const base = bundle
+    .slice(bundle.lastIndexOf('/') + 1)
+    .replace(/\.bundle$/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
   const prefix = `${base}-${key}-`;
   const digest = (await sha256File(bundle)).slice(0, 16);
   const dir = join(cacheRoot, `${prefix}${digest}.git`);

@@ -11,7 +11,15 @@
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import {
+  IdentityCollector,
+  impliedIdentities,
+  normalizeEmail,
+  normalizeGithub,
+  type Identity,
+  type IdentityMatcher,
+  type MatchedIdentity,
+} from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, SourceAdapter, TaggedItem } from '../types.js';
@@ -81,7 +89,12 @@ export class GitAdapter implements SourceAdapter {
   ) {
     this.name = cfg.name;
     const specs = cfg.repos.map((r) => (typeof r === 'string' ? { path: r } : r));
-    const base = (p: string) => p.replace(/\/+$/, '').split('/').pop()!.replace(/\.(bundle|git)$/, '') || p;
+    const base = (p: string) =>
+      p
+        .replace(/\/+$/, '')
+        .split('/')
+        .pop()!
+        .replace(/\.(bundle|git)$/, '') || p;
     const counts = new Map<string, number>();
     for (const s of specs) if (!('name' in s && s.name)) counts.set(base(s.path), (counts.get(base(s.path)) ?? 0) + 1);
     this.repos = specs.map((s) => ({
@@ -206,7 +219,10 @@ export class GitAdapter implements SourceAdapter {
             `make ${join(this.env.stateDir, 'cache', 'git')} writable, or point stateDir in the config somewhere writable`,
           );
         }
-        throw new SourceError(`repository ${repo.path}: cannot read the git bundle (${gitComplaint(err)})`, 'check that the file is a git bundle (`git bundle verify FILE`)');
+        throw new SourceError(
+          `repository ${repo.path}: cannot read the git bundle (${gitComplaint(err)})`,
+          'check that the file is a git bundle (`git bundle verify FILE`)',
+        );
       }
     } else if (!st.isDirectory()) {
       throw new SourceError(`repository ${repo.path}: not a git repository (not a directory)`, `point ${where} at a clone, or at a file ending in .bundle`);
@@ -258,7 +274,8 @@ export class GitAdapter implements SourceAdapter {
       if (carry || fields.length > 0) {
         fields.push(carry ?? Buffer.alloc(0));
         if (fields.length === FIELDS) handle();
-        else if (fields.length > 1) throw new SourceError(`repository ${repo.path}: unexpected output from git log (${fields.length} fields)`, 'check the git version (2.20 or later)');
+        else if (fields.length > 1)
+          throw new SourceError(`repository ${repo.path}: unexpected output from git log (${fields.length} fields)`, 'check the git version (2.20 or later)');
       }
       yield* out.splice(0);
     } catch (err) {
@@ -273,7 +290,13 @@ export class GitAdapter implements SourceAdapter {
     }
   }
 
-  private async *scanHistory(repo: RepoSpec, dir: string, subject: IdentityMatcher, ctx: AdapterContext, linked: Set<string>): AsyncGenerator<PersonalRecord | IdentityLink> {
+  private async *scanHistory(
+    repo: RepoSpec,
+    dir: string,
+    subject: IdentityMatcher,
+    ctx: AdapterContext,
+    linked: Set<string>,
+  ): AsyncGenerator<PersonalRecord | IdentityLink> {
     const needles = subject.needles(['email', 'github']).map(foldNeedle);
     if (needles.length === 0) return;
     const out: Array<PersonalRecord | IdentityLink> = [];
@@ -302,7 +325,13 @@ export class GitAdapter implements SourceAdapter {
    * hardly depends on the number of subjects, and it names every subject whose address occurs in
    * the commit, so no subject misses a commit its exact matcher would accept.
    */
-  private async *scanHistoryMany(repo: RepoSpec, dir: string, subjects: readonly IdentityMatcher[], ctx: AdapterContext, linked: Array<Set<string>>): AsyncGenerator<TaggedItem> {
+  private async *scanHistoryMany(
+    repo: RepoSpec,
+    dir: string,
+    subjects: readonly IdentityMatcher[],
+    ctx: AdapterContext,
+    linked: Array<Set<string>>,
+  ): AsyncGenerator<TaggedItem> {
     const index = new NeedleIndex<number>();
     let any = false;
     subjects.forEach((s, i) => {
@@ -351,13 +380,23 @@ export class GitAdapter implements SourceAdapter {
     }
     for (const h of handlesIn(text)) {
       const login = normalizeGithub(h);
-      if (login !== null && subject.matchCell('github', login) !== null) out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true, raw: `@${h}` });
+      if (login !== null && subject.matchCell('github', login) !== null)
+        out.push({ hit: { type: 'github', value: login, field: `${field} (@handle)` }, handle: true, raw: `@${h}` });
     }
     return out;
   }
 
   /** The subject's records and candidate links in one commit, exactly matched. */
-  private commit(repo: RepoSpec, f: Buffer[], ae: string, ce: string, body: string, subject: IdentityMatcher, linked: Set<string>, emit: (x: PersonalRecord | IdentityLink) => void): void {
+  private commit(
+    repo: RepoSpec,
+    f: Buffer[],
+    ae: string,
+    ce: string,
+    body: string,
+    subject: IdentityMatcher,
+    linked: Set<string>,
+    emit: (x: PersonalRecord | IdentityLink) => void,
+  ): void {
     const sha = f[0]!.toString('latin1');
     const an = f[1]!.toString('utf8');
     const ce_name = f[4]!.toString('utf8');
@@ -410,7 +449,12 @@ export class GitAdapter implements SourceAdapter {
         locator: `${repo.label}@${sha}:message:${t.line}`,
         matched: [hit],
         categories: own && name ? ['contact.email', 'name'] : [hit.type === 'github' && !hit.field.includes('noreply') ? 'online.handle' : 'contact.email'],
-        data: { repository: repo.label, commit: sha, trailer: key, ...(own ? { ...(name ? { name } : {}), email } : other!.handle ? { github: other!.raw } : { email: other!.raw }) },
+        data: {
+          repository: repo.label,
+          commit: sha,
+          trailer: key,
+          ...(own ? { ...(name ? { name } : {}), email } : other!.handle ? { github: other!.raw } : { email: other!.raw }),
+        },
         disposition: 'retain',
         retention: type === 'signoff' ? SIGNOFF_RETENTION : CONTRIBUTION_RETENTION,
       });
@@ -470,7 +514,10 @@ export class GitAdapter implements SourceAdapter {
     } catch (err) {
       if (!(err instanceof GitProcessError)) throw err;
       if (this.cfg.branch) {
-        throw new SourceError(`repository ${repo.path}: no branch "${this.cfg.branch}"`, `fix sources "${this.name}".branch in the config, or leave it out to use the repository's HEAD`);
+        throw new SourceError(
+          `repository ${repo.path}: no branch "${this.cfg.branch}"`,
+          `fix sources "${this.name}".branch in the config, or leave it out to use the repository's HEAD`,
+        );
       }
       ctx.log.info(`${this.name}: ${repo.label} has no default branch; its people files were not read`);
       return null;
@@ -533,7 +580,13 @@ export class GitAdapter implements SourceAdapter {
     return p;
   }
 
-  private *scanPeopleFiles(repo: RepoSpec, people: PeopleFiles | null, subject: IdentityMatcher, linked: Set<string>, ctx: AdapterContext): Iterable<PersonalRecord | IdentityLink> {
+  private *scanPeopleFiles(
+    repo: RepoSpec,
+    people: PeopleFiles | null,
+    subject: IdentityMatcher,
+    linked: Set<string>,
+    ctx: AdapterContext,
+  ): Iterable<PersonalRecord | IdentityLink> {
     if (!people) return;
     for (const file of people.files) {
       for (const [line, all] of file.lines) yield* this.peopleLine(repo, people, file, line, all, subject, linked, ctx.note?.bind(ctx));
@@ -541,7 +594,13 @@ export class GitAdapter implements SourceAdapter {
   }
 
   /** The people files for many subjects: read and parsed once; each line goes to the subjects it names. */
-  private *scanPeopleFilesMany(repo: RepoSpec, people: PeopleFiles | null, subjects: readonly IdentityMatcher[], linked: Array<Set<string>>, ctx: AdapterContext): Iterable<TaggedItem> {
+  private *scanPeopleFilesMany(
+    repo: RepoSpec,
+    people: PeopleFiles | null,
+    subjects: readonly IdentityMatcher[],
+    linked: Array<Set<string>>,
+    ctx: AdapterContext,
+  ): Iterable<TaggedItem> {
     if (!people) return;
     const index = new SubjectsByValue(subjects, ['email', 'github']);
     const candidates = new CandidateSet(subjects.length);
@@ -607,15 +666,34 @@ export class GitAdapter implements SourceAdapter {
         file: path,
         line,
         role: roles.join('; '),
-        ...(mine.some((e) => e.type === 'email') ? { email: mine.filter((e) => e.type === 'email').map((e) => e.raw).join(', ') } : {}),
-        ...(mine.some((e) => e.type === 'github') ? { github: mine.filter((e) => e.type === 'github').map((e) => e.raw).join(', ') } : {}),
+        ...(mine.some((e) => e.type === 'email')
+          ? {
+              email: mine
+                .filter((e) => e.type === 'email')
+                .map((e) => e.raw)
+                .join(', '),
+            }
+          : {}),
+        ...(mine.some((e) => e.type === 'github')
+          ? {
+              github: mine
+                .filter((e) => e.type === 'github')
+                .map((e) => e.raw)
+                .join(', '),
+            }
+          : {}),
         ...(name ? { name } : {}),
       },
       disposition: 'manual',
       manual: `in repository ${repo.label}, file ${path} on branch ${branch}: ${edit}, then commit the change (the file's history keeps earlier versions)`,
     };
     // Candidate links: the other address of a mailmap entry; the other identity of a one-person row.
-    const targets = kind === 'mailmap' ? mine.flatMap((e) => e.sameEntry ?? []) : onePerson && kind === 'maintainers' ? others.map((o) => ({ type: o.type, value: o.value })) : [];
+    const targets =
+      kind === 'mailmap'
+        ? mine.flatMap((e) => e.sameEntry ?? [])
+        : onePerson && kind === 'maintainers'
+          ? others.map((o) => ({ type: o.type, value: o.value }))
+          : [];
     for (const to of targets) {
       if (subject.matchCell(to.type, to.value) !== null) continue;
       const from = mine[0]!;
@@ -643,7 +721,8 @@ export const gitFactory: AdapterFactory<GitSourceConfig> = {
     purpose: ['attribution', 'proof of contribution', 'project governance'],
     legalBasis: 'legitimate-interest',
     recipients: ['the public (the repositories are published)'],
-    retention: 'commits and their trailers are kept indefinitely as proof of contribution and for the integrity of the project history; people-file entries until you leave the role',
+    retention:
+      'commits and their trailers are kept indefinitely as proof of contribution and for the integrity of the project history; people-file entries until you leave the role',
     origin: 'provided by you when contributing (commit metadata and messages) and by maintainers (people files)',
     transfers: 'the repositories are public, readable from any country',
   },

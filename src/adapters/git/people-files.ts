@@ -221,12 +221,24 @@ function parseMaintainers(lines: string[]): PeopleEntry[] {
     const add = (type: 'email' | 'github', rawId: string, value: string | null, name?: string) => {
       if (!value || seen.has(`${type}:${value}`)) return;
       seen.add(`${type}:${value}`);
-      out.push({ line, type, raw: rawId, value, role: 'maintainer', ...(name ? { name } : {}), ...(cells ? { tableRow: true } : {}), ...(/^([-*+]|\d+[.)])\s/.test(trimmed) ? { listItem: true } : {}) });
+      out.push({
+        line,
+        type,
+        raw: rawId,
+        value,
+        role: 'maintainer',
+        ...(name ? { name } : {}),
+        ...(cells ? { tableRow: true } : {}),
+        ...(/^([-*+]|\d+[.)])\s/.test(trimmed) ? { listItem: true } : {}),
+      });
     };
     const trimmed = raw.trim();
     let cells: string[] | null = null;
     if (trimmed.startsWith('|')) {
-      cells = trimmed.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+      cells = trimmed
+        .replace(/^\||\|$/g, '')
+        .split('|')
+        .map((c) => c.trim());
       if (cells.every((c) => /^:?-{2,}:?$/.test(c))) return; // the |---|---| row
       const isHeader = i + 1 < lines.length && /^\s*\|?\s*:?-{2,}/.test(lines[i + 1]!);
       if (isHeader) {
@@ -249,7 +261,10 @@ function parseMaintainers(lines: string[]): PeopleEntry[] {
     for (const m of raw.matchAll(/github\.com\/([A-Za-z0-9-]{1,39})(?![\w-]*\/)/gi)) add('github', m[0], normalizeGithub(m[1]!), name);
     if (cells) {
       for (const k of handleColumns) {
-        const c = (cells[k] ?? '').replace(/[*_`]/g, '').replace(/^\[([^\]]*)\].*$/, '$1').trim();
+        const c = (cells[k] ?? '')
+          .replace(/[*_`]/g, '')
+          .replace(/^\[([^\]]*)\].*$/, '$1')
+          .trim();
         if (c && !c.includes(' ')) add('github', c, normalizeGithub(c), name);
       }
     }

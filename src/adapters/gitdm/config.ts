@@ -12,10 +12,7 @@ export function formatFromName(path: string): GitdmFormat | null {
   return null;
 }
 
-const file = z.union([
-  z.string().min(1),
-  z.strictObject({ path: z.string().min(1), format: z.enum(['affiliations', 'email-map']) }),
-]);
+const file = z.union([z.string().min(1), z.strictObject({ path: z.string().min(1), format: z.enum(['affiliations', 'email-map']) })]);
 
 export const gitdmSourceSchema = z
   .strictObject({
@@ -41,7 +38,11 @@ export const gitdmSourceSchema = z
       }
     });
     if (cfg.erase === 'forbidden-hashes' && !cfg.forbiddenDir) {
-      ctx.addIssue({ code: 'custom', path: ['forbiddenDir'], message: 'is required with erase: forbidden-hashes (the folder that holds forbidden-sha1.csv and forbidden-sha256.csv)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forbiddenDir'],
+        message: 'is required with erase: forbidden-hashes (the folder that holds forbidden-sha1.csv and forbidden-sha256.csv)',
+      });
     }
   });
 

@@ -10,7 +10,15 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { atomicRewrite } from '../../core/atomic-file.js';
 import { SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, impliedIdentities, normalizeEmail, normalizeGithub, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import {
+  IdentityCollector,
+  impliedIdentities,
+  normalizeEmail,
+  normalizeGithub,
+  type Identity,
+  type IdentityMatcher,
+  type MatchedIdentity,
+} from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import { CandidateSet, NeedleIndex, SubjectsByValue, addressNeedles, foldNeedle, foldText } from '../../core/needle-index.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
@@ -104,7 +112,14 @@ export function judgeBlock(block: Block, subject: IdentityMatcher, found = match
   }
   // An entry of the comma-separated list in which no word is an address (`ann at example dot org`).
   const list = block.lines[0]!.text.slice(block.lines[0]!.text.indexOf(':') + 1);
-  const unreadable = list.split(',').filter((e) => e.trim() !== '' && !e.trim().split(/\s+/).some((w) => normalizeEmail(w) !== null)).length;
+  const unreadable = list.split(',').filter(
+    (e) =>
+      e.trim() !== '' &&
+      !e
+        .trim()
+        .split(/\s+/)
+        .some((w) => normalizeEmail(w) !== null),
+  ).length;
   return { loginMine, loginOther, otherAddresses, otherNoreply, unreadable, whole: !loginOther && otherAddresses === 0 && unreadable === 0 };
 }
 
@@ -118,16 +133,21 @@ function blockManual(file: string, line: number, v: BlockVerdict): string {
   if (v.otherAddresses > 0) {
     const k = v.otherNoreply;
     const noreply =
-      k === 0 ? '' : v.otherAddresses === 1 ? ' (the noreply address of another GitHub account)' : ` (${k} of them ${k === 1 ? 'the noreply address' : 'noreply addresses'} of another GitHub account${k === 1 ? '' : 's'})`;
+      k === 0
+        ? ''
+        : v.otherAddresses === 1
+          ? ' (the noreply address of another GitHub account)'
+          : ` (${k} of them ${k === 1 ? 'the noreply address' : 'noreply addresses'} of another GitHub account${k === 1 ? '' : 's'})`;
     parts.push(`${count(v.otherAddresses, 'address', 'addresses')}${noreply}`);
   }
-  if (v.unreadable > 0) parts.push(`${count(v.unreadable, 'entry', 'entries')} that ${v.unreadable === 1 ? 'is' : 'are'} no address (one written out, such as "name at domain")`);
+  if (v.unreadable > 0)
+    parts.push(`${count(v.unreadable, 'entry', 'entries')} that ${v.unreadable === 1 ? 'is' : 'are'} no address (one written out, such as "name at domain")`);
   const listed = parts.join(' and ');
   const head = v.loginMine
     ? `this person's block also lists ${listed} not known to be theirs`
     : `the block's login is not known to be this person's${listed ? `, and it lists ${listed} not known to be theirs either` : ''}`;
   const ifNot = v.loginMine
-    ? 'if not, the block mixes people: keep what is the others\' (their addresses, and the affiliation lines if they are theirs) and remove the rest'
+    ? "if not, the block mixes people: keep what is the others' (their addresses, and the affiliation lines if they are theirs) and remove the rest"
     : "if not, remove only this person's address(es) from that line";
   return `${file} line ${line}: ${head}; nothing was removed. If those are theirs too, accept them with --include-identity (they are listed as candidate identities) and erase again: the block is then removed whole; ${ifNot}`;
 }
@@ -280,7 +300,8 @@ export class GitdmAdapter implements SourceAdapter {
   private async forbiddenDirOk(): Promise<string> {
     const dir = this.abs(this.cfg.forbiddenDir!);
     const st = await fsp.stat(dir).catch(() => null);
-    if (!st?.isDirectory()) throw new SourceError(`forbiddenDir ${this.cfg.forbiddenDir}: no such directory`, `create it, or fix sources "${this.name}".forbiddenDir in the config`);
+    if (!st?.isDirectory())
+      throw new SourceError(`forbiddenDir ${this.cfg.forbiddenDir}: no such directory`, `create it, or fix sources "${this.name}".forbiddenDir in the config`);
     return dir;
   }
 
@@ -370,38 +391,45 @@ export class GitdmAdapter implements SourceAdapter {
       const wanted = new Set(list.map((s) => String(s.params['digest'] ?? '')));
       const found = new Set<string>();
       try {
-        await atomicRewrite(f.abs, async (out, input) => {
-          found.clear(); // a try again on content that changed meanwhile starts afresh
-          let changed = false;
-          const drop = (digest: string, stillMine: boolean) => {
-            if (!wanted.has(digest) || !stillMine) return false;
-            found.add(digest);
-            changed = true;
-            return true;
-          };
-          if (f.format === 'affiliations') {
-            for await (const item of readAffiliations(input, ctx.signal)) {
-              if (item.kind === 'line') {
-                await out.write(item.line.bytes);
-                continue;
+        await atomicRewrite(
+          f.abs,
+          async (out, input) => {
+            found.clear(); // a try again on content that changed meanwhile starts afresh
+            let changed = false;
+            const drop = (digest: string, stillMine: boolean) => {
+              if (!wanted.has(digest) || !stillMine) return false;
+              found.add(digest);
+              changed = true;
+              return true;
+            };
+            if (f.format === 'affiliations') {
+              for await (const item of readAffiliations(input, ctx.signal)) {
+                if (item.kind === 'line') {
+                  await out.write(item.line.bytes);
+                  continue;
+                }
+                const bytes = item.lines.map((l) => l.bytes);
+                // Only planned blocks that are still wholly the subject's: a plan is a file, and a file can be edited.
+                if (drop(digestOf(bytes), judgeBlock(item, subject).whole && matchBlock(item, subject).matched.length > 0)) continue;
+                for (const b of bytes) await out.write(b);
               }
-              const bytes = item.lines.map((l) => l.bytes);
-              // Only planned blocks that are still wholly the subject's: a plan is a file, and a file can be edited.
-              if (drop(digestOf(bytes), judgeBlock(item, subject).whole && matchBlock(item, subject).matched.length > 0)) continue;
-              for (const b of bytes) await out.write(b);
+            } else {
+              for await (const l of readLines(input, ctx.signal)) {
+                const entry = parseEmailMapLine(l.text);
+                if (entry && drop(digestOf([l.bytes]), matchEmail(entry.email, '', subject).hit !== null)) continue;
+                await out.write(l.bytes);
+              }
             }
-          } else {
-            for await (const l of readLines(input, ctx.signal)) {
-              const entry = parseEmailMapLine(l.text);
-              if (entry && drop(digestOf([l.bytes]), matchEmail(entry.email, '', subject).hit !== null)) continue;
-              await out.write(l.bytes);
-            }
-          }
-          return changed;
-        }, { rewriteReadOnly: this.cfg.rewriteReadOnly, label: f.path });
+            return changed;
+          },
+          { rewriteReadOnly: this.cfg.rewriteReadOnly, label: f.path },
+        );
       } catch (err) {
         if (err instanceof SourceError || ctx.signal.aborted) throw err;
-        throw new SourceError(`${f.path}: could not rewrite the file: ${errorMessage(err)}`, 'check that the file and its directory are writable; nothing was changed');
+        throw new SourceError(
+          `${f.path}: could not rewrite the file: ${errorMessage(err)}`,
+          'check that the file and its directory are writable; nothing was changed',
+        );
       }
       for (const s of list) results.push({ stepId: s.id, status: found.has(String(s.params['digest'] ?? '')) ? 'done' : 'gone' });
     }
@@ -420,18 +448,25 @@ export class GitdmAdapter implements SourceAdapter {
       const file = join(dir, FORBIDDEN_FILES[algo]);
       const hashes = values.map((v) => createHash(algo).update(v, 'utf8').digest('hex'));
       // Published with the gitdm files: readable by all, whatever the process umask (077 in the CLI).
-      await fsp.writeFile(file, '', { flag: 'wx' }).then(() => fsp.chmod(file, 0o644), () => undefined); // there already, mostly
+      await fsp.writeFile(file, '', { flag: 'wx' }).then(
+        () => fsp.chmod(file, 0o644),
+        () => undefined,
+      ); // there already, mostly
       try {
-        await atomicRewrite(file, async (out, input) => {
-          const existing = (await input.read()).toString('utf8');
-          const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
-          const add = [...new Set(hashes)].filter((h) => !have.has(h));
-          if (add.length === 0) return false;
-          await out.write(existing);
-          if (existing !== '' && !existing.endsWith('\n')) await out.write('\n');
-          await out.write(add.map((h) => `${h}\n`).join(''));
-          return true;
-        }, { rewriteReadOnly: this.cfg.rewriteReadOnly });
+        await atomicRewrite(
+          file,
+          async (out, input) => {
+            const existing = (await input.read()).toString('utf8');
+            const have = new Set(existing.split(/\r?\n/).map((l) => l.trim().toLowerCase()));
+            const add = [...new Set(hashes)].filter((h) => !have.has(h));
+            if (add.length === 0) return false;
+            await out.write(existing);
+            if (existing !== '' && !existing.endsWith('\n')) await out.write('\n');
+            await out.write(add.map((h) => `${h}\n`).join(''));
+            return true;
+          },
+          { rewriteReadOnly: this.cfg.rewriteReadOnly },
+        );
       } catch (err) {
         if (err instanceof SourceError) throw err;
         throw new SourceError(`${file}: cannot update the list (${errorMessage(err)})`);

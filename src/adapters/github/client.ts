@@ -135,21 +135,25 @@ export class GithubClient {
     };
     // The plugin awaits this handler; the wait happens here, on the clock, and the plugin's own
     // retry delay is zero (retryAfterBaseValue below).
-    const onLimit = (kind: 'primary' | 'secondary') => async (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
-      const what = `${options.method ?? 'GET'} ${String(options.url ?? '').split('?')[0]}`;
-      if (retryCount >= maxRetries || this.waited + retryAfter > opts.maxWaitSeconds) {
-        this.gaveUp =
-          `GitHub ${kind} rate limit: ${what} would have to wait ${retryAfter} s more` +
-          ` (already waited ${this.waited} s; the ceiling is maxWaitSeconds: ${opts.maxWaitSeconds})`;
-        return false;
-      }
-      this.waited += retryAfter;
-      stats['rateLimitWaits'] = (stats['rateLimitWaits'] ?? 0) + 1;
-      stats['rateLimitWaitSeconds'] = (stats['rateLimitWaitSeconds'] ?? 0) + retryAfter;
-      opts.log.warn(`${opts.source}: GitHub ${kind} rate limit reached; waiting ${retryAfter} s before retrying ${what}`);
-      // An abort during the wait ends it; the request then fails and mapError reports the abort.
-      return clock.sleep(retryAfter * unit, opts.signal).then(() => true, () => false);
-    };
+    const onLimit =
+      (kind: 'primary' | 'secondary') => async (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+        const what = `${options.method ?? 'GET'} ${String(options.url ?? '').split('?')[0]}`;
+        if (retryCount >= maxRetries || this.waited + retryAfter > opts.maxWaitSeconds) {
+          this.gaveUp =
+            `GitHub ${kind} rate limit: ${what} would have to wait ${retryAfter} s more` +
+            ` (already waited ${this.waited} s; the ceiling is maxWaitSeconds: ${opts.maxWaitSeconds})`;
+          return false;
+        }
+        this.waited += retryAfter;
+        stats['rateLimitWaits'] = (stats['rateLimitWaits'] ?? 0) + 1;
+        stats['rateLimitWaitSeconds'] = (stats['rateLimitWaitSeconds'] ?? 0) + retryAfter;
+        opts.log.warn(`${opts.source}: GitHub ${kind} rate limit reached; waiting ${retryAfter} s before retrying ${what}`);
+        // An abort during the wait ends it; the request then fails and mapError reports the abort.
+        return clock.sleep(retryAfter * unit, opts.signal).then(
+          () => true,
+          () => false,
+        );
+      };
     this.octokit = new GH({
       auth: opts.token,
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
@@ -229,8 +233,16 @@ export class GithubClient {
       return new SourceError(why, 'run again later, or raise maxWaitSeconds for this source');
     }
     if (status === 403 || status === 429) {
-      const accepted = String(headers['x-accepted-oauth-scopes'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      const have = new Set(String(headers['x-oauth-scopes'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      const accepted = String(headers['x-accepted-oauth-scopes'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const have = new Set(
+        String(headers['x-oauth-scopes'] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
       const missing = accepted.filter((s) => !have.has(s));
       const scope = missing.length > 0 ? missing.join(' or ') : scopeHint;
       return new AuthError(
@@ -241,16 +253,19 @@ export class GithubClient {
     if (status === 422) {
       return new SourceError(
         `GitHub rejected ${doing} (422): the organisation does not exist or the token cannot see it`,
-        'check the source\'s org (and baseUrl) in the config, and that the token belongs to a member of the organisation',
+        "check the source's org (and baseUrl) in the config, and that the token belongs to a member of the organisation",
       );
     }
     if (/fetch failed|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT/i.test(err.message)) {
-      return new SourceError(`cannot reach GitHub at ${this.opts.baseUrl} (reading ${doing})`, 'check the network and the source\'s baseUrl');
+      return new SourceError(`cannot reach GitHub at ${this.opts.baseUrl} (reading ${doing})`, "check the network and the source's baseUrl");
     }
     if (status >= 500) {
-      return new SourceError(`GitHub failed on ${doing} (${status}, still after 3 retries)`, 'GitHub may be down: run again later (https://www.githubstatus.com)');
+      return new SourceError(
+        `GitHub failed on ${doing} (${status}, still after 3 retries)`,
+        'GitHub may be down: run again later (https://www.githubstatus.com)',
+      );
     }
-    return new SourceError(`GitHub answered ${status} on ${doing}`, 'check the source\'s org and baseUrl in the config');
+    return new SourceError(`GitHub answered ${status} on ${doing}`, "check the source's org and baseUrl in the config");
   }
 }
 

@@ -15,7 +15,10 @@ export const githubSourceSchema = z.strictObject({
     .url('must be a URL, e.g. https://api.github.com or https://ghe.example.com/api/v3')
     .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
     .default('https://api.github.com'),
-  tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').default('GITHUB_TOKEN'),
+  tokenEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .default('GITHUB_TOKEN'),
   tokenFile: z.string().min(1).optional(),
   erase: z.strictObject({ removeFromOrg: z.boolean().default(false) }).default({ removeFromOrg: false }),
   /** Longest total wait on rate limits before the source gives up (seconds). */
@@ -28,7 +31,16 @@ export type GithubSourceConfig = z.infer<typeof githubSourceSchema>;
 export function repoFilter(repos: GithubSourceConfig['repos']): (name: string) => boolean {
   if (repos === undefined) return () => true;
   const list = typeof repos === 'string' ? [repos] : repos;
-  const res = list.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i'));
+  const res = list.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'i',
+      ),
+  );
   return (name) => res.some((re) => re.test(name));
 }
 

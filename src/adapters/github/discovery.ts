@@ -84,7 +84,7 @@ export class Discovery {
       this.bump('ownerOnlyRefused');
       const text =
         `${what} of ${this.org} not read: GitHub refused them to this token (${statusOf(err)}; only an organisation owner may list them)` +
-        ' — give the source an owner\'s token (admin:org) to include them';
+        " — give the source an owner's token (admin:org) to include them";
       if (this.ctx.note) this.ctx.note(text);
       else this.ctx.log.warn(`${this.source}: ${text}`);
       return null;
@@ -140,7 +140,13 @@ export class Discovery {
       const login = c.author?.login ? normalizeGithub(c.author.login) : null;
       if (login && !linked.has(login)) {
         linked.add(login);
-        yield this.make.link({ type: 'email', value: email }, { type: 'github', value: login }, 'strong', c.html_url, 'GitHub attributes commits by this address to the account');
+        yield this.make.link(
+          { type: 'email', value: email },
+          { type: 'github', value: login },
+          'strong',
+          c.html_url,
+          'GitHub attributes commits by this address to the account',
+        );
       }
     }
   }
@@ -164,7 +170,8 @@ export class Discovery {
     yield* this.emit(this.make.profile(u, matched));
     if (typeof u.email === 'string') {
       const e = normalizeEmail(u.email);
-      if (e) yield this.make.link({ type: 'github', value: login }, { type: 'email', value: e }, 'strong', u.html_url, 'the public email of the GitHub profile');
+      if (e)
+        yield this.make.link({ type: 'github', value: login }, { type: 'email', value: e }, 'strong', u.html_url, 'the public email of the GitHub profile');
     }
     yield* this.memberships(u.login, matched);
     yield* this.contributions(u.login, login);
@@ -190,7 +197,10 @@ export class Discovery {
       );
       this.doing = `the teams of ${org}`;
       const teams = await this.list<{ slug: string; name: string; html_url: string }>('GET /orgs/{org}/teams');
-      const found = await pool(teams, this.gh.concurrency, async (t) => ({ t, r: await this.gh.optional('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', { org, team_slug: t.slug, username: login }) }));
+      const found = await pool(teams, this.gh.concurrency, async (t) => ({
+        t,
+        r: await this.gh.optional('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', { org, team_slug: t.slug, username: login }),
+      }));
       for (const { t, r } of found) {
         if (!r) continue;
         yield* this.emit(
@@ -227,7 +237,10 @@ export class Discovery {
     const org = this.org;
     this.doing = `the pending invitations of ${org}`;
     this.scope = 'admin:org';
-    const invitations = await this.ownerList<{ id: number; login: string | null; email: string | null; role: string; created_at: string }>('GET /orgs/{org}/invitations', 'pending invitations');
+    const invitations = await this.ownerList<{ id: number; login: string | null; email: string | null; role: string; created_at: string }>(
+      'GET /orgs/{org}/invitations',
+      'pending invitations',
+    );
     for (const inv of invitations ?? []) {
       const login = inv.login ? normalizeGithub(inv.login) : null;
       const email = inv.email ? normalizeEmail(inv.email) : null;
@@ -280,7 +293,11 @@ export class Discovery {
     this.doing = `the issue comments in ${org}`;
     const comments = await pool(threads, this.gh.concurrency, async (t) => {
       const mine: any[] = [];
-      for await (const page of this.gh.pages('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: org, repo: t.repo, issue_number: t.number })) {
+      for await (const page of this.gh.pages('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner: org,
+        repo: t.repo,
+        issue_number: t.number,
+      })) {
         mine.push(...(page.data as any[]).filter((c) => me(c.user)));
       }
       return { t, mine };
@@ -348,6 +365,12 @@ export class Discovery {
     const e = c.commit.author?.email ? normalizeEmail(c.commit.author.email) : null;
     if (!e || this.commitEmails.has(`${login}\u0000${e}`)) return;
     this.commitEmails.add(`${login}\u0000${e}`);
-    yield this.make.link({ type: 'github', value: login }, { type: 'email', value: e }, 'strong', c.html_url, 'GitHub attributes commits by this address to the account');
+    yield this.make.link(
+      { type: 'github', value: login },
+      { type: 'email', value: e },
+      'strong',
+      c.html_url,
+      'GitHub attributes commits by this address to the account',
+    );
   }
 }

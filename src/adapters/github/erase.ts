@@ -5,7 +5,13 @@ import type { AdapterContext, ErasureStep, StepResult } from '../types.js';
 import { statusOf, type GithubClient } from './client.js';
 import type { GithubSourceConfig } from './config.js';
 
-export async function* eraseSteps(gh: GithubClient, cfg: GithubSourceConfig, steps: ErasureStep[], subject: IdentityMatcher, ctx: AdapterContext): AsyncIterable<StepResult> {
+export async function* eraseSteps(
+  gh: GithubClient,
+  cfg: GithubSourceConfig,
+  steps: ErasureStep[],
+  subject: IdentityMatcher,
+  ctx: AdapterContext,
+): AsyncIterable<StepResult> {
   const org = cfg.org;
   // Team memberships and invitations first: removing someone from the org ends those anyway.
   const order = (s: ErasureStep) => (s.params['kind'] === 'org-member' ? 1 : 0);
@@ -17,7 +23,11 @@ export async function* eraseSteps(gh: GithubClient, cfg: GithubSourceConfig, ste
     // A plan is a file and a file can be edited: act only on the subject's own identities.
     const mine = (login && subject.matchCell('github', login) !== null) || (email && subject.matchCell('email', email) !== null);
     if (!mine || !cfg.erase.removeFromOrg) {
-      yield { stepId: step.id, status: 'failed', detail: !mine ? 'the step does not name one of the subject\'s identities' : 'erase.removeFromOrg is not true for this source' };
+      yield {
+        stepId: step.id,
+        status: 'failed',
+        detail: !mine ? "the step does not name one of the subject's identities" : 'erase.removeFromOrg is not true for this source',
+      };
       continue;
     }
     const remove = async (route: string, params: Record<string, unknown>): Promise<'done' | 'gone'> => {

@@ -56,8 +56,7 @@ export class GithubAdapter implements SourceAdapter {
       }
     }
     throw new SourceSkipped(
-      `no token: set ${this.cfg.tokenEnv} (tokenEnv) or tokenFile to a GitHub token with the read:org scope` +
-        ` (${this.cfg.tokenEnv} is not set${fileWhy})`,
+      `no token: set ${this.cfg.tokenEnv} (tokenEnv) or tokenFile to a GitHub token with the read:org scope` + ` (${this.cfg.tokenEnv} is not set${fileWhy})`,
     );
   }
 
@@ -90,7 +89,10 @@ export class GithubAdapter implements SourceAdapter {
         detail: `org ${this.cfg.org} readable at ${this.cfg.baseUrl}; token accepted${scopes !== undefined ? ` (scopes: ${scopes || 'none'})` : ''}`,
       };
     } catch (err) {
-      const e = statusOf(err) === 404 ? new SourceError(`org ${this.cfg.org} not found at ${this.cfg.baseUrl}`) : gh.mapError(err, `the organisation ${this.cfg.org}`, 'read:org');
+      const e =
+        statusOf(err) === 404
+          ? new SourceError(`org ${this.cfg.org} not found at ${this.cfg.baseUrl}`)
+          : gh.mapError(err, `the organisation ${this.cfg.org}`, 'read:org');
       return { ok: false, detail: errorMessage(e) };
     }
   }

@@ -73,7 +73,14 @@ export class RecordMaker {
   }
 
   /** A membership or invitation: erased by privacyctl only with removeFromOrg, else a manual step saying where. */
-  membership(type: string, locator: string, matched: MatchedIdentity[], data: Record<string, unknown>, erasure: Record<string, unknown>, manual: string): PersonalRecord {
+  membership(
+    type: string,
+    locator: string,
+    matched: MatchedIdentity[],
+    data: Record<string, unknown>,
+    erasure: Record<string, unknown>,
+    manual: string,
+  ): PersonalRecord {
     const base = { source: this.source, type, locator, matched, categories: ['online.handle', 'membership'], data };
     if (this.removeFromOrg) {
       return { ...base, disposition: 'erase', action: erasure['kind'] === 'invitation' ? 'cancel-invitation' : 'remove-membership', erasure };
@@ -92,7 +99,13 @@ export class RecordMaker {
       type: 'profile',
       locator: u['html_url'],
       matched: [matched],
-      categories: ['online.handle', ...(data['name'] ? ['name'] : []), ...(data['email'] ? ['contact.email'] : []), ...(data['company'] ? ['affiliation'] : []), ...(data['location'] ? ['location.address'] : [])],
+      categories: [
+        'online.handle',
+        ...(data['name'] ? ['name'] : []),
+        ...(data['email'] ? ['contact.email'] : []),
+        ...(data['company'] ? ['affiliation'] : []),
+        ...(data['location'] ? ['location.address'] : []),
+      ],
       data,
       disposition: 'manual',
       manual: profileManual(this.baseUrl),
@@ -115,15 +128,21 @@ export class RecordMaker {
 
   /** An issue or pull request they authored: its title and body are their own words. */
   authored(it: SearchIssue, repo: string, login: string): PersonalRecord {
-    return this.contribution(it.pull_request ? 'pull-request' : 'issue', it.html_url, [{ type: 'github', value: login, field: 'user.login' }], ['online.handle', 'contribution'], {
-      repository: `${this.org}/${repo}`,
-      number: it.number,
-      title: it.title,
-      body: it.body ?? null,
-      state: it.state,
-      createdAt: it.created_at,
-      ...(it.closed_at ? { closedAt: it.closed_at } : {}),
-    });
+    return this.contribution(
+      it.pull_request ? 'pull-request' : 'issue',
+      it.html_url,
+      [{ type: 'github', value: login, field: 'user.login' }],
+      ['online.handle', 'contribution'],
+      {
+        repository: `${this.org}/${repo}`,
+        number: it.number,
+        title: it.title,
+        body: it.body ?? null,
+        state: it.state,
+        createdAt: it.created_at,
+        ...(it.closed_at ? { closedAt: it.closed_at } : {}),
+      },
+    );
   }
 
   /** Their comment on an issue or pull request (`thread`), or a line comment on a diff (`pullRequest`, path, line: the hunk is not exported). */

@@ -9,9 +9,7 @@ export const slackSourceSchema = z.strictObject({
   /** The unpacked export folder, relative to the config file's directory. */
   path: z.string().min(1),
   /** The profile in users.json is always redacted; the subject's messages are kept or redacted. */
-  erase: z
-    .strictObject({ messages: z.enum(['retain', 'redact'], { error: 'must be retain or redact' }).default('retain') })
-    .default({ messages: 'retain' }),
+  erase: z.strictObject({ messages: z.enum(['retain', 'redact'], { error: 'must be retain or redact' }).default('retain') }).default({ messages: 'retain' }),
 });
 
 export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;

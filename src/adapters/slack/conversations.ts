@@ -24,7 +24,7 @@ export function conversationIds(conv: Record<string, unknown>): string[] {
 
 export function conversationRecords(source: string, { file, type, key, conv }: Conversation, ids: Set<string>): PersonalRecord[] {
   const id = typeof conv['id'] === 'string' ? conv['id'] : '';
-  const channel = typeof conv[key] === 'string' ? (conv[key]) : id;
+  const channel = typeof conv[key] === 'string' ? conv[key] : id;
   const where = { channel, channelType: type };
   const out: PersonalRecord[] = [];
   const add = (role: string, found: string, field: string, categories: string[], data: Record<string, unknown>) =>
@@ -46,7 +46,11 @@ export function conversationRecords(source: string, { file, type, key, conv }: C
   for (const field of ['topic', 'purpose'] as const) {
     const t = conv[field] as { value?: unknown; creator?: unknown; last_set?: unknown } | undefined;
     if (typeof t?.creator !== 'string' || !ids.has(t.creator)) continue;
-    add('chat-channel-topic', t.creator, `${field}.creator`, ['communication.content'], { field, text: typeof t.value === 'string' ? t.value : '', ...(tsToIso(t.last_set) ? { date: tsToIso(t.last_set) } : {}) });
+    add('chat-channel-topic', t.creator, `${field}.creator`, ['communication.content'], {
+      field,
+      text: typeof t.value === 'string' ? t.value : '',
+      ...(tsToIso(t.last_set) ? { date: tsToIso(t.last_set) } : {}),
+    });
   }
   if (Array.isArray(conv['pins'])) {
     for (const p of conv['pins'] as Array<{ id?: unknown; user?: unknown; owner?: unknown; created?: unknown }>) {

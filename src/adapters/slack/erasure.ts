@@ -33,30 +33,52 @@ export async function* eraseSteps(target: ErasureTarget, steps: ErasureStep[], s
     }
     const results = new Map<string, StepResult>();
     try {
-      await atomicRewrite(join(files.root, rel), async (out, input) => {
-        results.clear(); // a try again on content that changed meanwhile starts afresh
-        const buf = await input.read();
-        const elements = files.elements(buf, rel);
-        const replace = new Map<number, string>();
-        if (rel === 'users.json') planProfileRedactions(files, buf, elements, list, subject, replace, results);
-        else {
-          planMessageRedactions(buf, elements, list.filter((s) => s.action === 'redact-message'), replace, results);
-          planCopyRedactions(files, rel, buf, elements, list.filter((s) => s.action !== 'redact-message'), subject, replace, results);
-        }
-        if (replace.size === 0) return false;
-        let copied = 0;
-        for (const [k, text] of [...replace].sort((a, b) => a[0] - b[0])) {
-          const el = elements[k]!;
-          await out.write(buf.subarray(copied, el.start));
-          await out.write(text);
-          copied = el.end;
-        }
-        await out.write(buf.subarray(copied));
-        return true;
-      }, { rewriteReadOnly: target.rewriteReadOnly, label: `${target.label}/${rel}` });
+      await atomicRewrite(
+        join(files.root, rel),
+        async (out, input) => {
+          results.clear(); // a try again on content that changed meanwhile starts afresh
+          const buf = await input.read();
+          const elements = files.elements(buf, rel);
+          const replace = new Map<number, string>();
+          if (rel === 'users.json') planProfileRedactions(files, buf, elements, list, subject, replace, results);
+          else {
+            planMessageRedactions(
+              buf,
+              elements,
+              list.filter((s) => s.action === 'redact-message'),
+              replace,
+              results,
+            );
+            planCopyRedactions(
+              files,
+              rel,
+              buf,
+              elements,
+              list.filter((s) => s.action !== 'redact-message'),
+              subject,
+              replace,
+              results,
+            );
+          }
+          if (replace.size === 0) return false;
+          let copied = 0;
+          for (const [k, text] of [...replace].sort((a, b) => a[0] - b[0])) {
+            const el = elements[k]!;
+            await out.write(buf.subarray(copied, el.start));
+            await out.write(text);
+            copied = el.end;
+          }
+          await out.write(buf.subarray(copied));
+          return true;
+        },
+        { rewriteReadOnly: target.rewriteReadOnly, label: `${target.label}/${rel}` },
+      );
     } catch (err) {
       if (err instanceof SourceError || ctx.signal.aborted) throw err;
-      throw new SourceError(`${target.label}/${rel}: could not rewrite the file: ${errorMessage(err)}`, 'check that the export folder is writable; nothing was changed');
+      throw new SourceError(
+        `${target.label}/${rel}: could not rewrite the file: ${errorMessage(err)}`,
+        'check that the export folder is writable; nothing was changed',
+      );
     }
     for (const s of list) yield results.get(s.id) ?? { stepId: s.id, status: 'gone' };
   }
@@ -69,7 +91,15 @@ function elementsHolding(buf: Buffer, elements: ElementRange[], needles: Buffer[
   return hits;
 }
 
-function planProfileRedactions(files: ExportReader, buf: Buffer, elements: ElementRange[], steps: ErasureStep[], subject: IdentityMatcher, replace: Map<number, string>, results: Map<string, StepResult>): void {
+function planProfileRedactions(
+  files: ExportReader,
+  buf: Buffer,
+  elements: ElementRange[],
+  steps: ErasureStep[],
+  subject: IdentityMatcher,
+  replace: Map<number, string>,
+  results: Map<string, StepResult>,
+): void {
   const wanted = new Map(steps.map((s) => [String(s.params['id'] ?? ''), s]));
   const needles = [...wanted.keys()].filter(Boolean).map((id) => Buffer.from(`"${id}"`, 'latin1'));
   for (const k of elementsHolding(buf, elements, needles)) {
@@ -80,7 +110,7 @@ function planProfileRedactions(files: ExportReader, buf: Buffer, elements: Eleme
     if (isRedacted(user)) continue; // done earlier: gone
     // Act only on the account the plan named, and only while it is still the subject's (a plan
     // is a file, and a file can be edited).
-    const email = typeof user.profile?.['email'] === 'string' ? (user.profile['email']) : '';
+    const email = typeof user.profile?.['email'] === 'string' ? user.profile['email'] : '';
     if ((email ? subject.matchCell('email', email) : null) === null && subject.matchCell('slack-id', user.id) === null) {
       results.set(step.id, { stepId: step.id, status: 'failed', detail: 'the account no longer belongs to this subject; not changed' });
       continue;
@@ -99,7 +129,13 @@ function planProfileRedactions(files: ExportReader, buf: Buffer, elements: Eleme
   }
 }
 
-function planMessageRedactions(buf: Buffer, elements: ElementRange[], steps: ErasureStep[], replace: Map<number, string>, results: Map<string, StepResult>): void {
+function planMessageRedactions(
+  buf: Buffer,
+  elements: ElementRange[],
+  steps: ErasureStep[],
+  replace: Map<number, string>,
+  results: Map<string, StepResult>,
+): void {
   const byDigest = new Map<string, ErasureStep[]>();
   for (const s of steps) byDigest.set(String(s.params['digest'] ?? ''), [...(byDigest.get(String(s.params['digest'] ?? '')) ?? []), s]);
   const tsNeedles = [...new Set(steps.map((s) => String(s.params['ts'] ?? '')))].filter(Boolean).map((ts) => Buffer.from(`"${ts}"`, 'latin1'));
@@ -137,12 +173,21 @@ const FILE_TOMBSTONE = (f: SlackFile) => ({ ...(typeof f.id === 'string' ? { id:
  * those bytes change (editJson). What a step would change is worked out again from the message
  * as it is now: nothing left to change is `gone`; ids no longer the subject's fail the step.
  */
-function planCopyRedactions(files: ExportReader, rel: string, buf: Buffer, elements: ElementRange[], steps: ErasureStep[], subject: IdentityMatcher, replace: Map<number, string>, results: Map<string, StepResult>): void {
+function planCopyRedactions(
+  files: ExportReader,
+  rel: string,
+  buf: Buffer,
+  elements: ElementRange[],
+  steps: ErasureStep[],
+  subject: IdentityMatcher,
+  replace: Map<number, string>,
+  results: Map<string, StepResult>,
+): void {
   const byTs = new Map<string, ErasureStep[]>();
   for (const s of steps) {
     const ids = Array.isArray(s.params['ids']) ? (s.params['ids'] as unknown[]).map(String) : [];
     if (ids.length === 0 || ids.some((id) => subject.matchCell('slack-id', id) === null)) {
-      results.set(s.id, { stepId: s.id, status: 'failed', detail: 'the step names an account that is not this subject\'s; not changed' });
+      results.set(s.id, { stepId: s.id, status: 'failed', detail: "the step names an account that is not this subject's; not changed" });
       continue;
     }
     const ts = String(s.params['ts'] ?? '');
@@ -169,7 +214,8 @@ function planCopyRedactions(files: ExportReader, rel: string, buf: Buffer, eleme
           changes.push({ path: [field], literal: (raw) => raw.replace(/<@([^>|"\\]+)\|[^>"]*>/g, (m, id: string) => (ids.has(id) ? `<@${id}>` : m)) });
         }
       } else if (s.action === 'redact-file-copy') {
-        if (msg.file && typeof msg.file === 'object' && typeof msg.file.user === 'string' && ids.has(msg.file.user)) changes.push({ path: ['file'], value: FILE_TOMBSTONE(msg.file) });
+        if (msg.file && typeof msg.file === 'object' && typeof msg.file.user === 'string' && ids.has(msg.file.user))
+          changes.push({ path: ['file'], value: FILE_TOMBSTONE(msg.file) });
         if (Array.isArray(msg.files)) {
           msg.files.forEach((f, i) => {
             if (f && typeof f.user === 'string' && ids.has(f.user)) changes.push({ path: ['files', i], value: FILE_TOMBSTONE(f) });

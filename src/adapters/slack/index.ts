@@ -163,10 +163,13 @@ export class SlackExportAdapter implements SourceAdapter {
         for (const id of namedIds(msg)) for (const k of owners.get(id) ?? []) named.add(k);
         for (const k of [...named].sort((a, b) => a - b)) {
           // discover looks at a message only where a byte search for one of the subject's ids hits
-          if (!needles[k]!.some((n) => {
-            const at = buf.indexOf(n, from);
-            return at !== -1 && at < to;
-          })) continue;
+          if (
+            !needles[k]!.some((n) => {
+              const at = buf.indexOf(n, from);
+              return at !== -1 && at < to;
+            })
+          )
+            continue;
           for (const rec of messageRecords(this.name, this.cfg.erase.messages, msg, folder, rel, buf.subarray(range.start, range.end), ids[k]!)) {
             found[k]!.push(JSON.stringify(rec));
             out.push({ subject: k, item: rec });

@@ -158,5 +158,7 @@ export function serializeLike(original: Buffer, buf: Buffer, start: number, valu
   const inner = original.toString('latin1', nl + 1, j);
   const unit = inner.startsWith(base) && inner.length > base.length ? inner.slice(base.length) : '    ';
   const eol = original[nl - 1] === 0x0d ? '\r\n' : '\n';
-  return JSON.stringify(value, null, unit).split('\n').join(eol + base);
+  return JSON.stringify(value, null, unit)
+    .split('\n')
+    .join(eol + base);
 }

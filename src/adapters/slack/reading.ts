@@ -71,7 +71,10 @@ export class ExportReader {
   private cannotRead(rel: string, err: unknown): SourceError {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-    return new SourceError(`${this.label}/${rel}: cannot read the file (${why})`, `check sources "${this.source}".path: it must be an unpacked Slack export folder`);
+    return new SourceError(
+      `${this.label}/${rel}: cannot read the file (${why})`,
+      `check sources "${this.source}".path: it must be an unpacked Slack export folder`,
+    );
   }
 
   async readUsers(): Promise<{ buf: Buffer; elements: ElementRange[] }> {
@@ -149,7 +152,8 @@ export class ExportReader {
     const out = new Map<number, { range: ElementRange; from: number; to: number }>();
     for (const at of hits) {
       const k = elementAt(elements, at);
-      if (!out.has(k)) out.set(k, { range: elements[k]!, from: k === 0 ? 0 : elements[k]!.start, to: k + 1 < elements.length ? elements[k + 1]!.start : buf.length });
+      if (!out.has(k))
+        out.set(k, { range: elements[k]!, from: k === 0 ? 0 : elements[k]!.start, to: k + 1 < elements.length ? elements[k + 1]!.start : buf.length });
     }
     return [...out.values()];
   }
@@ -158,7 +162,10 @@ export class ExportReader {
     try {
       return arrayElements(buf);
     } catch (err) {
-      throw new SourceError(`${this.label}/${rel}: not a Slack export file (${errorMessage(err)})`, 'export the workspace again, or fix the file; nothing was changed');
+      throw new SourceError(
+        `${this.label}/${rel}: not a Slack export file (${errorMessage(err)})`,
+        'export the workspace again, or fix the file; nothing was changed',
+      );
     }
   }
 
@@ -166,7 +173,10 @@ export class ExportReader {
     try {
       return JSON.parse(buf.toString('utf8', range.start, range.end)) as T;
     } catch (err) {
-      throw new SourceError(`${this.label}/${rel}: malformed JSON at byte ${range.start}: ${errorMessage(err)}`, 'export the workspace again, or fix the file; nothing was changed');
+      throw new SourceError(
+        `${this.label}/${rel}: malformed JSON at byte ${range.start}: ${errorMessage(err)}`,
+        'export the workspace again, or fix the file; nothing was changed',
+      );
     }
   }
 

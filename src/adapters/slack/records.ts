@@ -58,7 +58,15 @@ const among = (list: unknown, ids: Set<string>): string[] => (Array.isArray(list
 
 const matchedOf = (found: Iterable<string>, field: string) => [...new Set(found)].map((id) => ({ type: 'slack-id', value: id.toLowerCase(), field }));
 
-export function messageRecords(source: string, mode: MessagesMode, msg: SlackMessage, folder: Folder, rel: string, raw: Buffer, ids: Set<string>): PersonalRecord[] {
+export function messageRecords(
+  source: string,
+  mode: MessagesMode,
+  msg: SlackMessage,
+  folder: Folder,
+  rel: string,
+  raw: Buffer,
+  ids: Set<string>,
+): PersonalRecord[] {
   const ts = typeof msg.ts === 'string' ? msg.ts : '';
   const date = tsToIso(ts);
   const where = {
@@ -90,7 +98,9 @@ export function messageRecords(source: string, mode: MessagesMode, msg: SlackMes
     out.push(retained('chat-membership', matchedOf([author], 'user'), ['communication.metadata', 'online.handle'], { ...where, event }));
   } else if (own) {
     // their uploads; a comment of theirs on another member's file embeds that file: not theirs
-    const files = filesOf(msg).filter((f) => f.user === undefined || ids.has(String(f.user))).map(fileData);
+    const files = filesOf(msg)
+      .filter((f) => f.user === undefined || ids.has(String(f.user)))
+      .map(fileData);
     const comment = msg['comment'] as { comment?: unknown } | undefined;
     const text = msg.subtype === 'file_comment' && typeof comment?.comment === 'string' ? comment.comment : typeof msg.text === 'string' ? msg.text : '';
     const data: Record<string, unknown> = {
@@ -133,11 +143,19 @@ export function messageRecords(source: string, mode: MessagesMode, msg: SlackMes
         source,
         type: 'chat-file',
         locator,
-        matched: matchedOf(theirFiles.map((f) => f.user!), msg.file && theirFiles.includes(msg.file) ? 'file.user' : 'files[].user'),
+        matched: matchedOf(
+          theirFiles.map((f) => f.user!),
+          msg.file && theirFiles.includes(msg.file) ? 'file.user' : 'files[].user',
+        ),
         categories: ['communication.files', 'online.handle'],
-        data: { ...where, files: theirFiles.map(fileData), in: "another member's message embeds this file (its text is theirs and is not part of this export)" },
+        data: {
+          ...where,
+          files: theirFiles.map(fileData),
+          in: "another member's message embeds this file (its text is theirs and is not part of this export)",
+        },
       };
-      if (mode === 'redact') out.push({ ...base, disposition: 'erase', action: 'redact-file-copy', erasure: { file: rel, ts, ids: [...new Set(theirFiles.map((f) => f.user!))] } });
+      if (mode === 'redact')
+        out.push({ ...base, disposition: 'erase', action: 'redact-file-copy', erasure: { file: rel, ts, ids: [...new Set(theirFiles.map((f) => f.user!))] } });
       else out.push({ ...base, disposition: 'retain', retention: CHAT_FILE_RETENTION });
     }
     // a reply another member also sent to the channel quotes its thread's first message: theirs
@@ -149,23 +167,43 @@ export function messageRecords(source: string, mode: MessagesMode, msg: SlackMes
         locator,
         matched: matchedOf([root.user], 'root.user'),
         categories: ['communication.content', 'online.handle'],
-        data: { ...where, copyOf: typeof root.ts === 'string' ? root.ts : '', text: typeof root.text === 'string' ? root.text : '', in: "another member's reply, also sent to the channel, quotes this message as the start of its thread" },
+        data: {
+          ...where,
+          copyOf: typeof root.ts === 'string' ? root.ts : '',
+          text: typeof root.text === 'string' ? root.text : '',
+          in: "another member's reply, also sent to the channel, quotes this message as the start of its thread",
+        },
       };
       if (mode === 'redact') out.push({ ...base, disposition: 'erase', action: 'redact-root-copy', erasure: { file: rel, ts, ids: [root.user] } });
       else out.push({ ...base, disposition: 'retain', retention: isPublic ? CHAT_PUBLIC_RETENTION : CHAT_PRIVATE_RETENTION });
     }
     const listed = among(msg['members'], ids);
     if (listed.length > 0) {
-      out.push(retained('chat-membership', matchedOf(listed, 'members'), ['communication.metadata', 'online.handle'], { ...where, event: `listed as a member (${msg.subtype ?? 'message'})` }));
+      out.push(
+        retained('chat-membership', matchedOf(listed, 'members'), ['communication.metadata', 'online.handle'], {
+          ...where,
+          event: `listed as a member (${msg.subtype ?? 'message'})`,
+        }),
+      );
     }
     if (typeof msg['inviter'] === 'string' && ids.has(msg['inviter'])) {
-      out.push(retained('chat-invitation', matchedOf([msg['inviter']], 'inviter'), ['communication.metadata', 'online.handle'], { ...where, event: 'invited a member to the conversation' }));
+      out.push(
+        retained('chat-invitation', matchedOf([msg['inviter']], 'inviter'), ['communication.metadata', 'online.handle'], {
+          ...where,
+          event: 'invited a member to the conversation',
+        }),
+      );
     }
     const replies = Array.isArray(msg['replies']) ? (msg['replies'] as Array<{ user?: unknown }>).map((r) => r?.user) : [];
     const inThread = [...among(msg['reply_users'], ids), ...among(replies, ids), ...among([msg['parent_user_id']], ids)];
     if (inThread.length > 0) {
       const started = among([msg['parent_user_id']], ids).length > 0;
-      out.push(retained('chat-thread', matchedOf(inThread, started ? 'parent_user_id' : 'reply_users'), ['communication.metadata', 'online.handle'], { ...where, thread: started ? 'a reply to their message' : 'a thread they replied to' }));
+      out.push(
+        retained('chat-thread', matchedOf(inThread, started ? 'parent_user_id' : 'reply_users'), ['communication.metadata', 'online.handle'], {
+          ...where,
+          thread: started ? 'a reply to their message' : 'a thread they replied to',
+        }),
+      );
     }
   }
   // the copies of their profile this message carries (erased whatever the messages setting)
@@ -179,11 +217,15 @@ export function messageRecords(source: string, mode: MessagesMode, msg: SlackMes
         realName: str(profile?.['real_name']),
         displayName: str(profile?.['display_name']),
         name: str(profile?.['name']),
-        avatar: profile && Object.keys(profile).some((k) => k.startsWith('image_') || k === 'avatar_hash') ? 'an avatar image (its URL is not exported)' : undefined,
+        avatar:
+          profile && Object.keys(profile).some((k) => k.startsWith('image_') || k === 'avatar_hash') ? 'an avatar image (its URL is not exported)' : undefined,
         mentionLabels: labels.length > 0 ? [...new Set(labels)] : undefined,
       };
       for (const k of Object.keys(data)) if (data[k] === undefined) delete data[k];
-      const found = [...(profile ? [author!] : []), ...[...ids].filter((id) => [msg.text, msg['username']].some((t) => mentionLabels(t, new Set([id])).length > 0))];
+      const found = [
+        ...(profile ? [author!] : []),
+        ...[...ids].filter((id) => [msg.text, msg['username']].some((t) => mentionLabels(t, new Set([id])).length > 0)),
+      ];
       out.push({
         source,
         type: 'chat-profile-copy',
@@ -205,7 +247,13 @@ export function messageRecords(source: string, mode: MessagesMode, msg: SlackMes
     for (const r of reactions as Array<{ name?: unknown; users?: unknown }>) {
       const who = among(r?.users, ids);
       if (who.length === 0 || typeof r.name !== 'string') continue;
-      const rec = retained('chat-reaction', matchedOf(who, 'reactions[].users'), ['communication.metadata', 'online.handle'], { channel: folder.name, channelType: folder.type, ts, date, emoji: r.name, on }, `${locator}:${on}-reaction:${r.name}`);
+      const rec = retained(
+        'chat-reaction',
+        matchedOf(who, 'reactions[].users'),
+        ['communication.metadata', 'online.handle'],
+        { channel: folder.name, channelType: folder.type, ts, date, emoji: r.name, on },
+        `${locator}:${on}-reaction:${r.name}`,
+      );
       // on their own message under redact, the reaction goes with the message (the same step)
       if (!tombstoned) out.push(rec);
       else {

@@ -13,14 +13,14 @@ export const CHAT_PUBLIC_RETENTION: Retention = {
 
 export const CHAT_PRIVATE_RETENTION: Retention = {
   reason: "a message in a private conversation (private channel or direct message): the other participants' record of it",
-  ground:
-    "GDPR Art. 6(1)(f): the other participants' legitimate interest in the record of their own conversations",
+  ground: "GDPR Art. 6(1)(f): the other participants' legitimate interest in the record of their own conversations",
   hint: 'kept because this source is set to erase: { messages: retain } (set redact to remove it)',
 };
 
 export const CHAT_MENTION_RETENTION: Retention = {
-  reason: "another member's message that mentions this person by account id; the message is theirs and is left intact (the redacted profile no longer names this person)",
-  ground: 'the other author\'s rights in their own words (GDPR Art. 17(3)(a), Art. 6(1)(f))',
+  reason:
+    "another member's message that mentions this person by account id; the message is theirs and is left intact (the redacted profile no longer names this person)",
+  ground: "the other author's rights in their own words (GDPR Art. 17(3)(a), Art. 6(1)(f))",
 };
 
 export const CHAT_FILE_RETENTION: Retention = {

@@ -33,7 +33,7 @@ export function addKnownIds(ids: Set<string>, subject: IdentityMatcher): void {
 }
 
 function profileEmail(user: SlackUser): string {
-  return typeof user.profile?.['email'] === 'string' ? (user.profile['email']) : '';
+  return typeof user.profile?.['email'] === 'string' ? user.profile['email'] : '';
 }
 
 /** The subject's identities in an account: its profile email, its id. */
@@ -52,7 +52,12 @@ export function matchUser(user: SlackUser, subject: IdentityMatcher): MatchedIde
  * id equal to one of their slack-ids. Pre-filter: the lower-cased bytes of an element hold a
  * needle, or a JSON \u escape (which could spell one); then exact matching on parsed fields.
  */
-export function* matchingUsers(files: ExportReader, buf: Buffer, elements: ElementRange[], subject: IdentityMatcher): Iterable<{ user: SlackUser; matched: MatchedIdentity[] }> {
+export function* matchingUsers(
+  files: ExportReader,
+  buf: Buffer,
+  elements: ElementRange[],
+  subject: IdentityMatcher,
+): Iterable<{ user: SlackUser; matched: MatchedIdentity[] }> {
   const patterns = userPatterns(subject);
   if (patterns.length === 0 || elements.length === 0) return;
   const base = elements[0]!.start;
@@ -76,7 +81,12 @@ export function* matchingUsers(files: ExportReader, buf: Buffer, elements: Eleme
  * patterns (checked per subject, in the folded bytes, before anything is yielded: the folded
  * view is shared) and its profile email or id is the subject's.
  */
-export function matchingUsersMany(files: ExportReader, buf: Buffer, elements: ElementRange[], subjects: readonly IdentityMatcher[]): Array<{ subject: number; user: SlackUser; matched: MatchedIdentity[] }> {
+export function matchingUsersMany(
+  files: ExportReader,
+  buf: Buffer,
+  elements: ElementRange[],
+  subjects: readonly IdentityMatcher[],
+): Array<{ subject: number; user: SlackUser; matched: MatchedIdentity[] }> {
   const patterns = subjects.map(userPatterns);
   const all = [...new Set(patterns.flat().map((p) => p.toString('latin1')))];
   if (all.length === 0 || elements.length === 0) return [];
@@ -89,7 +99,13 @@ export function matchingUsersMany(files: ExportReader, buf: Buffer, elements: El
   const base = elements[0]!.start;
   const lower = lowerAscii(buf, base, elements[elements.length - 1]!.end);
   const text = lower.toString('latin1');
-  const search = new RegExp(all.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const search = new RegExp(
+    all
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
   const hits = new Set<number>();
   for (let m = search.exec(text); m !== null; m = search.exec(text)) {
     hits.add(elementAt(elements, base + m.index));
@@ -109,10 +125,13 @@ export function matchingUsersMany(files: ExportReader, buf: Buffer, elements: El
     const from = elements[k]!.start - base;
     const to = k + 1 < elements.length ? elements[k + 1]!.start - base : Infinity;
     for (const s of [...whose].sort((a, b) => a - b)) {
-      if (!patterns[s]!.some((p) => {
-        const at = lower.indexOf(p, from);
-        return at !== -1 && at < to;
-      })) continue;
+      if (
+        !patterns[s]!.some((p) => {
+          const at = lower.indexOf(p, from);
+          return at !== -1 && at < to;
+        })
+      )
+        continue;
       const matched = matchUser(user, subjects[s]!);
       if (matched.length > 0) out.push({ subject: s, user, matched });
     }

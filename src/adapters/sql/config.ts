@@ -23,7 +23,10 @@ export const tableSchema = z
     table: z.string().min(1),
     key: oneOrMany,
     match: z.partialRecord(z.enum(SQL_IDENTITY_TYPES), columns).optional(),
-    via: z.union([viaSchema, z.array(viaSchema).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    via: z
+      .union([viaSchema, z.array(viaSchema).min(1)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
     /** Columns that hold further identities of the same person: strong links. */
     reveals: z.partialRecord(z.enum(SQL_IDENTITY_TYPES), oneOrMany).optional(),
     erase: z
@@ -41,14 +44,22 @@ export const tableSchema = z
   .superRefine((t, ctx) => {
     const matchCols = Object.values(t.match ?? {}).flat();
     if (matchCols.length === 0 && !t.via) {
-      ctx.addIssue({ code: 'custom', path: ['match'], message: 'name at least one column (match: { email: [email] }) or a parent (via: { column: account_id, references: accounts.id })' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['match'],
+        message: 'name at least one column (match: { email: [email] }) or a parent (via: { column: account_id, references: accounts.id })',
+      });
     }
     if (typeof t.erase === 'object' && 'nullify' in t.erase) {
       const nullify = new Set(t.erase.nullify);
       const revealCols = Object.values(t.reveals ?? {}).flat();
       for (const col of [...matchCols, ...revealCols]) {
         if (!nullify.has(col)) {
-          ctx.addIssue({ code: 'custom', path: ['erase', 'nullify'], message: `must include "${col}" (a match or reveals column), or the row still names the person` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['erase', 'nullify'],
+            message: `must include "${col}" (a match or reveals column), or the row still names the person`,
+          });
         }
       }
       for (const k of t.key) if (nullify.has(k)) ctx.addIssue({ code: 'custom', path: ['erase', 'nullify'], message: `cannot null the key column "${k}"` });
@@ -58,7 +69,10 @@ export const tableSchema = z
 export type SqlTableConfig = z.infer<typeof tableSchema>;
 
 const sqliteSchema = z.union([
-  z.string().min(1).transform((path) => ({ path, seed: undefined as string | undefined })),
+  z
+    .string()
+    .min(1)
+    .transform((path) => ({ path, seed: undefined as string | undefined })),
   z
     .strictObject({
       /** The database file; without it, a seeded database lives in the state directory. */
@@ -73,8 +87,14 @@ export const sqlSourceSchema = z
   .strictObject({
     ...art15Keys,
     kind: z.literal('sql'),
-    url: z.string().regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// URL').optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    url: z
+      .string()
+      .regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional(),
     passwordFile: z.string().min(1).optional(),
     ssl: z.boolean().optional(),
     sqlite: sqliteSchema.optional(),
@@ -99,14 +119,19 @@ export const sqlSourceSchema = z
       try {
         const u = new URL(cfg.url);
         if (u.password) {
-          ctx.addIssue({ code: 'custom', path: ['url'], message: 'must not hold a password; name an environment variable (passwordEnv) or a file (passwordFile)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: 'must not hold a password; name an environment variable (passwordEnv) or a file (passwordFile)',
+          });
         }
       } catch {
         ctx.addIssue({ code: 'custom', path: ['url'], message: 'is not a valid URL' });
       }
     }
     if (cfg.passwordEnv && cfg.passwordFile) ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give passwordEnv or passwordFile, not both' });
-    if (cfg.sqlite && (cfg.passwordEnv || cfg.passwordFile)) ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'an SQLite database takes no password' });
+    if (cfg.sqlite && (cfg.passwordEnv || cfg.passwordFile))
+      ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'an SQLite database takes no password' });
     const names = new Map<string, number>();
     cfg.tables.forEach((t, i) => {
       if (names.has(t.table)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'table'], message: `"${t.table}" is listed twice` });

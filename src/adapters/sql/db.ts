@@ -54,7 +54,10 @@ export function readPassword(cfg: SqlSourceConfig, env: AdapterEnv): string | un
   if (cfg.passwordEnv) {
     const v = process.env[cfg.passwordEnv];
     if (v === undefined || v === '') {
-      throw new SourceError(`sources "${cfg.name}": the environment variable ${cfg.passwordEnv} (passwordEnv) is not set`, `export ${cfg.passwordEnv} with the database password, or use passwordFile`);
+      throw new SourceError(
+        `sources "${cfg.name}": the environment variable ${cfg.passwordEnv} (passwordEnv) is not set`,
+        `export ${cfg.passwordEnv} with the database password, or use passwordFile`,
+      );
     }
     return holdSecret(v);
   }
@@ -64,7 +67,10 @@ export function readPassword(cfg: SqlSourceConfig, env: AdapterEnv): string | un
       return holdSecret(readFileSync(file, 'utf8').replace(/\r?\n$/, ''));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new SourceError(`sources "${cfg.name}": cannot read passwordFile ${cfg.passwordFile} (${code ?? errorMessage(err)})`, 'check the path and its permissions');
+      throw new SourceError(
+        `sources "${cfg.name}": cannot read passwordFile ${cfg.passwordFile} (${code ?? errorMessage(err)})`,
+        'check the path and its permissions',
+      );
     }
   }
   return undefined;
@@ -104,12 +110,21 @@ export function mapDbError(err: unknown, label: string, source: string, what: st
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
     case 'ECONNRESET':
-      return new SourceError(`${label}: cannot connect (${code === 'ECONNREFUSED' ? 'connection refused' : code})`, `check that the database is running and sources "${source}".url`);
+      return new SourceError(
+        `${label}: cannot connect (${code === 'ECONNREFUSED' ? 'connection refused' : code})`,
+        `check that the database is running and sources "${source}".url`,
+      );
     case '28P01':
     case '28000':
-      return new AuthError(`${label}: the database refused the credentials (${msg})`, `check the user in sources "${source}".url and the password in its passwordEnv / passwordFile`);
+      return new AuthError(
+        `${label}: the database refused the credentials (${msg})`,
+        `check the user in sources "${source}".url and the password in its passwordEnv / passwordFile`,
+      );
     case '42501':
-      return new AuthError(`${label}: permission denied while ${what} (${msg})`, 'grant the database user SELECT (and DELETE/UPDATE to erase) on the configured tables');
+      return new AuthError(
+        `${label}: permission denied while ${what} (${msg})`,
+        'grant the database user SELECT (and DELETE/UPDATE to erase) on the configured tables',
+      );
     case '3D000':
       return new SourceError(`${label}: ${msg}`, `check the database name in sources "${source}".url`);
     case '42P01':
@@ -168,7 +183,9 @@ class PgDb implements Db {
     // its space free (the bytes stay until overwritten): VACUUM FULL rewrites the table without it.
     const list = tables.join(', ');
     if (!vacuum) {
-      return [`PostgreSQL keeps the erased rows' old versions in the files of ${list} until VACUUM FULL rewrites them; this source does not run it (set vacuum: true)`];
+      return [
+        `PostgreSQL keeps the erased rows' old versions in the files of ${list} until VACUUM FULL rewrites them; this source does not run it (set vacuum: true)`,
+      ];
     }
     // VACUUM skips a table its user may not vacuum with a WARNING, not an error.
     let warning: string | undefined;
@@ -193,9 +210,14 @@ class PgDb implements Db {
       this.client.off('notice', onNotice);
     }
     const notes: string[] = [];
-    if (done.length > 0) notes.push(`VACUUM FULL rewrote ${done.join(', ')}: the erased rows' old versions are no longer in their files (the server's write-ahead log and backups keep them until they expire)`);
+    if (done.length > 0)
+      notes.push(
+        `VACUUM FULL rewrote ${done.join(', ')}: the erased rows' old versions are no longer in their files (the server's write-ahead log and backups keep them until they expire)`,
+      );
     if (skipped.length > 0) {
-      notes.push(`VACUUM FULL did not run on ${skipped.map((x) => x.table).join(', ')} (${skipped[0]!.why}): the erased rows' old versions stay in their files until it does`);
+      notes.push(
+        `VACUUM FULL did not run on ${skipped.map((x) => x.table).join(', ')} (${skipped[0]!.why}): the erased rows' old versions stay in their files until it does`,
+      );
     }
     return notes;
   }
@@ -253,7 +275,8 @@ class SqliteDb implements Db {
   }
   async columns(table: string) {
     const dot = table.indexOf('.');
-    const sql = dot === -1 ? `PRAGMA table_info(${quoteIdent(table)})` : `PRAGMA ${quoteIdent(table.slice(0, dot))}.table_info(${quoteIdent(table.slice(dot + 1))})`;
+    const sql =
+      dot === -1 ? `PRAGMA table_info(${quoteIdent(table)})` : `PRAGMA ${quoteIdent(table.slice(0, dot))}.table_info(${quoteIdent(table.slice(dot + 1))})`;
     const rows = this.db.prepare(sql).all() as Row[];
     return rows.length === 0 ? null : rows.map((r) => String(r['name']));
   }
@@ -271,13 +294,17 @@ class SqliteDb implements Db {
     // Copies that earlier changes (made without it) left in free space go only with VACUUM.
     const notes: string[] = [];
     if (!vacuum) {
-      notes.push(`the erased rows were overwritten with zeros (secure_delete); any copies that earlier changes left in free space stay until VACUUM rebuilds the file (set vacuum: true)`);
+      notes.push(
+        `the erased rows were overwritten with zeros (secure_delete); any copies that earlier changes left in free space stay until VACUUM rebuilds the file (set vacuum: true)`,
+      );
     } else {
       try {
         this.db.exec('VACUUM');
         notes.push('VACUUM rebuilt the database file: no old version of an erased row is left in its free space');
       } catch (err) {
-        notes.push(`VACUUM could not run (${errorMessage(err)}): the erased rows were overwritten with zeros (secure_delete), but copies that earlier changes left in free space stay`);
+        notes.push(
+          `VACUUM could not run (${errorMessage(err)}): the erased rows were overwritten with zeros (secure_delete), but copies that earlier changes left in free space stay`,
+        );
       }
     }
     // In WAL mode the -wal still holds the pages as they were before: a checkpoint copies the
@@ -315,7 +342,10 @@ async function materialise(cfg: SqlSourceConfig, env: AdapterEnv, file: string):
   try {
     script = await fsp.readFile(expandHome(seed, env), 'utf8');
   } catch (err) {
-    throw new SourceError(`sources "${cfg.name}": cannot read the seed script ${seed} (${causeCode(err) ?? errorMessage(err)})`, `check sources "${cfg.name}".sqlite.seed`);
+    throw new SourceError(
+      `sources "${cfg.name}": cannot read the seed script ${seed} (${causeCode(err) ?? errorMessage(err)})`,
+      `check sources "${cfg.name}".sqlite.seed`,
+    );
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(file), `.${randomBytes(4).toString('hex')}.seeding.tmp`);

@@ -8,15 +8,7 @@ import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
 import { normalizeIdentity, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult } from '../types.js';
-import {
-  categoryOfSqlColumn,
-  isCredentialColumn,
-  parentOf,
-  sqlSourceSchema,
-  topoOrder,
-  type SqlSourceConfig,
-  type SqlTableConfig,
-} from './config.js';
+import { categoryOfSqlColumn, isCredentialColumn, parentOf, sqlSourceSchema, topoOrder, type SqlSourceConfig, type SqlTableConfig } from './config.js';
 import { mapDbError, openDb, quoteIdent, type Db, type Row } from './db.js';
 
 const CHUNK = 500;
@@ -94,7 +86,10 @@ export class SqlAdapter implements SourceAdapter {
     try {
       db = await openDb(this.cfg, this.env, { write: false, signal });
       await this.checkSchema(db);
-      return { ok: true, detail: `${db.label}: connected; ${this.cfg.tables.length} table${this.cfg.tables.length === 1 ? '' : 's'} and their columns present` };
+      return {
+        ok: true,
+        detail: `${db.label}: connected; ${this.cfg.tables.length} table${this.cfg.tables.length === 1 ? '' : 's'} and their columns present`,
+      };
     } catch (err) {
       return { ok: false, detail: errorMessage(err) };
     } finally {
@@ -139,7 +134,10 @@ export class SqlAdapter implements SourceAdapter {
       }
       const action = typeof t.erase === 'object' && 'nullify' in t.erase ? 'nullify-columns' : typeof t.erase === 'object' ? 'retain' : 'delete-row';
       if (action !== s.action) {
-        throw new SourceError(`${this.name}: the plan would ${s.action} in table "${table}", but the config now says ${action}; nothing was changed`, 'make a new plan against the current config');
+        throw new SourceError(
+          `${this.name}: the plan would ${s.action} in table "${table}", but the config now says ${action}; nothing was changed`,
+          'make a new plan against the current config',
+        );
       }
       if (!planned.has(table)) planned.set(table, new Map());
       planned.get(table)!.set(keyStr, { step: s, digest: String(s.params['digest'] ?? '') });
@@ -177,12 +175,20 @@ export class SqlAdapter implements SourceAdapter {
           const present = [...want.keys()].filter((k) => have.has(k) && !have.get(k)!.alreadyErased);
           const isPresent = new Set(present);
           for (const [k, { step }] of want) {
-            results.push(isPresent.has(k) ? { stepId: step.id, status: 'done' } : { stepId: step.id, status: 'gone', detail: 'no longer in the database (erased by an earlier run)' });
+            results.push(
+              isPresent.has(k)
+                ? { stepId: step.id, status: 'done' }
+                : { stepId: step.id, status: 'gone', detail: 'no longer in the database (erased by an earlier run)' },
+            );
           }
           // An interrupted run of this plan may have committed without reclaiming: do it again.
           if (ctx.resumed && present.length < want.size) erasedFrom.add(t.table);
           if (present.length === 0) continue;
-          const affected = await this.eraseRows(db, t, present.map((k) => have.get(k)!.keyValues));
+          const affected = await this.eraseRows(
+            db,
+            t,
+            present.map((k) => have.get(k)!.keyValues),
+          );
           if (affected !== present.length) {
             throw new SourceError(
               `${this.name}: ${t.table}: the erasure touched ${affected} row${affected === 1 ? '' : 's'} where the plan has ${present.length}; rolled back, nothing was changed`,
@@ -217,7 +223,10 @@ export class SqlAdapter implements SourceAdapter {
     try {
       await this.checkSchema(db);
       for (const t of this.cfg.tables) {
-        const byType: Array<[string, string[]]> = [...Object.entries(t.match ?? {}), ...Object.entries(t.reveals ?? {})].map(([type, cols]) => [type, ([] as string[]).concat(cols ?? [])]);
+        const byType: Array<[string, string[]]> = [...Object.entries(t.match ?? {}), ...Object.entries(t.reveals ?? {})].map(([type, cols]) => [
+          type,
+          ([] as string[]).concat(cols ?? []),
+        ]);
         for (const [type, cols] of byType) {
           for (const col of cols) {
             if (ctx.signal.aborted) return;
@@ -240,7 +249,11 @@ export class SqlAdapter implements SourceAdapter {
   private async checkSchema(db: Db): Promise<void> {
     for (const t of this.cfg.tables) {
       const cols = await db.columns(t.table);
-      if (!cols) throw new ConfigError(`sources "${this.name}": table "${t.table}" is not in ${db.label} (or its user may not see it)`, 'fix the table name under tables in the config, or grant the user USAGE on its schema');
+      if (!cols)
+        throw new ConfigError(
+          `sources "${this.name}": table "${t.table}" is not in ${db.label} (or its user may not see it)`,
+          'fix the table name under tables in the config, or grant the user USAGE on its schema',
+        );
       const have = new Set(cols);
       const want = [
         ...t.key,
@@ -253,12 +266,18 @@ export class SqlAdapter implements SourceAdapter {
         const p = parentOf(v.references);
         const pcols = await db.columns(p.table);
         if (pcols && !pcols.includes(p.column)) {
-          throw new ConfigError(`sources "${this.name}": column "${p.column}" (via.references of table "${t.table}") is not in table "${p.table}"`, 'fix via.references in the config');
+          throw new ConfigError(
+            `sources "${this.name}": column "${p.column}" (via.references of table "${t.table}") is not in table "${p.table}"`,
+            'fix via.references in the config',
+          );
         }
       }
       for (const c of want) {
         if (!have.has(c)) {
-          throw new ConfigError(`sources "${this.name}": column "${c}" is not in table "${t.table}"`, `the table has: ${cols.join(', ')}; fix the column name in the config`);
+          throw new ConfigError(
+            `sources "${this.name}": column "${c}" is not in table "${t.table}"`,
+            `the table has: ${cols.join(', ')}; fix the column name in the config`,
+          );
         }
       }
     }
@@ -371,10 +390,15 @@ export class SqlAdapter implements SourceAdapter {
         let n = 0;
         params = [];
         where = part
-          .map((k) => `(${t.key.map((col, i) => {
-            params.push(k[i]);
-            return `${quoteIdent(col)} = ${db.param(++n)}`;
-          }).join(' AND ')})`)
+          .map(
+            (k) =>
+              `(${t.key
+                .map((col, i) => {
+                  params.push(k[i]);
+                  return `${quoteIdent(col)} = ${db.param(++n)}`;
+                })
+                .join(' AND ')})`,
+          )
           .join(' OR ');
       }
       const set =
@@ -450,7 +474,15 @@ export class SqlAdapter implements SourceAdapter {
       const value = normalizeIdentity(type, String(plainValue(raw)));
       if (value === null || subject.matchCell(type, value) !== null || seen.has(`${type}:${value}`)) return undefined;
       seen.add(`${type}:${value}`);
-      return { kind: 'identity-link', from: { type: from.type, value: from.value }, to: { type, value }, strength, source: this.name, locator, reason: `${why} (${f.table.table}.${column})` };
+      return {
+        kind: 'identity-link',
+        from: { type: from.type, value: from.value },
+        to: { type, value },
+        strength,
+        source: this.name,
+        locator,
+        reason: `${why} (${f.table.table}.${column})`,
+      };
     };
     for (const [type, cols] of Object.entries(f.table.reveals ?? {})) {
       for (const c of cols ?? []) {

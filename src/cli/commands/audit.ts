@@ -23,14 +23,20 @@ function renderReport(report: AuditReport, given: AuditHead | undefined): string
     return [`audit trail BROKEN (${report.entries} entries):`, ...report.problems.map((p) => `  ${p.where}: ${p.reason}`)].join('\n') + '\n';
   }
   if (report.entries === 0) return 'audit trail empty: no run has been recorded yet\n';
-  const anchors = ['the ledger', ...(report.receipts > 0 ? [`${report.receipts} stored receipt${report.receipts === 1 ? '' : 's'}`] : []), ...(given ? ['--head'] : [])];
+  const anchors = [
+    'the ledger',
+    ...(report.receipts > 0 ? [`${report.receipts} stored receipt${report.receipts === 1 ? '' : 's'}`] : []),
+    ...(given ? ['--head'] : []),
+  ];
   return `audit trail intact: ${report.entries} entries, head ${formatHead(report.head)}; matches ${anchors.join(', ')}\n`;
 }
 
 export function registerAudit(program: Command, run: Runner): void {
   const audit = program
     .command('audit')
-    .description('the audit trail: keyed (HMAC with the state directory\'s audit.key), anchored (its head in the ledger and in every stored receipt), identities hashed');
+    .description(
+      "the audit trail: keyed (HMAC with the state directory's audit.key), anchored (its head in the ledger and in every stored receipt), identities hashed",
+    );
   audit
     .command('verify')
     .description('check every entry against the key, and the head against the ledger, the stored receipts and --head (exit 1 on any problem)')
@@ -48,11 +54,15 @@ a log service) catches a rewrite by someone who can read the key.`,
     .action(
       run<{ head?: string }>(async (ctx, flags) => {
         const given = flags.head === undefined ? undefined : parseHead(flags.head);
-        if (flags.head !== undefined && !given) throw new UsageError('--head must be SEQ:HASH as `privacyctl audit head` prints it', 'e.g. --head 42:<64 hex digits>');
+        if (flags.head !== undefined && !given)
+          throw new UsageError('--head must be SEQ:HASH as `privacyctl audit head` prints it', 'e.g. --head 42:<64 hex digits>');
         const log = logOf(ctx);
         const report = await log.verify(given);
-        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ file: log.file, ...report } satisfies AuditVerifyResult, null, 2)}\n` : renderReport(report, given));
-        if (report.ok && report.unanchored > 0) ctx.out.warn('the last entry is not yet recorded in the ledger (a run stopped between writing it and recording it); the next run records it');
+        await ctx.out.data(
+          ctx.out.json ? `${JSON.stringify({ file: log.file, ...report } satisfies AuditVerifyResult, null, 2)}\n` : renderReport(report, given),
+        );
+        if (report.ok && report.unanchored > 0)
+          ctx.out.warn('the last entry is not yet recorded in the ledger (a run stopped between writing it and recording it); the next run records it');
         if (!report.ok) throw failed(log, report);
         return ExitCode.OK;
       }),
@@ -66,7 +76,11 @@ a log service) catches a rewrite by someone who can read the key.`,
         const report = await log.verify();
         // The head of a trail that fails verification would anchor the tampering.
         if (!report.ok) throw failed(log, report);
-        await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...report.head, head: formatHead(report.head), entries: report.entries } satisfies AuditHeadResult, null, 2)}\n` : `${formatHead(report.head)}\n`);
+        await ctx.out.data(
+          ctx.out.json
+            ? `${JSON.stringify({ ...report.head, head: formatHead(report.head), entries: report.entries } satisfies AuditHeadResult, null, 2)}\n`
+            : `${formatHead(report.head)}\n`,
+        );
         return ExitCode.OK;
       }),
     );
@@ -77,7 +91,9 @@ a log service) catches a rewrite by someone who can read the key.`,
       run(async (ctx) => {
         const done = await logOf(ctx).repair();
         if (ctx.out.json) {
-          await ctx.out.data(`${JSON.stringify((done ? { repaired: true, quarantined: done.quarantined, bytes: done.bytes, entry: done.entry.seq } : { repaired: false }) satisfies AuditRepairResult, null, 2)}\n`);
+          await ctx.out.data(
+            `${JSON.stringify((done ? { repaired: true, quarantined: done.quarantined, bytes: done.bytes, entry: done.entry.seq } : { repaired: false }) satisfies AuditRepairResult, null, 2)}\n`,
+          );
         } else if (done) {
           await ctx.out.data(`moved the incomplete last line (${done.bytes} bytes) to ${done.quarantined}; recorded as entry ${done.entry.seq}\n`);
         } else {

@@ -33,7 +33,10 @@ async function readInput(file: string): Promise<string> {
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}${code ? ` (${code === 'ENOENT' ? 'no such file' : code})` : ''}`, 'give a CSV, NDJSON or OpenDSR JSON file, or - for standard input');
+    throw new UsageError(
+      `cannot read ${file === '-' ? 'standard input' : file}${code ? ` (${code === 'ENOENT' ? 'no such file' : code})` : ''}`,
+      'give a CSV, NDJSON or OpenDSR JSON file, or - for standard input',
+    );
   }
 }
 
@@ -79,7 +82,11 @@ async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[], know
   const ledger = new Ledger(new StateDir(ctx.config().stateDir));
   try {
     for (const s of runs) {
-      ledger.recordRun(s.request_id!, 'batch', s.exit_code, { records: s.records ?? 0, ...(s.plan_id ? { planId: s.plan_id } : {}), ...(s.receipt ? { ...s.receipt } : {}) });
+      ledger.recordRun(s.request_id!, 'batch', s.exit_code, {
+        records: s.records ?? 0,
+        ...(s.plan_id ? { planId: s.plan_id } : {}),
+        ...(s.receipt ? { ...s.receipt } : {}),
+      });
     }
   } finally {
     ledger.close();
@@ -89,10 +96,12 @@ async function recordOnLedger(ctx: CommandContext, statuses: BatchStatus[], know
 export function registerBatch(program: Command, run: Runner): void {
   program
     .command('batch')
-    .description('many requests at once (CSV type,email,github,request_id; NDJSON; OpenDSR JSON): every source read once for all of them; a line naming a ledger request by request_id takes its type and identities')
+    .description(
+      'many requests at once (CSV type,email,github,request_id; NDJSON; OpenDSR JSON): every source read once for all of them; a line naming a ledger request by request_id takes its type and identities',
+    )
     .argument('<file>', 'the requests, or - for standard input')
     .option('--skip-invalid', 'run the valid requests even if some are invalid (those are reported, not run)')
-    .option('-o, --output <dir>', 'write each request\'s export bundle, plan and receipt to DIR/<request id>/ (needed for access and portability requests)')
+    .option('-o, --output <dir>', "write each request's export bundle, plan and receipt to DIR/<request id>/ (needed for access and portability requests)")
     .option('--apply', 'carry out the erasure requests (needs --yes); without it they are only planned')
     .option('-y, --yes', 'confirm --apply (a batch never asks)')
     .option('--no-expand', 'do not follow identity links between sources')
@@ -102,7 +111,10 @@ export function registerBatch(program: Command, run: Runner): void {
         const file = cmd.args[0]!;
         if (flags.yes && !flags.apply) throw new UsageError('--yes only makes sense with --apply', 'add --apply to carry the erasures out');
         if (flags.apply && !flags.yes) {
-          throw new UsageError('batch --apply needs --yes; nothing was erased', 'review the plans first (run without --apply, with -o DIR/), then add --apply --yes');
+          throw new UsageError(
+            'batch --apply needs --yes; nothing was erased',
+            'review the plans first (run without --apply, with -o DIR/), then add --apply --yes',
+          );
         }
         const target = flags.output ? resolveTarget(flags.output.endsWith('/') ? flags.output : `${flags.output}/`) : undefined;
         const text = await readInput(file);
@@ -116,9 +128,16 @@ export function registerBatch(program: Command, run: Runner): void {
         for (const bad of input.invalid) out.error(`line ${bad.line}${bad.requestId ? ` (${bad.requestId})` : ''}: ${bad.reason}`);
         const total = input.requests.length + input.invalid.length;
         if (input.invalid.length > 0 && !flags.skipInvalid) {
-          throw new UsageError(`${input.invalid.length} of ${total} request${total === 1 ? ' is' : 's are'} invalid; none was run`, 'fix the lines above, or pass --skip-invalid to run the valid ones');
+          throw new UsageError(
+            `${input.invalid.length} of ${total} request${total === 1 ? ' is' : 's are'} invalid; none was run`,
+            'fix the lines above, or pass --skip-invalid to run the valid ones',
+          );
         }
-        if (input.requests.length === 0) throw new UsageError(total === 0 ? 'the batch holds no request' : 'no valid request in the batch; none was run', 'one request a line: type,email,github,request_id');
+        if (input.requests.length === 0)
+          throw new UsageError(
+            total === 0 ? 'the batch holds no request' : 'no valid request in the batch; none was run',
+            'one request a line: type,email,github,request_id',
+          );
         if (!target && input.requests.some((r) => r.type !== 'erasure')) {
           throw new UsageError('access and portability requests need somewhere to put their exports', 'add -o DIR/ (one folder per request)');
         }

@@ -31,10 +31,19 @@ async function checkPlanStillHolds(ctx: CommandContext, plan: ErasurePlan, skip:
   const names = new Set(plan.sources.filter((s) => (s.status === 'ok' || s.partial) && !skip.has(s.name)).map((s) => s.name));
   for (const name of names) {
     if (!config.sources.some((s) => s.name === name)) {
-      throw new PlanMismatchError(`the plan's source "${name}" is not in ${config.file}; refusing to act on the plan`, 'make a new plan against the current config');
+      throw new PlanMismatchError(
+        `the plan's source "${name}" is not in ${config.file}; refusing to act on the plan`,
+        'make a new plan against the current config',
+      );
     }
   }
-  const now = await discover(config, plan.subject.identities, { expand: false, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(ctx.out), only: names });
+  const now = await discover(config, plan.subject.identities, {
+    expand: false,
+    signal: ctx.signal,
+    log: ctx.log,
+    progress: discoveryProgress(ctx.out),
+    only: names,
+  });
   const changed = plan.sources.filter((p) => names.has(p.name) && now.sources.find((s) => s.name === p.name)?.fingerprint !== p.fingerprint);
   if (changed.length > 0) {
     const list = changed.map((s) => `"${s.name}"`).join(', ');
@@ -100,7 +109,9 @@ export function registerErase(program: Command, run: Runner): void {
           resuming = true;
           ctx.audit.identities = plan.subject.identities;
           ctx.audit.sources = plan.sources.map((s) => ({ name: s.name, status: s.status, records: s.records }));
-          out.info(`resuming the interrupted erasure of plan ${plan.planId} (made ${plan.createdAt}, ${plan.subject.identities.length} identities); run the command again afterwards for anything new`);
+          out.info(
+            `resuming the interrupted erasure of plan ${plan.planId} (made ${plan.createdAt}, ${plan.subject.identities.length} identities); run the command again afterwards for anything new`,
+          );
           code = exitCodeFor(plan.sources);
         } else {
           if (pending) out.warn(`an erasure of this person (plan ${pending.planId}) was interrupted; \`erase ... --apply\` finishes it before anything else`);

@@ -30,18 +30,31 @@ export function registerExport(program: Command, run: Runner): void {
     program
       .command('export')
       .description("the person's data from every source, with the Art. 15 facts (access, portability)")
-      .addOption(new Option('-f, --format <format>', 'json, ndjson (one record a line), csv (one row per field) or html (a page for the person)').choices(['json', 'ndjson', 'csv', 'html']).default('json'))
-      .option('-o, --output <path>', 'write to FILE (mode 0600), or DIR/ for a bundle: every format, one CSV per source, report.html, README.txt; default stdout'),
+      .addOption(
+        new Option('-f, --format <format>', 'json, ndjson (one record a line), csv (one row per field) or html (a page for the person)')
+          .choices(['json', 'ndjson', 'csv', 'html'])
+          .default('json'),
+      )
+      .option(
+        '-o, --output <path>',
+        'write to FILE (mode 0600), or DIR/ for a bundle: every format, one CSV per source, report.html, README.txt; default stdout',
+      ),
   ).action(
     run<ExportFlags>(async (ctx, flags, cmd) => {
       const target = resolveTarget(flags.output);
       // a flag that would be silently ignored is a mistake: say so before anything is read
       const formatGiven = cmd.getOptionValueSource('format') === 'cli';
       if (target.kind === 'bundle' && formatGiven) {
-        throw new UsageError(`-o ${flags.output} writes a bundle of every format; --format ${flags.format} would be ignored`, 'drop --format, or give a file name: -o export.' + flags.format);
+        throw new UsageError(
+          `-o ${flags.output} writes a bundle of every format; --format ${flags.format} would be ignored`,
+          'drop --format, or give a file name: -o export.' + flags.format,
+        );
       }
       if (target.kind === 'stdout' && ctx.out.json && flags.format !== 'json') {
-        throw new UsageError(`--json prints JSON on stdout; --format ${flags.format} asks for ${flags.format}`, `drop --json, or write the ${flags.format} to a file with -o`);
+        throw new UsageError(
+          `--json prints JSON on stdout; --format ${flags.format} asks for ${flags.format}`,
+          `drop --json, or write the ${flags.format} to a file with -o`,
+        );
       }
       const request = await requestOf(ctx, flags);
       const d = await discoverSubject(ctx, flags, request);
@@ -52,7 +65,11 @@ export function registerExport(program: Command, run: Runner): void {
       });
       const code = exitCodeFor(d.sources);
       const config = ctx.config();
-      for (const w of missingFactWarnings(config.controller, config.sources.filter((s) => d.records.some((r) => r.source === s.name)))) ctx.out.warn(w);
+      for (const w of missingFactWarnings(
+        config.controller,
+        config.sources.filter((s) => d.records.some((r) => r.source === s.name)),
+      ))
+        ctx.out.warn(w);
       if (target.kind === 'stdout') {
         await ctx.out.data(WRITERS[flags.format](doc));
         return code;

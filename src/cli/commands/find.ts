@@ -28,7 +28,13 @@ function render(out: Output, r: ReturnType<typeof findResult>): string {
   for (const s of r.sources) {
     const what =
       s.status === 'ok'
-        ? `${s.records} record${s.records === 1 ? '' : 's'}${s.records ? ` (${Object.entries(s.byType).map(([t, n]) => `${t} ×${n}`).join(', ')})` : ''}`
+        ? `${s.records} record${s.records === 1 ? '' : 's'}${
+            s.records
+              ? ` (${Object.entries(s.byType)
+                  .map(([t, n]) => `${t} ×${n}`)
+                  .join(', ')})`
+              : ''
+          }`
         : s.partial
           ? `${s.records} record${s.records === 1 ? '' : 's'}, ONLY PARTLY SEARCHED${s.optional ? ' (optional)' : ''}: ${s.reason}`
           : `${s.status === 'skipped' && s.skip === 'unavailable' ? 'NOT SEARCHED' : s.status}${s.optional ? ' (optional)' : ''}: ${s.reason}`;

@@ -82,7 +82,14 @@ export function kindExample(kind: string): string {
 
 /** A commented starter config with an example of each of `kinds`. */
 export function starterConfig(kinds: readonly string[] = INIT_KINDS): string {
-  const examples = kinds.map((k) => kindExample(k).split('\n').map((l) => `  # ${l}`).join('\n')).join('\n\n');
+  const examples = kinds
+    .map((k) =>
+      kindExample(k)
+        .split('\n')
+        .map((l) => `  # ${l}`)
+        .join('\n'),
+    )
+    .join('\n\n');
   return `# privacyctl configuration — see the README's Configuration section.
 # Secrets never go in this file: a source names an environment variable (tokenEnv) or a file.
 
@@ -128,9 +135,19 @@ export function registerInit(program: Command, run: Runner): void {
     .action(
       run<{ force?: boolean; kinds?: string }>(async (ctx, flags) => {
         const file = ctx.configFile;
-        const kinds = flags.kinds === undefined ? INIT_KINDS : flags.kinds.split(',').map((k) => k.trim()).filter(Boolean);
+        const kinds =
+          flags.kinds === undefined
+            ? INIT_KINDS
+            : flags.kinds
+                .split(',')
+                .map((k) => k.trim())
+                .filter(Boolean);
         const unknown = kinds.filter((k) => !INIT_KINDS.includes(k));
-        if (unknown.length > 0) throw new UsageError(`--kinds: unknown source kind${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`, `one or more of: ${INIT_KINDS.join(', ')}`);
+        if (unknown.length > 0)
+          throw new UsageError(
+            `--kinds: unknown source kind${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`,
+            `one or more of: ${INIT_KINDS.join(', ')}`,
+          );
         if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists; nothing written`, 'pass --force to overwrite it');
         await writeFileAtomic(file, `${schemaComment(file)}\n${starterConfig(kinds)}`, 0o644);
         ctx.out.success(`wrote ${file}; add your sources, then run \`privacyctl sources --check\``);

@@ -20,14 +20,17 @@ interface ReplayFlags {
 export function registerReplay(program: Command, run: Runner): void {
   program
     .command('replay')
-    .description('after a backup restore: find erased people the restore brought back (by the hashed receipts) and erase them again; exit 5 when restored data remains')
+    .description(
+      'after a backup restore: find erased people the restore brought back (by the hashed receipts) and erase them again; exit 5 when restored data remains',
+    )
     .option('--apply', 'erase what is found again (needs --yes); without it, only report')
     .option('-y, --yes', 'confirm --apply (replay never asks)')
     .action(
       run<ReplayFlags>(async (ctx, flags) => {
         const out = ctx.out;
         if (flags.yes && !flags.apply) throw new UsageError('--yes only makes sense with --apply', 'add --apply to erase again');
-        if (flags.apply && !flags.yes) throw new UsageError('replay --apply needs --yes; nothing was erased', 'run without --apply first to see what a restore brought back');
+        if (flags.apply && !flags.yes)
+          throw new UsageError('replay --apply needs --yes; nothing was erased', 'run without --apply first to see what a restore brought back');
         const config = ctx.config();
         const state = new StateDir(config.stateDir);
         const subjects = erasedSubjects(state);
@@ -44,9 +47,14 @@ export function registerReplay(program: Command, run: Runner): void {
           else if (s.status === 'skipped') out.detail(`- ${s.name}: skipped (${s.reason})`);
           else out.detail(`${s.name}: ${s.identities} identities listed`);
         }
-        const found = restored.length > 0
-          ? await discoverBatch(config, restored.map((r) => r.identities), { expand: false, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(out) })
-          : [];
+        const found =
+          restored.length > 0
+            ? await discoverBatch(
+                config,
+                restored.map((r) => r.identities),
+                { expand: false, signal: ctx.signal, log: ctx.log, progress: discoveryProgress(out) },
+              )
+            : [];
         const lines: ReplayLine[] = [];
         let code: number = sources.some((s) => s.status === 'failed') ? ExitCode.PARTIAL : ExitCode.OK;
         for (const subject of subjects) {

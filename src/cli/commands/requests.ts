@@ -32,7 +32,11 @@ function table(out: Output, rows: PrivacyRequest[]): string {
   const head = ['ID', 'TYPE', 'STATUS', 'RECEIVED', 'DUE'];
   const body = rows.map((r) => [r.id, r.type, r.status, day(r.received), `${day(r.due)}${r.overdue ? ' OVERDUE' : ''}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map((b, k) => (rows[k]!.overdue ? out.cData.red(line(b)) : line(b)))].join('\n') + '\n';
 }
 
@@ -40,7 +44,9 @@ function show(r: PrivacyRequest): string {
   const lines = [
     `${r.id}  ${r.type}  ${r.status}${r.statusReason ? ` (${r.statusReason})` : ''}`,
     `received ${day(r.received)}, due ${day(r.due)}${r.overdue ? ' — OVERDUE' : ''}${r.extension ? ` (extended by ${r.extension.days} days: ${r.extension.reason})` : ''}`,
-    r.identities ? `identities: ${r.identities.map((i) => `${i.type}:${i.value}`).join(', ')}` : `identities: forgotten (${r.identityHashes.length} salted hashes kept)`,
+    r.identities
+      ? `identities: ${r.identities.map((i) => `${i.type}:${i.value}`).join(', ')}`
+      : `identities: forgotten (${r.identityHashes.length} salted hashes kept)`,
     ...r.runs.map((run) => `run ${run.ts}: ${run.command} → exit ${run.exitCode}`),
   ];
   return `${lines.join('\n')}\n`;
@@ -146,7 +152,9 @@ export function registerRequests(program: Command, run: Runner): void {
           const r = ledger.extend(cmd.args[0]!, Number(flags.months), flags.reason, controller);
           ctx.audit.request = r.id;
           const text = extensionNotice(r, controller);
-          await ctx.out.data(ctx.out.json ? `${JSON.stringify({ ...r, notice: text } satisfies RequestExtendResult, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n\n${text}`);
+          await ctx.out.data(
+            ctx.out.json ? `${JSON.stringify({ ...r, notice: text } satisfies RequestExtendResult, null, 2)}\n` : `${r.id}\tdue ${day(r.due)}\n\n${text}`,
+          );
         } finally {
           ledger.close();
         }
@@ -163,7 +171,10 @@ export function registerRequests(program: Command, run: Runner): void {
       run<{ refused?: string; force?: boolean }>(async (ctx, flags, cmd) => {
         const ledger = await openLedger(ctx);
         try {
-          const r = flags.refused !== undefined ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused) : ledger.setStatus(cmd.args[0]!, 'done', undefined, { force: Boolean(flags.force) });
+          const r =
+            flags.refused !== undefined
+              ? ledger.setStatus(cmd.args[0]!, 'refused', flags.refused)
+              : ledger.setStatus(cmd.args[0]!, 'done', undefined, { force: Boolean(flags.force) });
           ctx.audit.request = r.id;
           await ctx.out.data(ctx.out.json ? `${JSON.stringify(r satisfies RequestResult, null, 2)}\n` : `${r.id}\t${r.status}\n`);
         } finally {

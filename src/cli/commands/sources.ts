@@ -25,13 +25,18 @@ export function registerSources(program: Command, run: Runner): void {
             const check = await createAdapter(config, s).check(ctx.signal);
             // A source that cannot be searched now (no token) is not "ok": runs would not search it.
             const optional = s.optional ? ' (optional: runs name it as not searched, and still succeed)' : '';
-            ctx.out.progressDone(check.skipped ? 'skipped' : check.ok, `${s.name}: ${check.skipped ? `cannot be searched: ${check.detail}${optional}` : check.detail}`);
+            ctx.out.progressDone(
+              check.skipped ? 'skipped' : check.ok,
+              `${s.name}: ${check.skipped ? `cannot be searched: ${check.detail}${optional}` : check.detail}`,
+            );
             return { ...base, check };
           }),
         );
         ctx.out.stopSpinner();
         if (ctx.out.json) {
-          await ctx.out.data(`${JSON.stringify({ config: config.file, missingFacts: missingControllerFacts(config.controller), sources: rows } satisfies SourcesResult, null, 2)}\n`);
+          await ctx.out.data(
+            `${JSON.stringify({ config: config.file, missingFacts: missingControllerFacts(config.controller), sources: rows } satisfies SourcesResult, null, 2)}\n`,
+          );
         } else {
           const width = Math.max(4, ...rows.map((r) => r.name.length));
           const lines = rows.map((r) => {

@@ -10,14 +10,17 @@ import type { Runner } from '../context.js';
 import { addIdentityOptions, subjectSpec } from '../subject-options.js';
 import type { SuppressedResult } from '../results.js';
 
-
 /** "no": as `grep -q` exits when nothing matched. */
 const NOT_SUPPRESSED = 1;
 
 export function registerSuppressed(program: Command, run: Runner): void {
-  addIdentityOptions(program.command('suppressed').description('is this identity on the erased-people list (salted hashes)? prints yes or no; exit 0 yes, 1 no')).action(
+  addIdentityOptions(
+    program.command('suppressed').description('is this identity on the erased-people list (salted hashes)? prints yes or no; exit 0 yes, 1 no'),
+  ).action(
     run<{ email?: string[]; github?: string[] }>(async (ctx, flags) => {
-      const ids = resolveSubject(subjectSpec({ email: flags.email, github: flags.github, includeIdentity: [], expand: false })).filter((i) => i.provenance.via === 'given');
+      const ids = resolveSubject(subjectSpec({ email: flags.email, github: flags.github, includeIdentity: [], expand: false })).filter(
+        (i) => i.provenance.via === 'given',
+      );
       const list = new SuppressionList(new StateDir(ctx.config().stateDir));
       const answers = ids.map((id) => {
         const since = list.lookup(id);

@@ -32,7 +32,8 @@ export function registerVerify(program: Command, run: Runner): void {
       const remaining = d.records.filter((r) => r.disposition === 'erase');
       const outstanding = d.records.filter((r) => r.disposition === 'manual');
       const missing = unsearched(d.sources);
-      const status: VerifyStatus = remaining.length > 0 ? 'data-remains' : outstanding.length > 0 ? 'manual-steps-outstanding' : missing.some((s) => !s.optional) ? 'incomplete' : 'clean';
+      const status: VerifyStatus =
+        remaining.length > 0 ? 'data-remains' : outstanding.length > 0 ? 'manual-steps-outstanding' : missing.some((s) => !s.optional) ? 'incomplete' : 'clean';
       const result: VerifyResult = {
         status,
         identities: d.identities,
@@ -51,11 +52,17 @@ export function registerVerify(program: Command, run: Runner): void {
         for (const r of remaining) lines.push(`  still present: ${r.source} ${r.type} ${r.locator}`);
         for (const r of outstanding) lines.push(`  manual step outstanding: ${r.source} ${r.type} ${r.locator}: ${r.manual}`);
         for (const s of missing) lines.push(`  not searched: ${describeUnsearched(s)}`);
-        for (const u of found.unrecovered) lines.push(`  not checked: ${u.count} ${u.type} identit${u.count === 1 ? 'y' : 'ies'} of the erasure, found in no source that can list its identities${found.unlisted.length ? ` (not listed: ${found.unlisted.map((s) => s.name).join(', ')})` : ''}`);
+        for (const u of found.unrecovered)
+          lines.push(
+            `  not checked: ${u.count} ${u.type} identit${u.count === 1 ? 'y' : 'ies'} of the erasure, found in no source that can list its identities${found.unlisted.length ? ` (not listed: ${found.unlisted.map((s) => s.name).join(', ')})` : ''}`,
+          );
         lines.push(`  ${result.retained} retained record(s) remain by design`);
         await out.data(`${lines.join('\n')}\n`);
       }
-      if (found.erasures.length > 0) out.info(`checked ${d.identities.length} identities, including those the erasure${found.erasures.length === 1 ? '' : 's'} ${found.erasures.join(', ')} used`);
+      if (found.erasures.length > 0)
+        out.info(
+          `checked ${d.identities.length} identities, including those the erasure${found.erasures.length === 1 ? '' : 's'} ${found.erasures.join(', ')} used`,
+        );
       if (remaining.length > 0 || outstanding.length > 0) return ExitCode.VERIFY_FOUND_DATA;
       return exitCodeFor(d.sources);
     }),
