@@ -1,7 +1,8 @@
 // A subject's email needles and the two pre-filter stages built on them, shared by the
 // single-subject pass (discover, erase) and the many-subject pass (discoverMany).
 import type { IdentityMatcher } from '../../core/identity.js';
-import { addressHeaderText, bytePatterns, longestAsciiRun, mayBeInAddressHeader } from './bytes.js';
+import { bytePatterns, longestAsciiRun } from '../../core/byte-patterns.js';
+import { addressHeaderText, mayBeInAddressHeader } from './bytes.js';
 
 const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
 const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it
@@ -68,9 +69,9 @@ export function stageOnePatterns(needles: string[]): Buffer[] {
  * address header (stage 2 reads only those, and without an encoded word there it passes only
  * where a pattern of the subject is found as well); every other pattern's, always.
  */
-export function stageOneKeep(patterns: Buffer[]): (buf: Buffer, start: number, x: number, k: number) => boolean {
+export function stageOneKeep(patterns: Buffer[]): (hay: Buffer, start: number, x: number, k: number) => boolean {
   const ew = patterns.findIndex((p) => p.equals(ENCODED_WORD_OPEN));
-  return (buf, start, x, k) => k !== ew || mayBeInAddressHeader(buf, start, x);
+  return (hay, start, x, k) => k !== ew || mayBeInAddressHeader(hay, start, x);
 }
 
 /**
