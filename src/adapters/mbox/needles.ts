@@ -69,9 +69,9 @@ export function stageOnePatterns(needles: string[]): Buffer[] {
  * address header (stage 2 reads only those, and without an encoded word there it passes only
  * where a pattern of the subject is found as well); every other pattern's, always.
  */
-export function stageOneKeep(patterns: Buffer[]): (hay: Buffer, start: number, x: number, k: number) => boolean {
+export function stageOneKeep(patterns: Buffer[]): (buf: Buffer, start: number, x: number, k: number) => boolean {
   const ew = patterns.findIndex((p) => p.equals(ENCODED_WORD_OPEN));
-  return (hay, start, x, k) => k !== ew || mayBeInAddressHeader(hay, start, x);
+  return (buf, start, x, k) => k !== ew || mayBeInAddressHeader(buf, start, x);
 }
 
 /**
