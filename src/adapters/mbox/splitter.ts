@@ -173,6 +173,11 @@ export function boundaryAtOrAfter(file: Positional, pos: number): number {
   return size;
 }
 
+// Read areas of finished splits, for the next one: a worker splits one 32 MiB job after another,
+// and a fresh area each time left megabytes of garbage per job until a GC (+11 MiB peak RSS a
+// worker, measured). A split takes an area of its own, so splits that run at once never share.
+const spareAreas: Buffer[] = [];
+
 /**
  * The messages of an mbox file (or of a range of it), batch by batch. Reads are synchronous: from
  * the page cache a read is a memcpy, and an asynchronous read costs a thread-pool round trip per
@@ -192,7 +197,7 @@ export async function* splitMbox(path: string | RewriteInput, opts: SplitOptions
     const end = to >= size ? size : boundaryAtOrAfter(file, to);
     const limit = end >= size ? Infinity : end; // Infinity: to the end of the file, as it grows
     if (first >= limit) return;
-    let area = Buffer.alloc(0); // the read buffer: the carried message, then the next read
+    let area = spareAreas.pop() ?? Buffer.alloc(0); // the read buffer: the carried message, then the next read
     let readPos = first;
     let carryLen = 0;
     let carryOffset = first; // file offset of area[0]
@@ -255,6 +260,8 @@ export async function* splitMbox(path: string | RewriteInput, opts: SplitOptions
       if (eof) {
         if (!opts.reuse) batch.buf = Buffer.from(data);
         yield batch;
+        // (a reused batch's view is valid until the next batch is asked for: this is that moment)
+        if (area.length <= 4 * chunk && spareAreas.length < 2) spareAreas.push(area);
         return;
       }
       // (no complete message but blank lines at the top: handed over too, for byte-exact copies)
