@@ -1,8 +1,9 @@
-// The mbox scan (kernel.ts, scanner.ts, parallel.ts): the WebAssembly kernel gives the events of
-// the JavaScript one; the scan gives the splitter's messages and a stage 1 that accepts, after
-// stage 2, exactly the messages the old stage 1 (a search of the case-folded header blocks)
-// accepted; byte ranges tile the messages; the faster stage 2 and the trimmed mailparser input
-// change nothing.
+// The mbox scan (splitter.ts, scanner.ts, parallel.ts): the splitter finds exactly the message
+// starts a brute-force reading finds, and stage 1 every message whose folded header block holds a
+// pattern, on random data at any read size; the scan gives the splitter's messages and a stage 1
+// that accepts, after stage 2, exactly the messages the old stage 1 (a search of the case-folded
+// header blocks) accepted; byte ranges tile the messages; the faster stage 2 and the trimmed
+// mailparser input change nothing.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,14 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { addressHeaderText, decodeEncodedWords, mayBeInAddressHeader } from '../../src/adapters/mbox/bytes.js';
 import { mboxSourceSchema } from '../../src/adapters/mbox/config.js';
-import { foldHeaders, messageAt as hayMessageAt } from '../../src/adapters/mbox/headers.js';
+import { foldHeaders } from '../../src/adapters/mbox/headers.js';
 import { mboxFactory, messageBytes, withoutUnusedHeaders } from '../../src/adapters/mbox/index.js';
-import { createKernel, kernelBytes, type Kernel } from '../../src/adapters/mbox/kernel.js';
 import { ManyNeedles, manyCandidates } from '../../src/adapters/mbox/many.js';
 import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from '../../src/adapters/mbox/needles.js';
 import { planJobs, runJobs } from '../../src/adapters/mbox/parallel.js';
-import { lineAt, plainEnvelopeAt, scanMbox } from '../../src/adapters/mbox/scanner.js';
-import { isEnvelopeLine, messageEnd, splitMbox, type MessageBatch } from '../../src/adapters/mbox/splitter.js';
+import { headerHits, scanMbox } from '../../src/adapters/mbox/scanner.js';
+import { headerEndOf, isEnvelopeLine, lineAt, messageAt as hayMessageAt, messageEnd, plainEnvelopeAt, splitMbox, type MessageBatch } from '../../src/adapters/mbox/splitter.js';
 import type { AdapterContext } from '../../src/adapters/types.js';
 import { IdentityMatcher } from '../../src/core/identity.js';
 import { isIdentityLink, type PersonalRecord } from '../../src/core/record.js';
@@ -39,17 +39,7 @@ afterEach(() => {
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
-/** The kernel's events on data: boundaries in order (a plain envelope line marked with a +), hits as sorted "x:k". */
-function events(k: Kernel, data: Buffer): { bounds: string[]; hits: string[] } {
-  const buf = k.reserve(data.length);
-  data.copy(buf);
-  const bounds: string[] = [];
-  const hits: string[] = [];
-  k.scan(data.length, (h, plain) => bounds.push(`${h}${plain ? '+' : ''}`), (x, i) => hits.push(`${x}:${i}`));
-  return { bounds, hits: hits.sort() };
-}
-
-/** Random bytes rich in what the kernel looks at. */
+/** Random bytes rich in what the splitter and stage 1 look at. */
 function noise(rnd: () => number, n: number, pieces: string[]): Buffer {
   const parts: Buffer[] = [];
   let len = 0;
@@ -70,50 +60,66 @@ const PIECES = [
   '\n\nFrom a@b Mon Jan  1 00:00:00 2024\n', '\n\r\nFrom - Tue Dec 31 23:59:59 1999\r\n', '\n\nFrom a at b  Mon Jan  1 00:00:00 2024\n', '\n\nFrom x Mon Jan  1 00:00:00 2024', ' Mon Feb 12 10:11:12 2025', '00:00:00',
 ];
 
-describe('scan kernel', () => {
-  it('is WebAssembly here, and its module validates for every number of patterns', () => {
-    expect(createKernel([latin1('ann')]).wasm).toBe(true);
-    const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
-    for (let s = 0; s <= 8; s++) expect(wasm.validate(kernelBytes(s))).toBe(true);
-  });
+/** Brute force: every message start of data (an envelope line at the top, or a `From ` line after a blank line that parses), line by line. */
+function referenceStarts(data: Buffer): number[] {
+  const starts: number[] = [];
+  const t = data.toString('latin1');
+  let s = 0;
+  while (s < t.length && ' \t\r\n'.includes(t[s]!)) s++;
+  if (s < t.length) starts.push(s);
+  for (let h = t.indexOf('\nFrom ', s); h !== -1; h = t.indexOf('\nFrom ', h + 1)) {
+    if (!(t[h - 1] === '\n' || (t[h - 1] === '\r' && t[h - 2] === '\n'))) continue;
+    const nl = t.indexOf('\n', h + 1);
+    const line = t.slice(h + 1, nl === -1 ? t.length : nl).replace(/\r$/, '');
+    if (isEnvelopeLine(line.slice(0, 1000))) starts.push(h + 1);
+  }
+  return starts;
+}
 
-  it('gives the events of the JavaScript kernel on random data, whatever it was tuned to', () => {
+describe('the splitter and stage 1 (one path, in TypeScript)', () => {
+  it('find every message start, and every message whose header block holds a pattern, at any read size', async () => {
     const rnd = mulberry32(7);
-    const sets = [[], ['ann', '=?'], ['bench.subject', '=?', '\u212a'], ['ann@example.org', ' at ', 'nn', 'Ann'], ['zo', 'ann', 'bench.subject', 'x@', '=?', '..', 'from ', 'k\u212a']];
+    const sets = [[], ['ann', '=?'], ['bench.subject', '=?', '\u212a'], ['ann@example.org', ' at ', 'nn'], ['zo', 'ann', 'bench.subject', 'x@', '=?', '..', 'from ', 'k\u212a']];
     let plain = 0;
     let other = 0;
+    let hit = 0;
     for (const set of sets) {
       const patterns = set.map((p) => Buffer.from(p, 'utf8'));
-      for (let round = 0; round < 40; round++) {
-        const data = noise(rnd, Math.floor(rnd() * 3000), PIECES);
-        const wasm = createKernel(patterns);
-        expect(wasm.wasm).toBe(true);
-        wasm.tune(noise(rnd, 500, PIECES));
-        const js = createKernel(patterns, { js: true });
-        const got = events(wasm, data);
-        expect(got).toEqual(events(js, data));
-        for (const x of got.bounds) x.endsWith('+') ? plain++ : other++;
+      for (let round = 0; round < 30; round++) {
+        const data = Buffer.concat([latin1('From a@b Mon Jan  1 00:00:00 2024\n'), noise(rnd, Math.floor(rnd() * 3000), PIECES)]);
+        const file = path.join(dir, `noise-${round}.mbox`);
+        fs.writeFileSync(file, data);
+        const want = referenceStarts(data);
+        // brute force stage 1: each message's raw header block, folded, holds a pattern whole
+        const wantHits = want.filter((st, i) => {
+          const end = i + 1 < want.length ? want[i + 1]! : data.length;
+          const head = Buffer.from(data.subarray(st, headerEndOf(data, st, end)).toString('latin1').replace(/[A-Z]/g, (c) => c.toLowerCase()), 'latin1');
+          return patterns.some((p) => head.includes(p));
+        });
+        for (const chunkSize of [1, 7, 333, undefined]) {
+          const got: number[] = [];
+          const gotHits: number[] = [];
+          for await (const b of scanMbox(file, patterns, { label: file, chunkSize })) {
+            got.push(...b.starts.map((x) => b.offset + x));
+            gotHits.push(...b.hits.map((h) => b.offset + b.starts[h.index]!));
+            for (const h of b.hits) expect(h.headerEnd).toBe(headerEndOf(b.buf, b.starts[h.index]!, messageEnd(b, h.index)));
+          }
+          expect([round, chunkSize, got, gotHits]).toEqual([round, chunkSize, want, wantHits]);
+        }
+        for (let i = 1; i < want.length; i++) (plainEnvelopeAt(data, want[i]!, data.length) ? plain++ : other++);
+        hit += wantHits.length;
       }
     }
-    expect(plain).toBeGreaterThan(100);
-    expect(other).toBeGreaterThan(100);
-  });
-
-  it('keeps going past a full event buffer, and over memory it had to grow', () => {
-    const data = latin1('From a Mon Jan  1 00:00:00 2024\nann\n\n'.repeat(30000));
-    const patterns = [latin1('ann')];
-    const wasm = createKernel(patterns);
-    wasm.reserve(10); // grows on the next call
-    const got = events(wasm, data);
-    expect(got.bounds).toHaveLength(29999);
-    expect(got.bounds.every((b) => b.endsWith('+'))).toBe(true);
-    expect(got).toEqual(events(createKernel(patterns, { js: true }), data));
+    expect(plain).toBeGreaterThan(50);
+    expect(other).toBeGreaterThan(50);
+    expect(hit).toBeGreaterThan(100);
   });
 
   it('never matches a pattern with a capital letter (the folded data has none)', () => {
-    const data = latin1('Ann ann ANN');
-    expect(events(createKernel([latin1('Ann')]), data).hits).toEqual([]);
-    expect(events(createKernel([latin1('Ann')], { js: true }), data).hits).toEqual([]);
+    const buf = latin1('From a Mon Jan  1 00:00:00 2024\nX: Ann ann ANN\n\nbody\n');
+    const batch = { buf, offset: 0, starts: [0], end: buf.length, final: true };
+    expect(headerHits(batch, [latin1('Ann')])).toEqual([]);
+    expect(headerHits(batch, [latin1('ann')])).toHaveLength(1);
   });
 });
 
@@ -265,7 +271,7 @@ describe('scanMbox', () => {
     const tests = stageTwoTests(needles);
     for (const file of files()) {
       for (const chunkSize of [1, 7, 64, 333, 4096, undefined]) {
-        for (const js of [false, true]) {
+        {
           const split: Array<ReturnType<typeof shape> & { old: number[] }> = [];
           for await (const b of splitMbox(file, { label: file, chunkSize })) {
             const hEnds = b.starts.length > 0 ? [...foldHeaders(b).hEnds] : [];
@@ -275,7 +281,7 @@ describe('scanMbox', () => {
           for (const keepHit of [undefined, stageOneKeep(patterns)]) {
             // (keepHit: an encoded word outside the address headers does not count; after stage 2, no difference)
             const scanned: typeof split = [];
-            for await (const b of scanMbox(file, createKernel(patterns, { js }), patterns.map((p) => p.length), { label: file, chunkSize, keepHit })) {
+            for await (const b of scanMbox(file, patterns, { label: file, chunkSize, keepHit })) {
               const old = new Set(oldStageOne(b, patterns));
               for (const h of b.hits) expect(old.has(h.index)).toBe(true); // never more than the old stage 1
               scanned.push({ ...shape(b), old: b.hits.filter((h) => passesStageTwo(b.buf, b.starts[h.index]!, h.headerEnd, tests)).map((h) => h.index) });
@@ -287,69 +293,15 @@ describe('scanMbox', () => {
     }
   });
 
-  it("folds a batch's header blocks in WebAssembly exactly as foldHeaders does in JavaScript", async () => {
-    let folded = 0;
-    const withSpaceAt = [0, 0];
-    for (const file of files()) {
-      for (const chunkSize of [1, 7, 333, 4096, undefined]) {
-        const kernel = createKernel([], { headers: true });
-        expect(kernel.wasm).toBe(true);
-        for await (const b of scanMbox(file, kernel, [], { label: file, chunkSize, reuse: true })) {
-          if (b.starts.length === 0) continue;
-          const fast = kernel.foldHeaders(b);
-          expect(fast).not.toBeNull();
-          const mine = { hay: Buffer.from(fast!.hay), offs: fast!.offs, hEnds: fast!.hEnds };
-          const js = foldHeaders({ ...b, buf: Buffer.from(b.buf) }); // a copy: not the kernel's memory
-          expect(mine).toEqual({ hay: Buffer.from(js.hay), offs: js.offs, hEnds: js.hEnds });
-          // "no space or tab before at" only where there is none (pipermail's form needs no search)
-          const spaced = js.hay.indexOf(' at') !== -1 || js.hay.indexOf('\tat') !== -1;
-          if (spaced) expect(fast!.spaceAt).toBe(true);
-          withSpaceAt[spaced ? 1 : 0]!++;
-          folded++;
-        }
-      }
-    }
-    expect(folded).toBeGreaterThan(100);
-    expect(withSpaceAt.every((n) => n > 10)).toBe(true);
-    // a kernel made without room for it, or a batch elsewhere: the caller folds in JavaScript
-    const plain = createKernel([]);
-    const b = { buf: latin1('From a Mon Jan  1 00:00:00 2024\nX: y\n\nbody\n'), offset: 0, starts: [0], end: 42, final: true };
-    expect(plain.foldHeaders(b)).toBeNull();
-    expect(createKernel([], { headers: true }).foldHeaders(b)).toBeNull();
-  });
-
-  it("gives discoverMany's candidates with the kernel's address filter as without it", async () => {
-    const who = ['ann@example.org', 'bo@lanternfish.example', 'joann@example.org', 'x@y.example', 'dana.ruiz@example.com', 'rel14-planning@lanternfish.example', 'nobody@example.org'];
-    const idx = new ManyNeedles(who.map((e) => subjectNeedles(new IdentityMatcher([{ type: 'email', value: e }]))));
-    let withHits = 0;
-    let candidates = 0;
-    for (const file of files()) {
-      for (const chunkSize of [7, 333, 4096, undefined]) {
-        const kernel = createKernel([], { headers: true });
-        expect(kernel.useAtFilter(idx.atFilter())).toBe(true);
-        for await (const b of scanMbox(file, kernel, [], { label: file, chunkSize, reuse: true })) {
-          if (b.starts.length === 0) continue;
-          withHits += (kernel.foldHeaders(b)?.atHits?.length ?? 0) > 0 ? 1 : 0;
-          const fast = manyCandidates(b, idx, kernel);
-          expect(fast).toEqual(manyCandidates({ ...b, buf: Buffer.from(b.buf) }, idx)); // a copy: the JavaScript scan
-          candidates += fast.length;
-        }
-      }
-    }
-    expect(withHits).toBeGreaterThan(50);
-    expect(candidates).toBeGreaterThan(100);
-  });
-
   it('tiles the messages with byte ranges, wherever they are cut', async () => {
     const needles = needlesOf(ANN);
     const patterns = stageOnePatterns(needles);
-    const lengths = patterns.map((p) => p.length);
     const rnd = mulberry32(5);
     for (const file of files()) {
       const size = fs.statSync(file).size;
       const whole: number[] = [];
       const wholeHits: number[] = [];
-      for await (const b of scanMbox(file, createKernel(patterns), lengths, { label: file })) {
+      for await (const b of scanMbox(file, patterns, { label: file })) {
         whole.push(...b.starts.map((s) => b.offset + s));
         wholeHits.push(...b.hits.map((h) => b.offset + b.starts[h.index]!));
       }
@@ -360,7 +312,7 @@ describe('scanMbox', () => {
         let finals = 0;
         for (let i = 0; i < cuts.length; i++) {
           const to = i + 1 < cuts.length ? cuts[i + 1]! : Infinity;
-          for await (const b of scanMbox(file, createKernel(patterns), lengths, { label: file, from: cuts[i]!, to, chunkSize: 1 + Math.floor(rnd() * 5000) })) {
+          for await (const b of scanMbox(file, patterns, { label: file, from: cuts[i]!, to, chunkSize: 1 + Math.floor(rnd() * 5000) })) {
             got.push(...b.starts.map((s) => b.offset + s));
             gotHits.push(...b.hits.map((h) => b.offset + b.starts[h.index]!));
             if (b.final) finals++;
@@ -397,7 +349,7 @@ describe('scanMbox', () => {
     fs.writeFileSync(file, Buffer.concat([latin1('hello\n\n'), archive(4, 50)]));
     const scan = async (from: number, to: number) => {
       const out: number[] = [];
-      for await (const b of scanMbox(file, createKernel([]), [], { label: 'notes.mbox', from, to })) out.push(...b.starts);
+      for await (const b of scanMbox(file, [], { label: 'notes.mbox', from, to })) out.push(...b.starts);
       return out;
     };
     await expect(scan(0, 100)).rejects.toThrow(/notes\.mbox: not an mbox file/);

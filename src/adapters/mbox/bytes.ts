@@ -1,33 +1,6 @@
-// Byte-level helpers shared by the mbox and Slack adapters: a case-insensitive view of raw bytes
-// and a small RFC 2047 decoder for the second-stage pre-filter.
-
-import { asciiFolder, lowerAsciiInPlace } from '../../core/ascii-fold.js';
-
-export { lowerAsciiInPlace };
-
-/** The lower-cased view is valid until the next call (it reuses one scratch buffer). */
-export const lowerAscii = asciiFolder();
-
-/** The longest run of ASCII characters in `s` (what survives any ASCII-compatible charset). */
-export function longestAsciiRun(s: string): string {
-  let best = '';
-  for (const run of s.split(/[^\x00-\x7f]+/)) if (run.length > best.length) best = run;
-  return best;
-}
-
-/**
- * Byte patterns (lower-case) for a pre-filter that must not miss: an ASCII needle as it is; for
- * a needle with other characters (an EAI address, `zoë@…`), its longest ASCII run, which is in
- * the raw bytes whatever charset (UTF-8, Latin-1) the header was written in.
- */
-export function bytePatterns(needles: string[]): Buffer[] {
-  const out = new Map<string, Buffer>();
-  for (const n of needles) {
-    const p = /^[\x00-\x7f]*$/.test(n) ? n : longestAsciiRun(n);
-    if (p.length > 0) out.set(p, Buffer.from(p, 'latin1'));
-  }
-  return [...out.values()];
-}
+// The mbox-specific byte helpers of stage 2 of the pre-filter: RFC 2047 encoded words decoded,
+// and the address headers of a raw header block read without decoding the rest. (The generic
+// byte patterns and ASCII folding are core's: src/core/byte-patterns.ts, src/core/ascii-fold.ts.)
 
 // RFC 2047 encoded words; adjacent ones are joined (whitespace between them is not text).
 const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;

@@ -1,7 +1,7 @@
 // The header blocks of a batch of messages, case-folded into one buffer for the byte
 // pre-filters (stage 1 of discover and of discoverMany): bodies never count, and they are most of
 // an archive's bytes.
-import { lowerAsciiInPlace } from './bytes.js';
+import { lowerAsciiInPlace } from '../../core/ascii-fold.js';
 import { messageEnd, type MessageBatch } from './splitter.js';
 
 const CR = 0x0d;
@@ -13,22 +13,15 @@ export interface FoldedHeaders {
   hay: Buffer;
   /** offs[i]: where message i's block starts in hay. */
   offs: number[];
-  /** hEnds[i]: the end of message i's header block in batch.buf (the offset of the blank line). */
+  /** hEnds[i]: the end of message i's header block in batch.buf (the offset of the blank line, as headerEndOf). */
   hEnds: number[];
-  /** false: hay holds no space or tab followed by "at" (pipermail's `ann at example.org`); else unknown. */
-  spaceAt?: boolean;
-  /** The `@`s in hay whose fingerprint passed the kernel's address filter (kernel.useAtFilter); absent: not looked for. */
-  atHits?: Int32Array;
 }
 
 /**
  * The header blocks of a batch (of at least one message). `hay` is a shared scratch buffer: valid
- * until the next call, so use it before any await. A batch in a scan kernel's input area is
- * done by that kernel, when it can (kernel.ts: the same result, in WebAssembly).
+ * until the next call, so use it before any await.
  */
-export function foldHeaders(batch: MessageBatch, kernel?: { foldHeaders(batch: MessageBatch): FoldedHeaders | null }): FoldedHeaders {
-  const done = kernel?.foldHeaders(batch);
-  if (done) return done;
+export function foldHeaders(batch: MessageBatch): FoldedHeaders {
   const { buf, starts } = batch;
   const n = starts.length;
   const crlf = buf.indexOf(CR, starts[0]) !== -1;
@@ -57,20 +50,9 @@ function headerEndFast(buf: Buffer, start: number, end: number, crlf: boolean): 
   return p === -1 || p + 1 >= end ? end : p + 1;
 }
 
+// (a 4-byte aligned buffer of its own: lowerAsciiInPlace folds four bytes a step when aligned)
 let scratch = Buffer.alloc(0);
 function headerScratch(len: number): Buffer {
-  if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len + 3, 1 << 20, scratch.length * 2));
+  if (scratch.length < len) scratch = Buffer.from(new ArrayBuffer((Math.max(len + 3, 1 << 20, scratch.length * 2) + 3) & ~3));
   return scratch;
-}
-
-/** The message whose block holds hay[pos]: the last i with offs[i] <= pos. */
-export function messageAt(offs: number[], pos: number): number {
-  let lo = 0;
-  let hi = offs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (offs[mid]! <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }

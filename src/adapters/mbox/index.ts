@@ -1,7 +1,7 @@
-// The mbox adapter: mailing-list archives. A scan cuts each file into messages and, in the same
-// pass, runs a byte pre-filter (the subject's addresses, case-insensitively, in a message's
-// headers — or any RFC 2047 encoded word there, which can hide an address from a raw search) that
-// picks the few messages worth decoding (scanner.ts, kernel.ts); a second stage decodes only the
+// The mbox adapter: mailing-list archives. The splitter cuts each file into messages
+// (splitter.ts); a byte pre-filter on their case-folded header blocks (the subject's addresses,
+// or any RFC 2047 encoded word there, which can hide an address from a raw search) picks the few
+// messages worth decoding (scanner.ts; how it works: README.md); a second stage decodes only the
 // address headers; the survivors are decoded (decode.ts: plain messages directly, the rest by
 // mailparser, loaded only if one needs it), and the match is confirmed on the decoded
 // addresses. Large archives are scanned on worker threads, the main thread decoding the
@@ -20,13 +20,12 @@ import { addressHeaderText } from './bytes.js';
 import { decodedWhole, headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
-import { createKernel } from './kernel.js';
 import { ManyNeedles, manyCandidates } from './many.js';
 import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
-import { headerEndOf, scanMbox, truncationOf, type ScanBatch, type Truncation } from './scanner.js';
+import { scanMbox, type ScanBatch } from './scanner.js';
 import { AddressScrubber, REDACTED_ADDRESS, scrubMessage } from './redact.js';
-import { isEnvelopeLine, messageEnd, splitMbox } from './splitter.js';
+import { headerEndOf, isEnvelopeLine, messageEnd, splitMbox, truncationOf, type Truncation } from './splitter.js';
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
 
@@ -98,13 +97,11 @@ export class MboxAdapter implements SourceAdapter {
       yield* this.discoverParallel(files, jobs, { patterns: patterns.map((p) => p.toString('latin1')), needles }, workers, subject, ctx);
       return;
     }
-    const kernel = createKernel(patterns);
-    const lengths = patterns.map((p) => p.length);
     const tests = stageTwoTests(needles);
     for (const file of files) {
       const seen = new Set<string>();
       try {
-        for await (const batch of scanMbox(file.file, kernel, lengths, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
+        for await (const batch of scanMbox(file.file, patterns, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
           ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
           for (const c of this.candidates(file, batch, tests)) {
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
@@ -183,14 +180,12 @@ export class MboxAdapter implements SourceAdapter {
       return;
     }
     const needles = new ManyNeedles(subjects);
-    const kernel = createKernel([], { headers: true });
-    kernel.useAtFilter(needles.atFilter());
     for (const file of files) {
       const seen = new Map<number, Set<string>>();
       try {
-        for await (const batch of scanMbox(file.file, kernel, [], { signal: ctx.signal, label: file.label, reuse: true })) {
+        for await (const batch of splitMbox(file.file, { signal: ctx.signal, label: file.label, reuse: true })) {
           ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-          for (const m of manyCandidates(batch, needles, kernel)) {
+          for (const m of manyCandidates(batch, needles)) {
             const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
             const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
@@ -542,7 +537,7 @@ export class MboxAdapter implements SourceAdapter {
     const patterns = stageOnePatterns(needles);
     const tests = stageTwoTests(needles);
     const scrub = new AddressScrubber(subject, needles);
-    for await (const batch of scanMbox(input, createKernel(patterns), patterns.map((p) => p.length), { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
+    for await (const batch of scanMbox(input, patterns, { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
       const candidates = new Map<number, Candidate>();
       for (const c of this.candidates(file, batch, tests)) candidates.set(c.start, c);
       let copied = 0;

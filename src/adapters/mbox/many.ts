@@ -31,10 +31,9 @@
 // record: the matcher normalises the address the same way, and it is then not the subject's.)
 import type { IdentityMatcher } from '../../core/identity.js';
 import { addressHeaderText, mayBeInAddressHeader } from './bytes.js';
-import { foldHeaders, messageAt } from './headers.js';
-import type { AtFilter, Kernel } from './kernel.js';
+import { foldHeaders } from './headers.js';
 import { searchPatterns, stageTwoTests, subjectNeedles } from './needles.js';
-import { messageEnd, type MessageBatch } from './splitter.js';
+import { messageAt, messageEnd, type MessageBatch } from './splitter.js';
 
 const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
 const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC: "K", lower-cased "k"
@@ -62,7 +61,7 @@ mark('.-', DOMAIN);
 mark('-', LABEL);
 mark(' \t\r\n', WS);
 
-const WINDOW_BITS = 16; // (the kernel's address filter takes a bitmap of this size: AT_BITMAP_BYTES)
+const WINDOW_BITS = 16; // a 64 Kbit bitmap: few false fingerprints even for thousands of addresses
 
 /**
  * The fingerprint of the address whose local part ends at q and whose domain starts at p: up to
@@ -161,30 +160,18 @@ export class ManyNeedles {
     this.loosePatterns.push(...loose.values());
   }
 
-  /** This index's fingerprint filter, for a scan kernel to apply (kernel.useAtFilter). */
-  atFilter(): AtFilter {
-    return { classes: CLS, bound: BOUND, label: LABEL, bitmap: this.windows };
-  }
-
   /**
    * Every place in b[from, to) where an indexed address stands whole, as an address (`@`) or in
    * pipermail's form (`ann at example.org`, any whitespace around the "at"): found(pos, subjects).
-   * `spaceAt` false: the caller knows that b[from, to) holds no " at" or "\tat". `atHits`: the
-   * `@`s of b[from, to) whose fingerprint passes atFilter(), when a kernel found them already.
    */
-  scan(b: Buffer, from: number, to: number, found: (pos: number, subjects: readonly number[]) => void, spaceAt = true, atHits?: Int32Array): void {
+  scan(b: Buffer, from: number, to: number, found: (pos: number, subjects: readonly number[]) => void): void {
     if (this.addresses.size === 0) return;
     const windows = this.windows;
-    if (atHits) {
-      for (const at of atHits) this.lookup(b, at, at + 1, from, to, at, found);
-    } else {
-      for (let at = b.indexOf(AT, from); at !== -1 && at < to; at = b.indexOf(AT, at + 1)) {
-        const w = windowOf(b, at, at + 1, to);
-        if ((windows[w >>> 5]! & (1 << (w & 31))) !== 0) this.lookup(b, at, at + 1, from, to, at, found);
-      }
+    for (let at = b.indexOf(AT, from); at !== -1 && at < to; at = b.indexOf(AT, at + 1)) {
+      const w = windowOf(b, at, at + 1, to);
+      if ((windows[w >>> 5]! & (1 << (w & 31))) !== 0) this.lookup(b, at, at + 1, from, to, at, found);
     }
-    // (spaceAt false: b[from, to) holds no " at" or "\tat", so there is nothing to search)
-    for (const sep of spaceAt ? [SP_AT, TAB_AT] : []) {
+    for (const sep of [SP_AT, TAB_AT]) {
       for (let s = b.indexOf(sep, from); s !== -1 && s + 3 < to; s = b.indexOf(sep, s + 1)) {
         if ((CLS[b[s + 3]!]! & WS) === 0) continue;
         let q = s;
@@ -246,13 +233,12 @@ export interface ManyCandidate {
 /**
  * The messages of a batch that discover would decode for at least one subject, each with those
  * subjects, in file order. Complete as discover's pre-filter is: for each subject, the messages
- * listed for it are exactly the ones discover's candidates() yields for it. `kernel`: the one the
- * batch was scanned with, to fold the headers (foldHeaders).
+ * listed for it are exactly the ones discover's candidates() yields for it.
  */
-export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: Kernel): ManyCandidate[] {
+export function manyCandidates(batch: MessageBatch, idx: ManyNeedles): ManyCandidate[] {
   const n = batch.starts.length;
   if (n === 0 || idx.active.length === 0) return [];
-  const { hay, offs, hEnds, spaceAt, atHits } = foldHeaders(batch, kernel);
+  const { hay, offs, hEnds } = foldHeaders(batch);
   const total = hay.length;
   const everyone = new Uint8Array(n); // an encoded word: a candidate for every subject until stage 2
   const found = new Map<number, Set<number>>(); // stage 1, as discover's
@@ -282,7 +268,7 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles, kernel?: K
   if (idx.kelvin.length > 0) eachMessage(KELVIN, (m) => add(found, m, idx.kelvin));
   if (idx.backtick.length > 0) eachMessage(VARIA, (m) => add(check, m, idx.backtick));
   for (const { pattern, subjects } of idx.loosePatterns) eachMessage(pattern, (m) => add(found, m, subjects));
-  idx.scan(hay, 0, total, (pos, subjects) => add(check, messageAt(offs, pos), subjects), spaceAt !== false, atHits);
+  idx.scan(hay, 0, total, (pos, subjects) => add(check, messageAt(offs, pos), subjects));
   // discover's stage 1 for subject i finds one of i's patterns in the message's headers (a hit
   // that starts there): the lookup's own hits always do, but for pipermail's form with the
   // whitespace around "at" folded, or a U+1FEF, only discover's patterns can tell.

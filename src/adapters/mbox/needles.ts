@@ -1,7 +1,8 @@
 // A subject's email needles and the two pre-filter stages built on them, shared by the
 // single-subject pass (discover, erase) and the many-subject pass (discoverMany).
 import type { IdentityMatcher } from '../../core/identity.js';
-import { addressHeaderText, bytePatterns, longestAsciiRun, mayBeInAddressHeader } from './bytes.js';
+import { bytePatterns, longestAsciiRun } from '../../core/byte-patterns.js';
+import { addressHeaderText, mayBeInAddressHeader } from './bytes.js';
 
 const ENCODED_WORD_OPEN = Buffer.from('=?', 'latin1');
 const KELVIN = Buffer.from('\u212a', 'utf8'); // NFC-normalises to "K": a raw search for "k" misses it

@@ -1,6 +1,6 @@
 // discover and discoverMany over large archives on worker threads. The files are cut into jobs
 // (byte ranges of about JOB_BYTES; a range holds the messages that start in it, so the jobs tile
-// the messages: scanner.ts); each worker takes the next job from a shared counter (no round trip
+// the messages: splitter.ts); each worker takes the next job from a shared counter (no round trip
 // through the main thread, which may be busy decoding) and sends its results back; the main
 // thread takes the jobs' results in file order, so the records, their order and the stats are
 // what a scan on the main thread gives.
@@ -15,11 +15,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../core/errors.js';
-import { createKernel, kernelBytesFor, type Kernel } from './kernel.js';
 import { ManyNeedles, manyCandidates } from './many.js';
 import { passesStageTwo, stageOneKeep, stageTwoTests } from './needles.js';
-import { scanMbox, truncationOf, type Truncation } from './scanner.js';
-import { messageEnd } from './splitter.js';
+import { scanMbox } from './scanner.js';
+import { messageEnd, splitMbox, truncationOf, type Truncation } from './splitter.js';
 
 /** Files at least this large (together) are scanned on worker threads. */
 export const PARALLEL_MIN_BYTES = 64 << 20;
@@ -51,8 +50,6 @@ export interface JobSetup {
   patterns: string[];
   needles: string[];
   chunkSize?: number;
-  /** The scan kernel's WebAssembly module (built once, on the main thread), if there is one. */
-  kernel?: Uint8Array | null;
 }
 
 /** A candidate of a `many` job: its file offsets, and the subjects whose records the main thread builds from it (ascending). */
@@ -96,20 +93,16 @@ export function planJobs(files: Array<{ path: string; label: string; size: numbe
   return jobs;
 }
 
-/** The stage-1 and stage-2 filters of a setup, and a kernel for them (one per thread). */
-export function jobRunner(
-  setup: JobSetup,
-  kernelOpts: { js?: boolean } = {},
-): { kernel: Kernel; lengths: number[]; tests: Array<(text: string) => boolean>; keepHit: ReturnType<typeof stageOneKeep> } {
+/** The stage-1 and stage-2 filters of a setup (one per thread). */
+export function jobRunner(setup: JobSetup): { patterns: Buffer[]; tests: Array<(text: string) => boolean>; keepHit: ReturnType<typeof stageOneKeep> } {
   const patterns = setup.patterns.map((p) => Buffer.from(p, 'latin1'));
-  const kernel = createKernel(patterns, { ...kernelOpts, ...(setup.kernel ? { bytes: setup.kernel } : {}) });
-  return { kernel, lengths: patterns.map((p) => p.length), tests: stageTwoTests(setup.needles), keepHit: stageOneKeep(patterns) };
+  return { patterns, tests: stageTwoTests(setup.needles), keepHit: stageOneKeep(patterns) };
 }
 
 /** One job's batches, on whichever thread runs it. */
 export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>, setup: JobSetup, signal?: AbortSignal): AsyncGenerator<JobBatch> {
-  const { kernel, lengths, tests } = runner;
-  for await (const batch of scanMbox(job.path, kernel, lengths, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize, keepHit: runner.keepHit })) {
+  const { patterns, tests } = runner;
+  for await (const batch of scanMbox(job.path, patterns, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize, keepHit: runner.keepHit })) {
     const candidates: number[] = [];
     for (const h of batch.hits) {
       const start = batch.starts[h.index]!;
@@ -121,17 +114,14 @@ export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>
 }
 
 /** The `many` pre-filter on one thread. */
-export function manyRunner(setup: ManySetup): { kernel: Kernel; needles: ManyNeedles } {
-  const needles = new ManyNeedles(setup.subjects);
-  const kernel = createKernel([], { headers: true });
-  kernel.useAtFilter(needles.atFilter());
-  return { kernel, needles };
+export function manyRunner(setup: ManySetup): { needles: ManyNeedles } {
+  return { needles: new ManyNeedles(setup.subjects) };
 }
 
 /** One `many` job's batches. */
 export async function* runManyJob(job: ScanJob, runner: ReturnType<typeof manyRunner>, setup: ManySetup, signal?: AbortSignal): AsyncGenerator<ManyBatch> {
-  for await (const batch of scanMbox(job.path, runner.kernel, [], { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize })) {
-    const candidates = manyCandidates(batch, runner.needles, runner.kernel).map((m) => ({ start: batch.offset + m.start, end: batch.offset + m.end, subjects: m.subjects }));
+  for await (const batch of splitMbox(job.path, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize })) {
+    const candidates = manyCandidates(batch, runner.needles).map((m) => ({ start: batch.offset + m.start, end: batch.offset + m.end, subjects: m.subjects }));
     yield { messages: batch.starts.length, candidates, final: batch.final, truncation: batch.final ? truncationOf(batch) : null };
   }
 }
@@ -176,7 +166,7 @@ export function runJobs(jobs: ScanJob[], setup: JobSetup, workers: number, signa
     const runner = jobRunner(setup);
     return (job: ScanJob) => runJob(job, runner, setup, signal);
   };
-  const data = () => ({ kind: 'one' as const, setup: { ...setup, kernel: kernelBytesFor(setup.patterns.map((p) => Buffer.from(p, 'latin1'))) } });
+  const data = () => ({ kind: 'one' as const, setup });
   return runJobsOn(jobs, workers, data, local, signal, started);
 }
 
