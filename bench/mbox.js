@@ -21,9 +21,6 @@ const MANIFEST = join(DIR, 'manifest.json');
 const SUBJECT = 'bench.subject@example.org';
 const GENERATOR_VERSION = 2;
 
-
-
-
 const SYL = ['lan', 'tern', 'fish', 'qua', 'ry', 'mo', 'del', 'ka', 'sto', 'ne', 'pi', 'ver', 'lo', 'ta', 'run', 'sel', 'dor', 'mi', 'zen', 'cro'];
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -103,9 +100,17 @@ function generate(o) {
     out(
       `From ${envelope} ${asctime}\n` +
         `Return-Path: <${envelope}>\n` +
-        `Received: from mail${Math.floor(rnd() * 99)}.example.com (mail.example.com [192.0.2.${Math.floor(rnd() * 254)}])\n\tby lists.lanternfish.example (Postfix) with ESMTPS id ${Math.floor(rnd() * 1e12).toString(16).toUpperCase()}\n\tfor <dev@lists.lanternfish.example>; ${rfc}\n` +
+        `Received: from mail${Math.floor(rnd() * 99)}.example.com (mail.example.com [192.0.2.${Math.floor(rnd() * 254)}])\n\tby lists.lanternfish.example (Postfix) with ESMTPS id ${Math.floor(
+          rnd() * 1e12,
+        )
+          .toString(16)
+          .toUpperCase()}\n\tfor <dev@lists.lanternfish.example>; ${rfc}\n` +
         `Received: from [10.0.0.${Math.floor(rnd() * 254)}] by mail.example.com with ESMTPSA; ${rfc}\n` +
-        `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=mail;\n\tbh=${Buffer.from(sentence()).toString('base64').slice(0, 44)};\n\tb=${Buffer.from(sentence() + sentence()).toString('base64').slice(0, 120)}\n` +
+        `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=mail;\n\tbh=${Buffer.from(sentence()).toString('base64').slice(0, 44)};\n\tb=${Buffer.from(
+          sentence() + sentence(),
+        )
+          .toString('base64')
+          .slice(0, 120)}\n` +
         `From: ${from}\n` +
         `To: dev@lists.lanternfish.example\n` +
         (cc ? `Cc: ${cc}\n` : '') +
@@ -134,12 +139,12 @@ function generate(o) {
   closeSync(fd);
   const manifest = { ...m, bytes };
   writeFileSync(MANIFEST, JSON.stringify(manifest, null, 2));
-  writeFileSync(CONFIG, 'controller:\n  name: Bench (fictional)\n  contact: privacy@bench.example\nstateDir: state\nsources:\n  - name: dev-list\n    kind: mbox\n    paths: [list.mbox]\n');
+  writeFileSync(
+    CONFIG,
+    'controller:\n  name: Bench (fictional)\n  contact: privacy@bench.example\nstateDir: state\nsources:\n  - name: dev-list\n    kind: mbox\n    paths: [list.mbox]\n',
+  );
   return manifest;
 }
-
-
-
 
 // ---- the realistic case (`--real`): a list archive as real lists have them ----
 //
@@ -178,7 +183,10 @@ function generateReal(o) {
     for (let i = 6 + Math.floor(rnd() * 12); i > 0; i--) ws.push(word());
     return cap(ws.join(' ')) + '.';
   };
-  const people = Array.from({ length: 400 }, (_, i) => ({ name: `${cap(word())} ${cap(word())}`, addr: `${word()}.${i}@example.${pick(['com', 'net', 'org'])}` }));
+  const people = Array.from({ length: 400 }, (_, i) => ({
+    name: `${cap(word())} ${cap(word())}`,
+    addr: `${word()}.${i}@example.${pick(['com', 'net', 'org'])}`,
+  }));
   const fd = openSync(REAL_FILE, 'w');
   let bytes = 0;
   const out = (s) => {
@@ -211,13 +219,23 @@ function generateReal(o) {
     if (thread.length === 0 || thread.length > 40 || rnd() < 0.15) thread = [];
     const kind = rnd();
     const isPatch = kind < 0.12;
-    const id = isPatch ? `<${d.toISOString().replace(/\D/g, '').slice(0, 14)}.${1000 + i}-1-${sender.addr.toLowerCase()}>` : `<${i}.${Math.floor(rnd() * 1e9)}@${sender.addr.split('@')[1].toLowerCase()}>`;
+    const id = isPatch
+      ? `<${d.toISOString().replace(/\D/g, '').slice(0, 14)}.${1000 + i}-1-${sender.addr.toLowerCase()}>`
+      : `<${i}.${Math.floor(rnd() * 1e9)}@${sender.addr.split('@')[1].toLowerCase()}>`;
     const subjectLine = `${thread.length ? 'Re: ' : ''}${isPatch ? '[PATCH] ' : ''}${sentence().slice(0, 60)}`;
     let head =
       `From ${sender.addr} ${asctime}\n` +
       `Return-Path: <${sender.addr}>\n` +
-      `Received: from mx.example.com (mx.example.com [192.0.2.${Math.floor(rnd() * 254)}])\n\tby lists.lanternfish.example (Postfix) with ESMTPS id ${Math.floor(rnd() * 1e12).toString(16).toUpperCase()}\n\tfor <dev@lists.lanternfish.example>; ${rfc}\n` +
-      `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=mail;\n\tbh=${Buffer.from(sentence()).toString('base64').slice(0, 44)};\n\tb=${Buffer.from(sentence() + sentence() + sentence()).toString('base64').slice(0, 160)}\n` +
+      `Received: from mx.example.com (mx.example.com [192.0.2.${Math.floor(rnd() * 254)}])\n\tby lists.lanternfish.example (Postfix) with ESMTPS id ${Math.floor(
+        rnd() * 1e12,
+      )
+        .toString(16)
+        .toUpperCase()}\n\tfor <dev@lists.lanternfish.example>; ${rfc}\n` +
+      `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=mail;\n\tbh=${Buffer.from(sentence()).toString('base64').slice(0, 44)};\n\tb=${Buffer.from(
+        sentence() + sentence() + sentence(),
+      )
+        .toString('base64')
+        .slice(0, 160)}\n` +
       `From: ${sender.name} <${sender.addr}>\n` +
       `To: ${to.join(', ')}\n` +
       (cc.length ? `Cc: ${cc.join(',\n\t')}\n` : '') +
@@ -251,7 +269,15 @@ function generateReal(o) {
     if (isPatch) {
       m.patches++;
       const lines = text();
-      lines.push(`Signed-off-by: ${sender.name} <${sender.addr}>`, '---', ` src/${word()}.c | 12 ++++++------`, ' 1 file changed, 6 insertions(+), 6 deletions(-)', '', `diff --git a/src/${word()}.c b/src/${word()}.c`, 'index 3b18e51..a9c2f0d 100644');
+      lines.push(
+        `Signed-off-by: ${sender.name} <${sender.addr}>`,
+        '---',
+        ` src/${word()}.c | 12 ++++++------`,
+        ' 1 file changed, 6 insertions(+), 6 deletions(-)',
+        '',
+        `diff --git a/src/${word()}.c b/src/${word()}.c`,
+        'index 3b18e51..a9c2f0d 100644',
+      );
       for (let h = 1 + Math.floor(rnd() * 4); h > 0; h--) {
         lines.push(`@@ -${Math.floor(rnd() * 900)},7 +${Math.floor(rnd() * 900)},7 @@ static int ${word()}(void)`);
         for (let l = 0; l < 7; l++) lines.push(`${pick([' ', ' ', '-', '+'])}\t${word()} = ${word()}(${word()}, ${Math.floor(rnd() * 99)});`);
@@ -262,7 +288,10 @@ function generateReal(o) {
     } else if (kind < 0.45) {
       // quoted-printable, soft line breaks and UTF-8
       m.qp++;
-      const qp = text().map((l) => l.replace(/é/g, '=C3=A9').replace(/(.{72})/g, '$1=\n')).join('\n') + 'Caf=C3=A9 =E2=80=94 thanks!\n';
+      const qp =
+        text()
+          .map((l) => l.replace(/é/g, '=C3=A9').replace(/(.{72})/g, '$1=\n'))
+          .join('\n') + 'Caf=C3=A9 =E2=80=94 thanks!\n';
       head += 'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n';
       body = qp;
     } else if (kind < 0.75) {
@@ -270,7 +299,20 @@ function generateReal(o) {
       m.multipart++;
       const b1 = `===============${Math.floor(rnd() * 1e15)}==`;
       const lines = text();
-      const alt = [`--${b1}`, 'Content-Type: text/plain; charset="utf-8"', 'Content-Transfer-Encoding: 7bit', '', ...lines, `--${b1}`, 'Content-Type: text/html; charset="utf-8"', 'Content-Transfer-Encoding: 7bit', '', `<html><body>${lines.map((l) => `<p>${l}</p>`).join('\n')}</body></html>`, `--${b1}--`, ''];
+      const alt = [
+        `--${b1}`,
+        'Content-Type: text/plain; charset="utf-8"',
+        'Content-Transfer-Encoding: 7bit',
+        '',
+        ...lines,
+        `--${b1}`,
+        'Content-Type: text/html; charset="utf-8"',
+        'Content-Transfer-Encoding: 7bit',
+        '',
+        `<html><body>${lines.map((l) => `<p>${l}</p>`).join('\n')}</body></html>`,
+        `--${b1}--`,
+        '',
+      ];
       if (rnd() < 0.35) {
         m.attachments++;
         const b0 = `===============${Math.floor(rnd() * 1e15)}==`;
@@ -279,14 +321,29 @@ function generateReal(o) {
         for (let k = 0; k < size; k++) att[k] = Math.floor(rnd() * 256);
         const b64 = att.toString('base64').replace(/(.{76})/g, '$1\n');
         head += `Content-Type: multipart/mixed; boundary="${b0}"\n`;
-        body = [`--${b0}`, `Content-Type: multipart/alternative; boundary="${b1}"`, '', ...alt, `--${b0}`, `Content-Type: application/octet-stream; name="${word()}.log.gz"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${word()}.log.gz"`, '', b64, `--${b0}--`, ''].join('\n');
+        body = [
+          `--${b0}`,
+          `Content-Type: multipart/alternative; boundary="${b1}"`,
+          '',
+          ...alt,
+          `--${b0}`,
+          `Content-Type: application/octet-stream; name="${word()}.log.gz"`,
+          'Content-Transfer-Encoding: base64',
+          `Content-Disposition: attachment; filename="${word()}.log.gz"`,
+          '',
+          b64,
+          `--${b0}--`,
+          '',
+        ].join('\n');
       } else {
         head += `Content-Type: multipart/alternative; boundary="${b1}"\n`;
         body = alt.join('\n');
       }
     } else {
       head += 'Content-Type: text/plain; charset="us-ascii"\nContent-Transfer-Encoding: 7bit\n';
-      body = text().join('\n') + `\n_______________________________________________\ndev mailing list\ndev@lists.lanternfish.example\nhttps://lists.lanternfish.example/mailman/listinfo/dev\n`;
+      body =
+        text().join('\n') +
+        `\n_______________________________________________\ndev mailing list\ndev@lists.lanternfish.example\nhttps://lists.lanternfish.example/mailman/listinfo/dev\n`;
     }
     // mboxrd: a body line starting with "From " is escaped
     out(`${head}\n${body.replace(/^(>*From )/gm, '>$1')}\n\n`);
@@ -294,13 +351,23 @@ function generateReal(o) {
   closeSync(fd);
   const manifest = { ...m, bytes };
   writeFileSync(REAL_MANIFEST, JSON.stringify(manifest, null, 2));
-  writeFileSync(REAL_CONFIG, 'controller:\n  name: Bench (fictional)\n  contact: privacy@bench.example\nstateDir: state\nsources:\n  - name: dev-list\n    kind: mbox\n    paths: [real.mbox]\n');
+  writeFileSync(
+    REAL_CONFIG,
+    'controller:\n  name: Bench (fictional)\n  contact: privacy@bench.example\nstateDir: state\nsources:\n  - name: dev-list\n    kind: mbox\n    paths: [real.mbox]\n',
+  );
   return manifest;
 }
 
 function mainReal(o) {
   let manifest = existsSync(REAL_MANIFEST) ? JSON.parse(readFileSync(REAL_MANIFEST, 'utf8')) : null;
-  if (!manifest || manifest.version !== REAL_VERSION || manifest.messages !== o.messages || manifest.seed !== o.seed || !existsSync(REAL_FILE) || statSync(REAL_FILE).size !== manifest.bytes) {
+  if (
+    !manifest ||
+    manifest.version !== REAL_VERSION ||
+    manifest.messages !== o.messages ||
+    manifest.seed !== o.seed ||
+    !existsSync(REAL_FILE) ||
+    statSync(REAL_FILE).size !== manifest.bytes
+  ) {
     log(`generating ${o.messages} realistic messages ...`);
     manifest = generateReal(o);
     log(`generated ${(manifest.bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -326,13 +393,17 @@ function mainReal(o) {
   for (let i = 0; i < o.runs; i++) {
     p.push(pc());
     q.push(py());
-    log(`run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (${(p[i].rssKiB / 1024).toFixed(0)} MiB), python ${(q[i].ms / 1000).toFixed(2)} s (${(q[i].rssKiB / 1024).toFixed(0)} MiB)`);
+    log(
+      `run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (${(p[i].rssKiB / 1024).toFixed(0)} MiB), python ${(q[i].ms / 1000).toFixed(2)} s (${(q[i].rssKiB / 1024).toFixed(0)} MiB)`,
+    );
   }
   const pm = median(p.map((r) => r.ms));
   const qm = median(q.map((r) => r.ms));
   const rssMB = (Math.max(...p.map((r) => r.rssKiB)) * 1024) / 1e6;
   const pyRssMB = (Math.max(...q.map((r) => r.rssKiB)) * 1024) / 1e6;
-  console.log(`| case (${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 1e6).toFixed(1)} MB, median of ${o.runs}) | privacyctl | Python mailbox | ratio | peak RSS (privacyctl / Python) | target | result |`);
+  console.log(
+    `| case (${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 1e6).toFixed(1)} MB, median of ${o.runs}) | privacyctl | Python mailbox | ratio | peak RSS (privacyctl / Python) | target | result |`,
+  );
   console.log('|---|---|---|---|---|---|---|');
   console.log(
     `| \`find --email ${SUBJECT}\` (${expected} records: ${manifest.posts} posts, ${manifest.received} received; ${manifest.multipart} multipart, ${manifest.attachments} with attachments, ${manifest.qp} quoted-printable, ${manifest.patches} patches) | ${(pm / 1000).toFixed(2)} s | ${(qm / 1000).toFixed(2)} s | ${(pm / qm).toFixed(2)}× | ${rssMB.toFixed(0)} MB / ${pyRssMB.toFixed(0)} MB | ≤ 0.5× Python, < 150 MB | ${pm <= qm / 2 ? 'pass' : 'FAIL'} (time), ${rssMB < 150 ? 'pass' : 'FAIL'} (RSS) |`,
@@ -345,7 +416,14 @@ function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   if (o.real) return mainReal({ ...o, messages: process.argv.includes('--messages') ? o.messages : 5000 });
   let manifest = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : null;
-  if (!manifest || manifest.version !== GENERATOR_VERSION || manifest.messages !== o.messages || manifest.seed !== o.seed || !existsSync(FILE) || statSync(FILE).size !== manifest.bytes) {
+  if (
+    !manifest ||
+    manifest.version !== GENERATOR_VERSION ||
+    manifest.messages !== o.messages ||
+    manifest.seed !== o.seed ||
+    !existsSync(FILE) ||
+    statSync(FILE).size !== manifest.bytes
+  ) {
     log(`generating ${o.messages} messages ...`);
     const t0 = Date.now();
     manifest = generate(o);
@@ -373,18 +451,24 @@ function main() {
   for (let i = 0; i < o.runs; i++) {
     p.push(pc());
     g.push(grep());
-    log(`run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (cpu ${(p[i].cpuMs / 1000).toFixed(2)} s, ${(p[i].rssKiB / 1024).toFixed(0)} MiB), grep ${(g[i].ms / 1000).toFixed(2)} s`);
+    log(
+      `run ${i + 1}/${o.runs}: privacyctl ${(p[i].ms / 1000).toFixed(2)} s (cpu ${(p[i].cpuMs / 1000).toFixed(2)} s, ${(p[i].rssKiB / 1024).toFixed(0)} MiB), grep ${(g[i].ms / 1000).toFixed(2)} s`,
+    );
   }
   const pm = median(p.map((r) => r.ms));
   const gm = median(g.map((r) => r.ms));
   const rss = Math.max(...p.map((r) => r.rssKiB)) / 1024;
   const ratio = pm / gm;
-  console.log(`| case (${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, median of ${o.runs}) | privacyctl | grep -c -F | ratio | peak RSS | target | result |`);
+  console.log(
+    `| case (${o.messages.toLocaleString('en')} messages, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, median of ${o.runs}) | privacyctl | grep -c -F | ratio | peak RSS | target | result |`,
+  );
   console.log('|---|---|---|---|---|---|---|');
   console.log(
     `| \`find --email ${SUBJECT}\` (${expected} records: ${manifest.posts} posts, ${manifest.received} received) | ${(pm / 1000).toFixed(2)} s | ${(gm / 1000).toFixed(2)} s | ${ratio.toFixed(1)}× | ${rss.toFixed(0)} MiB | ≤ 3.5× grep, < 200 MB | ${ratio <= 3.5 ? 'pass' : 'FAIL'} (time), ${rss * 1.048576 < 200 ? 'pass' : 'FAIL'} (RSS) |`,
   );
-  log(`cpu: privacyctl ${(median(p.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, grep ${(median(g.map((r) => r.cpuMs)) / 1000).toFixed(2)} s; ${manifest.encoded} messages with encoded-word subjects, ${manifest.nearMisses} near misses`);
+  log(
+    `cpu: privacyctl ${(median(p.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, grep ${(median(g.map((r) => r.cpuMs)) / 1000).toFixed(2)} s; ${manifest.encoded} messages with encoded-word subjects, ${manifest.nearMisses} near misses`,
+  );
 }
 
 main();

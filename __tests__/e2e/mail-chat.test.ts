@@ -74,7 +74,8 @@ describe('mbox and slack-export sources', () => {
     const received = recs.find((x: any) => x.data.messageId === '<rel14-planning@lanternfish.example>');
     expect(received.data).not.toHaveProperty('body');
     const text = JSON.stringify(recs);
-    for (const notTheirs of ['xoxe', 'url_private', 'files.slack.com', 'build is green', 'Glad to have you', 'joann-1', 'dana.ruiz@']) expect(text).not.toContain(notTheirs);
+    for (const notTheirs of ['xoxe', 'url_private', 'files.slack.com', 'build is green', 'Glad to have you', 'joann-1', 'dana.ruiz@'])
+      expect(text).not.toContain(notTheirs);
     // this config states no Art. 15 facts: none is invented, each is named as missing
     const devList = r.json.sources.find((s: any) => s.name === 'dev-list');
     expect(devList.facts.legalBasis).toBeUndefined();
@@ -98,14 +99,28 @@ describe('mbox and slack-export sources', () => {
     expect(r.code).toBe(0);
     const after = snapshot(dir);
     // the Slack files that held her profile or a copy of it changed; no other file did
-    const slackChanged = [USERS, 'D0ANNBO/2024-01-10.json', 'general/2024-01-08.json', 'general/2024-01-09.json', 'general/2024-01-11.json', 'meetups/2024-01-04.json', 'release/2024-01-09.json'];
+    const slackChanged = [
+      USERS,
+      'D0ANNBO/2024-01-10.json',
+      'general/2024-01-08.json',
+      'general/2024-01-09.json',
+      'general/2024-01-11.json',
+      'meetups/2024-01-04.json',
+      'release/2024-01-09.json',
+    ];
     for (const [f, b] of before) {
-      if (f.startsWith('fixtures/demo/mail/') || (f.startsWith('fixtures/demo/slack/') && !slackChanged.some((c) => f.endsWith(c)))) expect(after.get(f)!.equals(b)).toBe(true);
+      if (f.startsWith('fixtures/demo/mail/') || (f.startsWith('fixtures/demo/slack/') && !slackChanged.some((c) => f.endsWith(c))))
+        expect(after.get(f)!.equals(b)).toBe(true);
       if (f.startsWith('fixtures/demo/slack/')) expect(read(dir, f).toString('utf8')).not.toMatch(/Ann Example|U01ANN_72|\|ann>/);
     }
     const users = JSON.parse(read(dir, USERS).toString('utf8'));
     expect(users[0]).toMatchObject({ id: 'U01ANN', name: 'redacted-user' });
-    expect(users.slice(1).map((u: any) => u.profile.email)).toEqual(['bo@lanternfish.example', 'joann@example.org', 'zoë.lindqvist@example.net', 'dana.ruiz@example.com']);
+    expect(users.slice(1).map((u: any) => u.profile.email)).toEqual([
+      'bo@lanternfish.example',
+      'joann@example.org',
+      'zoë.lindqvist@example.net',
+      'dana.ruiz@example.com',
+    ]);
     expect(run(dir, ['verify', '--email', ANN]).code).toBe(0);
   });
 
@@ -165,7 +180,7 @@ describe('mbox and slack-export sources', () => {
     expect(after).toContain('Looks right to me; the branch was renamed in November.');
     expect(after).toContain('In-Reply-To: <20240101120000.4711-1-redacted@redacted.invalid>');
     expect(after).toContain('Message-ID: <20240101120000.4711-1-redacted@redacted.invalid>');
-    expect(after).toMatch(/^From MAILER-DAEMON Mon Jan  1 12:00:01 2024$/m);
+    expect(after).toMatch(/^From MAILER-DAEMON Mon Jan {2}1 12:00:01 2024$/m);
     expect(run(dir, ['verify', '--email', ANN]).code).toBe(0);
   });
 });

@@ -14,10 +14,15 @@ describe('mbox scan workers', () => {
     const ws = makeWorkspace({ sources: 'all' });
     const only = ['dev-list'];
     const records = (workers: string, email: string) =>
-      runJson(ws, ['export', '--email', email, '--no-expand', '-q', '-f', 'json'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 }).json.records.filter((r: { source: string }) => only.includes(r.source));
+      runJson(ws, ['export', '--email', email, '--no-expand', '-q', '-f', 'json'], {
+        env: { PRIVACYCTL_MBOX_WORKERS: workers },
+        timeout: 60_000,
+      }).json.records.filter((r: { source: string }) => only.includes(r.source));
     // the built CLI finds its scan worker (a missing one would silently scan on the main thread)
     const stats = (workers: string) =>
-      runJson(ws, ['--json', 'find', '--email', ANN, '--no-expand', '-q'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 }).json.sources.find((s: { name: string }) => s.name === 'dev-list').stats;
+      runJson(ws, ['--json', 'find', '--email', ANN, '--no-expand', '-q'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 }).json.sources.find(
+        (s: { name: string }) => s.name === 'dev-list',
+      ).stats;
     expect(stats('1')).toMatchObject({ workers: 1 });
     expect(stats('0').workers).toBeUndefined();
     for (const email of [ANN, ZOE]) {
@@ -29,7 +34,9 @@ describe('mbox scan workers', () => {
     const exports = (workers: string, dir: string) => {
       const r = run(ws, ['batch', 'reqs.csv', '-o', `${dir}/`, '--no-expand', '-q'], { env: { PRIVACYCTL_MBOX_WORKERS: workers }, timeout: 60_000 });
       expect(r.code).toBe(0);
-      return ['a', 'z'].map((id) => JSON.parse(readFileSync(join(ws, dir, id, 'export.json'), 'utf8')).records.filter((x: { source: string }) => only.includes(x.source)));
+      return ['a', 'z'].map((id) =>
+        JSON.parse(readFileSync(join(ws, dir, id, 'export.json'), 'utf8')).records.filter((x: { source: string }) => only.includes(x.source)),
+      );
     };
     const [a0, z0] = exports('0', 'w0');
     expect(a0.length).toBeGreaterThan(0);

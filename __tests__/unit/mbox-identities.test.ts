@@ -67,7 +67,14 @@ describe('MboxAdapter.identities', () => {
   it('lists each address once, canonical: decoded words, pipermail form, mailparser for what will not decode', async () => {
     const ids = await listed(adapter());
     expect(new Set(ids).size).toBe(ids.length);
-    for (const want of ['email:ann@example.org', 'email:bo@lanternfish.example', 'email:zoë.lindqvist@example.net', 'email:pia@quarry.example', 'email:olu@quarry.example', 'email:ivo@quarry.example']) {
+    for (const want of [
+      'email:ann@example.org',
+      'email:bo@lanternfish.example',
+      'email:zoë.lindqvist@example.net',
+      'email:pia@quarry.example',
+      'email:olu@quarry.example',
+      'email:ivo@quarry.example',
+    ]) {
       expect(ids).toContain(want);
     }
     for (const id of ids) expect(id).toBe(id.toLowerCase());
@@ -79,7 +86,10 @@ describe('MboxAdapter.identities', () => {
     const emails = ids.filter((k) => k.startsWith('email:')).map((k) => k.slice('email:'.length));
     // every address-like word of the files (bodies and envelopes too, both spellings), searched
     // for: whatever record discover finds, its address is listed
-    const raw = fs.readdirSync(path.join(dir, 'mail')).map((f) => fs.readFileSync(path.join(dir, 'mail', f), 'latin1')).join('\n');
+    const raw = fs
+      .readdirSync(path.join(dir, 'mail'))
+      .map((f) => fs.readFileSync(path.join(dir, 'mail', f), 'latin1'))
+      .join('\n');
     const words = new Set<string>();
     for (const m of raw.matchAll(/[^\s<>(),;:"'=?]+@[^\s<>(),;:"'=?]+/g)) words.add(m[0].toLowerCase());
     for (const m of raw.matchAll(/([^\s<>(),;:"'@]+) at ([^\s<>(),;:"'@]+\.[a-z]+)/gi)) words.add(`${m[1]}@${m[2]}`.toLowerCase());
@@ -100,9 +110,21 @@ describe('MboxAdapter.identities', () => {
       dir,
       stateDir: state.path,
       controller: { name: 'T', contact: 't@example.org', responseDays: 30 },
-      sources: [{ index: 0, name: 'dev-list', kind: 'mbox', config: { name: 'dev-list', kind: 'mbox' }, facts: mboxFactory.suggestedFacts, factory: { ...mboxFactory, create: () => a } }],
+      sources: [
+        {
+          index: 0,
+          name: 'dev-list',
+          kind: 'mbox',
+          config: { name: 'dev-list', kind: 'mbox' },
+          facts: mboxFactory.suggestedFacts,
+          factory: { ...mboxFactory, create: () => a },
+        },
+      ],
     } as unknown as LoadedConfig;
-    const { restored, sources } = await findRestored(config, state, [{ ref: 'r', hashes, planIds: ['p'], lastErasedAt: '' }], { signal: new AbortController().signal, log: { info() {}, warn() {} } });
+    const { restored, sources } = await findRestored(config, state, [{ ref: 'r', hashes, planIds: ['p'], lastErasedAt: '' }], {
+      signal: new AbortController().signal,
+      log: { info() {}, warn() {} },
+    });
     expect(sources).toEqual([expect.objectContaining({ name: 'dev-list', status: 'ok' })]);
     expect(restored.map((r) => r.identities.map((i) => i.value))).toEqual([['pia@quarry.example']]);
   });

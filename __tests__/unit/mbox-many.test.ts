@@ -167,7 +167,9 @@ EXTRA['edges.mbox'] = [
   ['ann  at  example.org', 'spaced-pipermail'],
   ['bo at\n example.com', 'folded-pipermail'],
 ]
-  .map(([to, id], i) => `From x@lanternfish.example Thu Jan  4 00:00:0${i} 2024\nFrom: X <x@lanternfish.example>\nTo: ${to}\nMessage-ID: <${id}@t>\n\nEdge.\n\n`)
+  .map(
+    ([to, id], i) => `From x@lanternfish.example Thu Jan  4 00:00:0${i} 2024\nFrom: X <x@lanternfish.example>\nTo: ${to}\nMessage-ID: <${id}@t>\n\nEdge.\n\n`,
+  )
   .join('');
 
 function writeExtra() {
@@ -199,7 +201,9 @@ describe('MboxAdapter.discoverMany', () => {
     expect(boR).toContain('mail-post <dup@t>'); // the second <dup@t>, his (pipermail) post
     expect(eveR).toEqual(['mail-received <hidden@t>']);
     expect(danaR).toEqual(expect.arrayContaining(['mail-received <hidden@t>', 'mail-received <sender@t>', 'mail-post <crlf@t>']));
-    expect(annR).toEqual(expect.arrayContaining(['mail-received <sender@t>', 'mail-received <crlf@t>', 'mail-received <latin1@t>', 'mail-received <dana-cafe@example.com>']));
+    expect(annR).toEqual(
+      expect.arrayContaining(['mail-received <sender@t>', 'mail-received <crlf@t>', 'mail-received <latin1@t>', 'mail-received <dana-cafe@example.com>']),
+    );
     expect(annR).not.toContain('mail-received <kelvin@t>');
     expect(nobodyR).toEqual([]);
     expect(zoeR).toEqual(['mail-post <zoe-1@example.net>']);
@@ -251,7 +255,13 @@ describe('MboxAdapter.discoverMany', () => {
   it('decodes, for each subject alone, exactly the messages discover decodes', async () => {
     writeExtra();
     const a = adapter();
-    for (const s of [subject('ann@example.org'), subject('bo@example.com', 'bo@lanternfish.example'), subject('kim@example.org'), subject('zoë.lindqvist@example.net'), subject('bob@example.com')]) {
+    for (const s of [
+      subject('ann@example.org'),
+      subject('bo@example.com', 'bo@lanternfish.example'),
+      subject('kim@example.org'),
+      subject('zoë.lindqvist@example.net'),
+      subject('bob@example.com'),
+    ]) {
       const single = testContext();
       for await (const _ of a.discover(s, single)) void _;
       const many = testContext();
@@ -281,7 +291,11 @@ describe('MboxAdapter.discoverMany', () => {
       'mail-received <dana-cafe@example.com>',
       'mail-received <rel14-planning@lanternfish.example>',
     ]);
-    expect(many[1]).toEqual(['mail-post <bo-announce-141@lanternfish.example>', 'mail-post <bo-ping@lanternfish.example>', 'mail-post <rel14-planning@lanternfish.example>']);
+    expect(many[1]).toEqual([
+      'mail-post <bo-announce-141@lanternfish.example>',
+      'mail-post <bo-ping@lanternfish.example>',
+      'mail-post <rel14-planning@lanternfish.example>',
+    ]);
     expect(many[2]).toEqual(['mail-post <dana-2@example.com>', 'mail-post <dana-cafe@example.com>', 'mail-received <rel14-planning@lanternfish.example>']);
     expect(many[5]).toEqual([]);
   });

@@ -7,7 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { NEEDS_WORDS, messageBytes, mimeDetector, plainMessage, withoutUnusedHeaders, wordsDecoder, type DecodedMail, type Mailboxes } from '../../src/adapters/mbox/decode.js';
+import {
+  NEEDS_WORDS,
+  messageBytes,
+  mimeDetector,
+  plainMessage,
+  withoutUnusedHeaders,
+  wordsDecoder,
+  type DecodedMail,
+  type Mailboxes,
+} from '../../src/adapters/mbox/decode.js';
 import { splitMbox } from '../../src/adapters/mbox/splitter.js';
 import { prng } from '../helpers/prng.js';
 
@@ -18,7 +27,12 @@ const flat = (x: Mailboxes | Mailboxes[] | undefined) =>
   x === undefined ? undefined : (Array.isArray(x) ? x : [x]).flatMap((o) => o.value.map((a) => ({ address: a.address, name: a.name, group: a.group })));
 const headerValue = (m: DecodedMail, key: string) => {
   const l = m.headerLines.find((h) => h.key === key);
-  return l ? l.line.slice(l.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+  return l
+    ? l.line
+        .slice(l.line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    : '';
 };
 /** What toRecord reads of a decoded message. */
 const view = (m: DecodedMail) => ({
@@ -37,7 +51,7 @@ const view = (m: DecodedMail) => ({
 });
 
 async function mailparserView(msg: Buffer) {
-  return view((await simpleParser(withoutUnusedHeaders(msg), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true })) as unknown as DecodedMail);
+  return view(await simpleParser(withoutUnusedHeaders(msg), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true }));
 }
 
 async function demoMessages(): Promise<Buffer[]> {
@@ -60,12 +74,32 @@ function generated(n: number): Buffer[] {
   const namePick = () =>
     choose(
       ['Ann Example', 'Bo', "O'Neil Smith-Jones", 'Dev 2 Team', '"Doe, Jane"', '"J. Doe"', '=?utf-8?q?Ren=C3=A9?=', '=?UTF-8?B?Wm/Dqw==?= =?utf-8?q?_Q?='],
-      ['Zoë Quarry', 'J. Doe', 'Ann  Two', 'a (comment)', '"Ann  Two"', '"a\\"b"', '=?utf-8?q?a=2C_b?=', '=?utf-8?q?=3Cx=40y=3E?=', '=?iso-8859-1?q?Ren=E9?=', '"=?utf-8?q?x?="'],
+      [
+        'Zoë Quarry',
+        'J. Doe',
+        'Ann  Two',
+        'a (comment)',
+        '"Ann  Two"',
+        '"a\\"b"',
+        '=?utf-8?q?a=2C_b?=',
+        '=?utf-8?q?=3Cx=40y=3E?=',
+        '=?iso-8859-1?q?Ren=E9?=',
+        '"=?utf-8?q?x?="',
+      ],
       0.15,
     );
-  const addrPick = () => choose(['ann@example.org', 'Bo.Stone+list@Lanternfish.example', 'user000123@example.com'], ['x@xn--bcher-kva.example', 'ann at example.org', 'odd@', 'q@[192.0.2.1]']);
+  const addrPick = () =>
+    choose(
+      ['ann@example.org', 'Bo.Stone+list@Lanternfish.example', 'user000123@example.com'],
+      ['x@xn--bcher-kva.example', 'ann at example.org', 'odd@', 'q@[192.0.2.1]'],
+    );
   // pipermail's `user at domain (Name)` too, and near misses of it
-  const pipermail = () => choose(['pia at quarry.example (Pia Marsh)', 'bo at lanternfish.example', "o'neil at x.example (O'Neil J. Smith-Jones)"], ['pia at quarry.example (Pia (M) Marsh)', 'pia at quarry (P)', 'pia at quarry.example (Zoë)', 'pia  at quarry.example'], 0.3);
+  const pipermail = () =>
+    choose(
+      ['pia at quarry.example (Pia Marsh)', 'bo at lanternfish.example', "o'neil at x.example (O'Neil J. Smith-Jones)"],
+      ['pia at quarry.example (Pia (M) Marsh)', 'pia at quarry (P)', 'pia at quarry.example (Zoë)', 'pia  at quarry.example'],
+      0.3,
+    );
   const mailbox = () => (rnd() < 0.1 ? pipermail() : rnd() < 0.4 ? addrPick() : `${namePick()} <${addrPick()}>`);
   const list = () => Array.from({ length: 1 + Math.floor(rnd() * 3) }, mailbox).join(rnd() < 0.9 ? ', ' : ',\n\t');
   const out: Buffer[] = [];
@@ -80,19 +114,45 @@ function generated(n: number): Buffer[] {
     if (rnd() < 0.05) h.push(`From: ${mailbox()}`);
     const subjects = ['Release plan', '', 'Re: [dev] kernel  2.0', 'Zoë’s patch', 'long\n subject folded'];
     // encoded words plainMessage decodes (UTF-8, Q or B, joined or not), and ones it leaves alone
-    const encoded = ['=?utf-8?q?[dev]_caf=C3=A9?=', 'Re: =?UTF-8?Q?caf=C3=A9?= =?utf-8?q?_na=C3=AFve?= x', '=?utf-8?b?Y2Fmw6k=?=', '=?utf-8?q?caf=C3?=\n =?utf-8?Q?=A9?=', '=?utf-8?q?a?= =?utf-8?B?Yg==?=', '=?utf-8?b?Y2Fm?= =?utf-8?b?w6k=?=', '=?utf-8?q?x=?=tail', '=?utf-8?q?a_=3D_b?=', '=?utf-8?q?a= 3Db?='];
+    const encoded = [
+      '=?utf-8?q?[dev]_caf=C3=A9?=',
+      'Re: =?UTF-8?Q?caf=C3=A9?= =?utf-8?q?_na=C3=AFve?= x',
+      '=?utf-8?b?Y2Fmw6k=?=',
+      '=?utf-8?q?caf=C3?=\n =?utf-8?Q?=A9?=',
+      '=?utf-8?q?a?= =?utf-8?B?Yg==?=',
+      '=?utf-8?b?Y2Fm?= =?utf-8?b?w6k=?=',
+      '=?utf-8?q?x=?=tail',
+      '=?utf-8?q?a_=3D_b?=',
+      '=?utf-8?q?a= 3Db?=',
+    ];
     const odd = ['=?iso-8859-1?q?caf=E9?=', '=?utf-8?q?=FF?=', 'a =? b', '=?utf-8?b?Y2E=?= =?utf-8?b?Zg==?=', '=?utf-8*en?q?x?=', '=?utf-8?b?Y2F?='];
     if (rnd() < 0.9) h.push(`Subject: ${rnd() < 0.3 ? choose(encoded, odd, 0.3) : choose(subjects, odd)}`);
-    if (rnd() < 0.9) h.push(`Date: ${choose(['Mon, 01 Jan 2024 10:00:00 +0000', 'Tue, 2 Jan 2024 09:30:00 -0500 (EST)', '2024-01-03T04:05:06Z'], ['not a date'])}`);
+    if (rnd() < 0.9)
+      h.push(`Date: ${choose(['Mon, 01 Jan 2024 10:00:00 +0000', 'Tue, 2 Jan 2024 09:30:00 -0500 (EST)', '2024-01-03T04:05:06Z'], ['not a date'])}`);
     if (rnd() < 0.9) h.push(`Message-ID: ${pick([`<${i}@example.org>`, `${i}@example.org`, '', `<${i}@example.org> (c)`])}`);
     if (rnd() < 0.3) h.push(`In-Reply-To: <${i - 1}@example.org>`);
     if (rnd() < 0.5) h.push('List-Id: Lanternfish developers <dev.lists.lanternfish.example>');
     if (rnd() < 0.3) h.push('X-Mailer: a\n\tfolded value');
-    if (rnd() < 0.6) h.push(`Content-Type: ${choose(['text/plain; charset="utf-8"', 'text/plain', 'TEXT/PLAIN; charset=US-ASCII'], ['text/plain; charset=iso-8859-1', 'text/plain; charset=utf-8; format=flowed', 'text/html; charset=utf-8'], 0.1)}`);
-    if (rnd() < 0.5) h.push(`Content-Transfer-Encoding: ${choose(['7bit', '8bit', '8BIT', 'quoted-printable', 'Quoted-Printable'], ['base64', 'x-uuencode'], 0.1)}`);
+    if (rnd() < 0.6)
+      h.push(
+        `Content-Type: ${choose(['text/plain; charset="utf-8"', 'text/plain', 'TEXT/PLAIN; charset=US-ASCII'], ['text/plain; charset=iso-8859-1', 'text/plain; charset=utf-8; format=flowed', 'text/html; charset=utf-8'], 0.1)}`,
+      );
+    if (rnd() < 0.5)
+      h.push(`Content-Transfer-Encoding: ${choose(['7bit', '8bit', '8BIT', 'quoted-printable', 'Quoted-Printable'], ['base64', 'x-uuencode'], 0.1)}`);
     if (rnd() < 0.03) h.push('Content-Disposition: attachment; filename="a.txt"');
     if (rnd() < 0.02) h.push('Broken header line');
-    const body = pick(['Hello.\nSecond line.\n', 'Zoë wrote:\n> quoted\n\n-- \nsig\n', '', 'Y2FmZQ==\n', 'caf=C3=A9\n', 'a soft=\nbreak and =3D sign=\n', 'ends with =', 'bad =ZZ escape =C3\n', 'spaces at end   \n\ttab=09\n', 'caf=c3=a9 lower\r\n']);
+    const body = pick([
+      'Hello.\nSecond line.\n',
+      'Zoë wrote:\n> quoted\n\n-- \nsig\n',
+      '',
+      'Y2FmZQ==\n',
+      'caf=C3=A9\n',
+      'a soft=\nbreak and =3D sign=\n',
+      'ends with =',
+      'bad =ZZ escape =C3\n',
+      'spaces at end   \n\ttab=09\n',
+      'caf=c3=a9 lower\r\n',
+    ]);
     let s = `${h.join('\n')}\n\n${body}`;
     if (rnd() < 0.03) s = s.replace(/\n/g, '\r\n');
     if (rnd() < 0.03) s = h.join('\n'); // no body
@@ -120,7 +180,12 @@ function generatedMultipart(n: number): Buffer[] {
       'Content-Type: text/plain; format=flowed\n\nflowed \ntext\n', // (mailparser's)
       'Content-Type: text/plain\nContent-Disposition: inline\n\ninline\n', // (mailparser's)
     ]);
-  const html = () => pick(['Content-Type: text/html; charset="utf-8"\n\n<p>Hello.</p>\n', 'Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<p>caf=C3=A9</p>\n', 'Content-Type: image/png\n\nx\n']);
+  const html = () =>
+    pick([
+      'Content-Type: text/html; charset="utf-8"\n\n<p>Hello.</p>\n',
+      'Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<p>caf=C3=A9</p>\n',
+      'Content-Type: image/png\n\nx\n',
+    ]);
   const attachment = () =>
     pick([
       `Content-Type: application/octet-stream; name="build.log.gz"\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="build.log.gz"\n\n${b64(Math.floor(rnd() * 3000))}\n`,
@@ -138,8 +203,14 @@ function generatedMultipart(n: number): Buffer[] {
     const alt = () => multipart('alternative', rnd() < 0.9 ? [plain(), html()] : pick([[plain()], [html(), plain()], [plain(), html(), html()]]), `${b}alt`);
     const body =
       rnd() < 0.4
-        ? multipart('alternative', rnd() < 0.9 ? [plain(), html()] : pick([[plain()], [html(), plain()], [plain(), html(), html()]]), b, { preamble: rnd() < 0.3, close: rnd() < 0.95 })
-        : multipart('mixed', [rnd() < 0.5 ? plain() : alt(), ...Array.from({ length: Math.floor(rnd() * 3) }, attachment)], b, { preamble: rnd() < 0.3, close: rnd() < 0.95 });
+        ? multipart('alternative', rnd() < 0.9 ? [plain(), html()] : pick([[plain()], [html(), plain()], [plain(), html(), html()]]), b, {
+            preamble: rnd() < 0.3,
+            close: rnd() < 0.95,
+          })
+        : multipart('mixed', [rnd() < 0.5 ? plain() : alt(), ...Array.from({ length: Math.floor(rnd() * 3) }, attachment)], b, {
+            preamble: rnd() < 0.3,
+            close: rnd() < 0.95,
+          });
     out.push(Buffer.from(`${head}${body}`, 'latin1'));
   }
   return out;

@@ -14,11 +14,19 @@ import { addressHeaderText, decodeEncodedWords, mayBeInAddressHeader } from '../
 import { mboxSourceSchema } from '../../src/adapters/mbox/config.js';
 import { foldHeaders } from '../../src/adapters/mbox/headers.js';
 import { mboxFactory, messageBytes, withoutUnusedHeaders } from '../../src/adapters/mbox/index.js';
-import { ManyNeedles, manyCandidates } from '../../src/adapters/mbox/many.js';
-import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from '../../src/adapters/mbox/needles.js';
+import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests } from '../../src/adapters/mbox/needles.js';
 import { planJobs, runJobs } from '../../src/adapters/mbox/parallel.js';
 import { headerHits, scanMbox } from '../../src/adapters/mbox/scanner.js';
-import { headerEndOf, isEnvelopeLine, lineAt, messageAt as hayMessageAt, messageEnd, plainEnvelopeAt, splitMbox, type MessageBatch } from '../../src/adapters/mbox/splitter.js';
+import {
+  headerEndOf,
+  isEnvelopeLine,
+  lineAt,
+  messageAt as hayMessageAt,
+  messageEnd,
+  plainEnvelopeAt,
+  splitMbox,
+  type MessageBatch,
+} from '../../src/adapters/mbox/splitter.js';
 import type { AdapterContext } from '../../src/adapters/types.js';
 import { IdentityMatcher } from '../../src/core/identity.js';
 import { isIdentityLink, type PersonalRecord } from '../../src/core/record.js';
@@ -56,8 +64,38 @@ function noise(rnd: () => number, n: number, pieces: string[]): Buffer {
 }
 
 const PIECES = [
-  '\n', '\r\n', '\n\n', '\n\r\n', 'From ', 'From', 'F', '\nFrom ', 'a', 'A', 'nN', 'ann', 'ANN', 'Ann@Ex', '=?', '=', '?', ' at ', '.', '@', 'bench.subject', 'BENCH.SUBJECT', 'zo', 'x', 'k', 'K',
-  '\n\nFrom a@b Mon Jan  1 00:00:00 2024\n', '\n\r\nFrom - Tue Dec 31 23:59:59 1999\r\n', '\n\nFrom a at b  Mon Jan  1 00:00:00 2024\n', '\n\nFrom x Mon Jan  1 00:00:00 2024', ' Mon Feb 12 10:11:12 2025', '00:00:00',
+  '\n',
+  '\r\n',
+  '\n\n',
+  '\n\r\n',
+  'From ',
+  'From',
+  'F',
+  '\nFrom ',
+  'a',
+  'A',
+  'nN',
+  'ann',
+  'ANN',
+  'Ann@Ex',
+  '=?',
+  '=',
+  '?',
+  ' at ',
+  '.',
+  '@',
+  'bench.subject',
+  'BENCH.SUBJECT',
+  'zo',
+  'x',
+  'k',
+  'K',
+  '\n\nFrom a@b Mon Jan  1 00:00:00 2024\n',
+  '\n\r\nFrom - Tue Dec 31 23:59:59 1999\r\n',
+  '\n\nFrom a at b  Mon Jan  1 00:00:00 2024\n',
+  '\n\nFrom x Mon Jan  1 00:00:00 2024',
+  ' Mon Feb 12 10:11:12 2025',
+  '00:00:00',
 ];
 
 /** Brute force: every message start of data (an envelope line at the top, or a `From ` line after a blank line that parses), line by line. */
@@ -79,7 +117,13 @@ function referenceStarts(data: Buffer): number[] {
 describe('the splitter and stage 1 (one path, in TypeScript)', () => {
   it('find every message start, and every message whose header block holds a pattern, at any read size', async () => {
     const rnd = mulberry32(7);
-    const sets = [[], ['ann', '=?'], ['bench.subject', '=?', '\u212a'], ['ann@example.org', ' at ', 'nn'], ['zo', 'ann', 'bench.subject', 'x@', '=?', '..', 'from ', 'k\u212a']];
+    const sets = [
+      [],
+      ['ann', '=?'],
+      ['bench.subject', '=?', '\u212a'],
+      ['ann@example.org', ' at ', 'nn'],
+      ['zo', 'ann', 'bench.subject', 'x@', '=?', '..', 'from ', 'k\u212a'],
+    ];
     let plain = 0;
     let other = 0;
     let hit = 0;
@@ -93,7 +137,13 @@ describe('the splitter and stage 1 (one path, in TypeScript)', () => {
         // brute force stage 1: each message's raw header block, folded, holds a pattern whole
         const wantHits = want.filter((st, i) => {
           const end = i + 1 < want.length ? want[i + 1]! : data.length;
-          const head = Buffer.from(data.subarray(st, headerEndOf(data, st, end)).toString('latin1').replace(/[A-Z]/g, (c) => c.toLowerCase()), 'latin1');
+          const head = Buffer.from(
+            data
+              .subarray(st, headerEndOf(data, st, end))
+              .toString('latin1')
+              .replace(/[A-Z]/g, (c) => c.toLowerCase()),
+            'latin1',
+          );
           return patterns.some((p) => head.includes(p));
         });
         for (const chunkSize of [1, 7, 333, undefined]) {
@@ -106,7 +156,10 @@ describe('the splitter and stage 1 (one path, in TypeScript)', () => {
           }
           expect([round, chunkSize, got, gotHits]).toEqual([round, chunkSize, want, wantHits]);
         }
-        for (let i = 1; i < want.length; i++) (plainEnvelopeAt(data, want[i]!, data.length) ? plain++ : other++);
+        for (let i = 1; i < want.length; i++) {
+          if (plainEnvelopeAt(data, want[i]!, data.length)) plain++;
+          else other++;
+        }
         hit += wantHits.length;
       }
     }
@@ -128,7 +181,29 @@ describe('plainEnvelopeAt', () => {
     const usual = ['From ann@example.org Mon Jan  1 00:00:00 2024\n', 'From bo@x.example Tue Dec 31 23:59:59 1999\r\n', 'From - Wed Feb 12 10:11:12 2025\n'];
     for (const l of usual) expect(plainEnvelopeAt(latin1(l), 0, l.length)).toBe(true);
     const rnd = mulberry32(11);
-    const bits = ['From ', 'ann@x', ' ', '  ', 'Mon', 'Jan', 'jan', 'Foo', '1', '12', '00:00:00', '00:00', '2024', '24', '\n', '\r\n', '\r', 'x', '\t', '\xa0', ':'];
+    const bits = [
+      'From ',
+      'ann@x',
+      ' ',
+      '  ',
+      'Mon',
+      'Jan',
+      'jan',
+      'Foo',
+      '1',
+      '12',
+      '00:00:00',
+      '00:00',
+      '2024',
+      '24',
+      '\n',
+      '\r\n',
+      '\r',
+      'x',
+      '\t',
+      '\xa0',
+      ':',
+    ];
     let accepted = 0;
     for (let i = 0; i < 20000; i++) {
       let s = i % 2 ? 'From ann@x Mon Jan  1 ' : 'From ';
@@ -168,7 +243,37 @@ function addressHeaderTextReference(headerBlock: Buffer): string | null {
 describe('addressHeaderText', () => {
   it('gives the text of decoding, unfolding and splitting the whole block', () => {
     const rnd = mulberry32(3);
-    const pieces = ['From', 'FROM', 'To', 'cc', ' Cc', 'Reply-To', 'sender', 'Subject', 'X-To', ':', ': ', '\n', '\r\n', '\n ', '\n\t', '\r\n ', ' ', '\t', 'ann@example.org', 'Ann', '=?utf-8?q?ann=40x?=', '=?utf-8?b?YW5u?=', '=?x-bad?q?a?=', '\xc3\xa9', '\xe2\x84\xaa', '\xc2\xa0', '\xff', '\r', ','];
+    const pieces = [
+      'From',
+      'FROM',
+      'To',
+      'cc',
+      ' Cc',
+      'Reply-To',
+      'sender',
+      'Subject',
+      'X-To',
+      ':',
+      ': ',
+      '\n',
+      '\r\n',
+      '\n ',
+      '\n\t',
+      '\r\n ',
+      ' ',
+      '\t',
+      'ann@example.org',
+      'Ann',
+      '=?utf-8?q?ann=40x?=',
+      '=?utf-8?b?YW5u?=',
+      '=?x-bad?q?a?=',
+      '\xc3\xa9',
+      '\xe2\x84\xaa',
+      '\xc2\xa0',
+      '\xff',
+      '\r',
+      ',',
+    ];
     for (let i = 0; i < 4000; i++) {
       const n = Math.floor(rnd() * 30);
       let s = '';
@@ -180,7 +285,26 @@ describe('addressHeaderText', () => {
 
   it('is not changed by an encoded word that mayBeInAddressHeader places outside the address headers', () => {
     const rnd = mulberry32(4);
-    const pieces = ['From', 'To', ' cc', 'Subject', 'X-To', 'Re', ':', ': ', '\n', '\r\n', '\n ', '\n\t', ' ', 'ann@example.org', '=?utf-8?q?ann=40x?=', '=?', '\xc3\xa9', ','];
+    const pieces = [
+      'From',
+      'To',
+      ' cc',
+      'Subject',
+      'X-To',
+      'Re',
+      ':',
+      ': ',
+      '\n',
+      '\r\n',
+      '\n ',
+      '\n\t',
+      ' ',
+      'ann@example.org',
+      '=?utf-8?q?ann=40x?=',
+      '=?',
+      '\xc3\xa9',
+      ',',
+    ];
     const outside = [0, 0];
     for (let i = 0; i < 4000; i++) {
       const n = Math.floor(rnd() * 24);
@@ -386,7 +510,9 @@ describe('discover on the parallel path', () => {
   it('gives discoverMany the records of a pass on the main thread, decoded in the jobs', async () => {
     for (const f of files()) if (!f.startsWith(dir)) fs.copyFileSync(f, path.join(dir, path.basename(f)));
     const a = mboxFactory.create(mboxSourceSchema.parse({ name: 'l', kind: 'mbox', paths: ['*.mbox'] }), { configDir: dir, stateDir: path.join(dir, '.p') });
-    const subjects = ['ann@example.org', 'bo@lanternfish.example', 'joann@example.org', 'x@y.example', 'nobody@example.org'].map((e) => new IdentityMatcher([{ type: 'email', value: e }]));
+    const subjects = ['ann@example.org', 'bo@lanternfish.example', 'joann@example.org', 'x@y.example', 'nobody@example.org'].map(
+      (e) => new IdentityMatcher([{ type: 'email', value: e }]),
+    );
     const run = async (workers: string) => {
       const before = process.env['PRIVACYCTL_MBOX_WORKERS'];
       process.env['PRIVACYCTL_MBOX_WORKERS'] = workers;
@@ -424,7 +550,8 @@ describe('withoutUnusedHeaders', () => {
   it('leaves every field a record is built from as it was', async () => {
     const messages: Buffer[] = [];
     for (const f of files()) {
-      for await (const b of splitMbox(f, { label: f })) for (let i = 0; i < b.starts.length; i++) messages.push(Buffer.from(b.buf.subarray(b.starts[i], messageEnd(b, i))));
+      for await (const b of splitMbox(f, { label: f }))
+        for (let i = 0; i < b.starts.length; i++) messages.push(Buffer.from(b.buf.subarray(b.starts[i], messageEnd(b, i))));
     }
     messages.push(
       latin1(

@@ -1,6 +1,5 @@
 // Byte patterns for the adapters' pre-filters: a case-insensitive view of raw bytes and the
 // ASCII needles that must be in those bytes whatever charset the text was written in.
-// (The mbox adapter keeps its own copy in src/adapters/mbox/bytes.ts until it is moved here.)
 import { asciiFolder } from './ascii-fold.js';
 
 /** The lower-cased view is valid until the next call (it reuses one scratch buffer). */

@@ -124,7 +124,7 @@ export function addressHeaderText(headerBlock: Buffer): string | null {
   // less than Buffer ones for short distances, and less than a loop over the bytes)
   const t = b.toString('latin1');
   const parts: string[] = [];
-  for (let s = 0; s < n; ) {
+  for (let s = 0; s < n;) {
     // the logical line at s: up to a line feed that no space or tab follows
     let e = t.indexOf('\n', s);
     while (e !== -1 && e + 1 < n && (t.charCodeAt(e + 1) === 0x20 || t.charCodeAt(e + 1) === 0x09)) e = t.indexOf('\n', e + 1);

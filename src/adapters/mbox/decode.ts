@@ -19,9 +19,25 @@ export function messageBytes(raw: Buffer): Buffer {
 // signature headers, the List-* links (List-Id is kept), References, X-*. mailparser spends most
 // of its time on headers (address lists, DKIM and List-* parsing), so it is spared these.
 const UNUSED_HEADERS = new Set([
-  'received', 'return-path', 'delivered-to', 'x-original-to', 'envelope-to', 'dkim-signature', 'domainkey-signature',
-  'arc-seal', 'arc-message-signature', 'arc-authentication-results', 'authentication-results', 'received-spf',
-  'list-unsubscribe', 'list-archive', 'list-post', 'list-help', 'list-subscribe', 'list-owner', 'references',
+  'received',
+  'return-path',
+  'delivered-to',
+  'x-original-to',
+  'envelope-to',
+  'dkim-signature',
+  'domainkey-signature',
+  'arc-seal',
+  'arc-message-signature',
+  'arc-authentication-results',
+  'authentication-results',
+  'received-spf',
+  'list-unsubscribe',
+  'list-archive',
+  'list-post',
+  'list-help',
+  'list-subscribe',
+  'list-owner',
+  'references',
 ]);
 const SP = 0x20;
 const TAB = 0x09;
@@ -158,10 +174,12 @@ function headerBlock(msg: Buffer): Buffer {
 // 8bit; no Content-Disposition; a valid Date (or none); address headers that are lists of `addr`
 // and `Display Name <addr>` with plain names (words of letters, digits, ' and -).
 
-const ADDR = "[^\\s<>()\\[\\],;:\"@\\\\]+@[^\\s<>()\\[\\],;:\"@\\\\]+";
+const ADDR = '[^\\s<>()\\[\\],;:"@\\\\]+@[^\\s<>()\\[\\],;:"@\\\\]+';
 // `Name <addr>` with a plain name, a quoted one without escapes (`"Doe, Jane" <addr>`: as common
 // as plain ones in real archives), or one of encoded words only (`=?utf-8?q?Zo=C3=AB?= <addr>`)
-const MAILBOX = new RegExp(`^(?:(${ADDR})|(?:([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*)|"([A-Za-z0-9'.,-]+(?: [A-Za-z0-9'.,-]+)*)"|(=\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=(?: =\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=)*)) <(${ADDR})>)$`);
+const MAILBOX = new RegExp(
+  `^(?:(${ADDR})|(?:([A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*)|"([A-Za-z0-9'.,-]+(?: [A-Za-z0-9'.,-]+)*)"|(=\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=(?: =\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=)*)) <(${ADDR})>)$`,
+);
 // pipermail's obfuscated mailbox, `ann at example.org (Ann Example)`: mailparser finds no address in
 // it and keeps `ann at example.org` as the name (the comment dropped)
 const PIPERMAIL_MAILBOX = /^([^\s@()<>",;:\\[\]]+ at [^\s@()<>",;:\\[\]]+\.[^\s@()<>",;:\\[\]]+)(?: \([A-Za-z0-9'.-]+(?: [A-Za-z0-9'.-]+)*\))?$/;
@@ -170,13 +188,26 @@ const PLAIN_TYPE = /^text\/plain(?:\s*;\s*charset="?(?:utf-8|us-ascii)"?)?$/i;
 const PLAIN_ENCODING = /^(?:7bit|8bit|quoted-printable)$/i;
 const ADDRESS_KEYS = new Set(['from', 'to', 'cc', 'reply-to', 'sender']);
 /** Headers read (and so held to the rules above); mailparser keeps the first of each but To and Cc. */
-const READ_KEYS = new Set([...ADDRESS_KEYS, 'subject', 'date', 'message-id', 'in-reply-to', 'content-type', 'content-transfer-encoding', 'content-disposition']);
+const READ_KEYS = new Set([
+  ...ADDRESS_KEYS,
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+]);
 
 /**
  * The message (without its envelope line) decoded, if it is plain (see above); else null.
  * `decodeWords`: wordsDecoder's, for a Subject with encoded words (without it: NEEDS_WORDS).
  */
-export function plainMessage(msg: Buffer, decodeWords?: (value: string) => string, detectMimeType?: (filename: string) => string): DecodedMail | null | typeof NEEDS_WORDS {
+export function plainMessage(
+  msg: Buffer,
+  decodeWords?: (value: string) => string,
+  detectMimeType?: (filename: string) => string,
+): DecodedMail | null | typeof NEEDS_WORDS {
   if (msg.indexOf(0x0d) !== -1 || msg[0] === 0x0a) return null;
   const blank = msg.indexOf('\n\n');
   if (blank === -1) return null;
@@ -189,7 +220,13 @@ export function plainMessage(msg: Buffer, decodeWords?: (value: string) => strin
     headerLines.push({ key, line });
     if (!READ_KEYS.has(key)) continue;
     // libmime.decodeHeader's unfolding and trimming, then the bytes read as UTF-8 (as mailparser)
-    const value = Buffer.from(line.slice(colon + 1).replace(/\n[ \t]*/g, ' ').trim(), 'latin1').toString('utf8');
+    const value = Buffer.from(
+      line
+        .slice(colon + 1)
+        .replace(/\n[ \t]*/g, ' ')
+        .trim(),
+      'latin1',
+    ).toString('utf8');
     if (key !== 'subject' && value.includes('=?') && !ADDRESS_KEYS.has(key)) return null;
     const list = values.get(key);
     if (list) list.push(value);
@@ -308,7 +345,13 @@ function splitParts(body: Buffer, boundary: string): Part[] | null {
       if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(line.slice(0, colon))) return null;
       const key = line.slice(0, colon).toLowerCase();
       if (fields.has(key)) return null;
-      fields.set(key, line.slice(colon + 1).replace(/\n[ \t]*/g, ' ').trim());
+      fields.set(
+        key,
+        line
+          .slice(colon + 1)
+          .replace(/\n[ \t]*/g, ' ')
+          .trim(),
+      );
     }
     parts.push({ fields, content: raw.subarray(split === 0 ? 1 : split + 2) });
     at = next + 1;
@@ -319,7 +362,8 @@ function splitParts(body: Buffer, boundary: string): Part[] | null {
 function plainPart(p: Part): string | null {
   const type = p.fields.get('content-type');
   const encoding = p.fields.get('content-transfer-encoding');
-  if ((type !== undefined && !PLAIN_TYPE.test(type)) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || p.fields.has('content-disposition')) return null;
+  if ((type !== undefined && !PLAIN_TYPE.test(type)) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || p.fields.has('content-disposition'))
+    return null;
   return textOf(p.content, encoding);
 }
 
@@ -329,7 +373,8 @@ function alternativeText(parts: Part[]): string | null {
   const html = parts[1]!;
   const type = html.fields.get('content-type');
   const encoding = html.fields.get('content-transfer-encoding');
-  if (type === undefined || !HTML_TYPE.test(type) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || html.fields.has('content-disposition')) return null;
+  if (type === undefined || !HTML_TYPE.test(type) || (encoding !== undefined && !PLAIN_ENCODING.test(encoding)) || html.fields.has('content-disposition'))
+    return null;
   return plainPart(parts[0]!);
 }
 
@@ -348,7 +393,12 @@ function base64Size(b: Buffer): number {
   return n % 4 === 1 ? -1 : Math.floor((n * 3) / 4);
 }
 
-function multipartBody(body: Buffer, subtype: string, boundary: string, detectMimeType?: (filename: string) => string): { text: string; attachments: DecodedMail['attachments'] } | null | typeof NEEDS_WORDS {
+function multipartBody(
+  body: Buffer,
+  subtype: string,
+  boundary: string,
+  detectMimeType?: (filename: string) => string,
+): { text: string; attachments: DecodedMail['attachments'] } | null | typeof NEEDS_WORDS {
   const parts = splitParts(body, boundary);
   if (!parts) return null;
   if (subtype === 'alternative') {
@@ -388,14 +438,22 @@ export const NEEDS_WORDS = 'needs-words';
 let mimes: Promise<(filename: string) => string> | undefined;
 /** libmime's detectMimeType: mailparser names an application/octet-stream attachment's type by its file name. */
 export function mimeDetector(): Promise<(filename: string) => string> {
-  mimes ??= import('libmime').then(({ default: libmime }) => (filename: string) => libmime.detectMimeType(filename) || 'application/octet-stream');
+  mimes ??= import('libmime').then(
+    ({ default: libmime }) =>
+      (filename: string) =>
+        libmime.detectMimeType(filename) || 'application/octet-stream',
+  );
   return mimes;
 }
 
 let words: Promise<(value: string) => string> | undefined;
 /** libmime's decodeWords (mailparser's own decoder of encoded words), loaded on first use. */
 export function wordsDecoder(): Promise<(value: string) => string> {
-  words ??= import('libmime').then(({ default: libmime }) => (value: string) => libmime.decodeWords(value));
+  words ??= import('libmime').then(
+    ({ default: libmime }) =>
+      (value: string) =>
+        libmime.decodeWords(value),
+  );
   return words;
 }
 

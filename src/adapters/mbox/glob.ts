@@ -72,7 +72,6 @@ export async function expandPaths(patterns: string[], baseDir: string): Promise<
     const found = new Set<string>();
     await walk(root, parts.slice(i), found);
     for (const f of found) files.add(f);
-
   }
   return [...files].sort().map((file) => {
     const rel = relative(baseDir, file);

@@ -29,9 +29,8 @@ import { headerEndOf, isEnvelopeLine, messageEnd, splitMbox, truncationOf, type 
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
 
-
 export const MAIL_POST_RETENTION: Retention = {
-  reason: 'a post in a public mailing-list archive: part of the record of the project\'s public forums',
+  reason: "a post in a public mailing-list archive: part of the record of the project's public forums",
   ground:
     'legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
     'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d))',
@@ -91,7 +90,10 @@ export class MboxAdapter implements SourceAdapter {
     const needles = subjectNeedles(subject);
     const patterns = stageOnePatterns(needles);
     const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
-    const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
+    const workers = workerCount(
+      sizes.reduce((a, b) => a + b, 0),
+      jobs.length,
+    );
     if (workers > 0) {
       // Large archives: worker threads scan, this thread decodes (in file order).
       yield* this.discoverParallel(files, jobs, { patterns: patterns.map((p) => p.toString('latin1')), needles }, workers, subject, ctx);
@@ -173,7 +175,10 @@ export class MboxAdapter implements SourceAdapter {
     const { files, sizes } = await this.readableFiles(ctx);
     ctx.stats['files'] = (ctx.stats['files'] ?? 0) + files.length;
     const jobs = planJobs(files.map((f, i) => ({ path: f.file, label: f.label, size: sizes[i]! })));
-    const workers = workerCount(sizes.reduce((a, b) => a + b, 0), jobs.length);
+    const workers = workerCount(
+      sizes.reduce((a, b) => a + b, 0),
+      jobs.length,
+    );
     if (workers > 0) {
       // Large archives: worker threads scan, this thread decodes (in file order).
       yield* this.discoverManyParallel(files, jobs, subjects, workers, ctx);
@@ -188,7 +193,11 @@ export class MboxAdapter implements SourceAdapter {
           for (const m of manyCandidates(batch, needles)) {
             const c: Candidate = { file, buf: batch.buf, offset: batch.offset, start: m.start, end: m.end, headerEnd: m.headerEnd };
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
-            const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
+            const parsed = await this.parseOrSkip(
+              c,
+              ctx,
+              m.subjects.map((i) => subjects[i]!),
+            );
             if (!parsed) continue;
             const digest = lazyDigest(c);
             for (const i of m.subjects) {
@@ -232,7 +241,11 @@ export class MboxAdapter implements SourceAdapter {
         for (const m of batch.candidates) {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const c = readCandidate(fd, file, m.start, m.end);
-          const parsed = await this.parseOrSkip(c, ctx, m.subjects.map((i) => subjects[i]!));
+          const parsed = await this.parseOrSkip(
+            c,
+            ctx,
+            m.subjects.map((i) => subjects[i]!),
+          );
           if (!parsed) continue;
           const digest = lazyDigest(c);
           for (const i of m.subjects) {
@@ -337,11 +350,16 @@ export class MboxAdapter implements SourceAdapter {
         });
       } catch (err) {
         if (err instanceof ConfigError || ctx.signal.aborted) throw err;
-        ctx.note?.(`${err instanceof SourceError ? err.message : `${file.label}: ${errorMessage(err)}`}: not searched for other messages that mention the subject's address`);
+        ctx.note?.(
+          `${err instanceof SourceError ? err.message : `${file.label}: ${errorMessage(err)}`}: not searched for other messages that mention the subject's address`,
+        );
       }
     }
     const scrubbed = [...this.scrubbed.values()].reduce((a, b) => a + b, 0);
-    if (scrubbed > 0) ctx.note?.(`the subject's address was also removed from ${scrubbed} other message${scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`);
+    if (scrubbed > 0)
+      ctx.note?.(
+        `the subject's address was also removed from ${scrubbed} other message${scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`,
+      );
   }
 
   // ---- files ----
@@ -672,9 +690,11 @@ function flatten(obj: Mailboxes | Mailboxes[] | undefined): EmailAddress[] {
 function headerValue(lines: ReadonlyArray<{ key: string; line: string }>, key: string): string {
   const l = lines.find((h) => h.key === key);
   if (!l) return '';
-  return l.line.slice(l.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return l.line
+    .slice(l.line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }
-
 
 const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'references', 'list-id']);
 const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
@@ -735,7 +755,7 @@ export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
     purpose: ['communication', 'public project discussion'],
     legalBasis: 'legitimate-interest',
     recipients: ['anyone: the archive is public'],
-    retention: 'kept indefinitely as the public record of the project\'s mailing lists',
+    retention: "kept indefinitely as the public record of the project's mailing lists",
     origin: 'provided by you (posts to the mailing list) and by other members (messages addressed to them)',
     transfers: 'the archive is public, readable from any country',
   },

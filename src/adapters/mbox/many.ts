@@ -126,7 +126,7 @@ export class ManyNeedles {
   constructor(subjects: readonly IdentityMatcher[] | readonly string[][]) {
     const loose = new Map<string, { pattern: Buffer; subjects: number[] }>();
     subjects.forEach((subject, i) => {
-      const needles = Array.isArray(subject) ? (subject) : subjectNeedles(subject);
+      const needles = Array.isArray(subject) ? subject : subjectNeedles(subject);
       if (needles.length === 0) {
         this.plans.push(null);
         return;
@@ -258,7 +258,7 @@ export function manyCandidates(batch: MessageBatch, idx: ManyNeedles): ManyCandi
     }
   };
   // an encoded word in an address header (one elsewhere, in Subject say, hides no address)
-  for (let at = hay.indexOf(ENCODED_WORD_OPEN); at !== -1; ) {
+  for (let at = hay.indexOf(ENCODED_WORD_OPEN); at !== -1;) {
     const m = messageAt(offs, at);
     if (mayBeInAddressHeader(hay, offs[m]!, at)) {
       everyone[m] = 1;

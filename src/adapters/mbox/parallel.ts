@@ -87,7 +87,13 @@ export function planJobs(files: Array<{ path: string; label: string; size: numbe
   files.forEach((f, file) => {
     const n = Math.max(1, Math.ceil(f.size / jobBytes));
     for (let k = 0; k < n; k++) {
-      jobs.push({ file, path: f.path, label: f.label, from: k === 0 ? 0 : Math.floor((k * f.size) / n), to: k === n - 1 ? Infinity : Math.floor(((k + 1) * f.size) / n) });
+      jobs.push({
+        file,
+        path: f.path,
+        label: f.label,
+        from: k === 0 ? 0 : Math.floor((k * f.size) / n),
+        to: k === n - 1 ? Infinity : Math.floor(((k + 1) * f.size) / n),
+      });
     }
   });
   return jobs;
@@ -102,7 +108,15 @@ export function jobRunner(setup: JobSetup): { patterns: Buffer[]; tests: Array<(
 /** One job's batches, on whichever thread runs it. */
 export async function* runJob(job: ScanJob, runner: ReturnType<typeof jobRunner>, setup: JobSetup, signal?: AbortSignal): AsyncGenerator<JobBatch> {
   const { patterns, tests } = runner;
-  for await (const batch of scanMbox(job.path, patterns, { label: job.label, from: job.from, to: job.to, reuse: true, signal, chunkSize: setup.chunkSize, keepHit: runner.keepHit })) {
+  for await (const batch of scanMbox(job.path, patterns, {
+    label: job.label,
+    from: job.from,
+    to: job.to,
+    reuse: true,
+    signal,
+    chunkSize: setup.chunkSize,
+    keepHit: runner.keepHit,
+  })) {
     const candidates: number[] = [];
     for (const h of batch.hits) {
       const start = batch.starts[h.index]!;
@@ -161,7 +175,13 @@ interface JobState<B> {
 }
 
 /** discover's jobs: see runJobsOn. */
-export function runJobs(jobs: ScanJob[], setup: JobSetup, workers: number, signal?: AbortSignal, started?: (threads: number) => void): AsyncGenerator<{ job: ScanJob; batch: JobBatch }> {
+export function runJobs(
+  jobs: ScanJob[],
+  setup: JobSetup,
+  workers: number,
+  signal?: AbortSignal,
+  started?: (threads: number) => void,
+): AsyncGenerator<{ job: ScanJob; batch: JobBatch }> {
   const local = () => {
     const runner = jobRunner(setup);
     return (job: ScanJob) => runJob(job, runner, setup, signal);
@@ -171,7 +191,13 @@ export function runJobs(jobs: ScanJob[], setup: JobSetup, workers: number, signa
 }
 
 /** discoverMany's jobs: see runJobsOn. */
-export function runManyJobs(jobs: ScanJob[], setup: ManySetup, workers: number, signal?: AbortSignal, started?: (threads: number) => void): AsyncGenerator<{ job: ScanJob; batch: ManyBatch }> {
+export function runManyJobs(
+  jobs: ScanJob[],
+  setup: ManySetup,
+  workers: number,
+  signal?: AbortSignal,
+  started?: (threads: number) => void,
+): AsyncGenerator<{ job: ScanJob; batch: ManyBatch }> {
   const local = () => {
     const runner = manyRunner(setup);
     return (job: ScanJob) => runManyJob(job, runner, setup, signal);
@@ -187,7 +213,7 @@ export function runManyJobs(jobs: ScanJob[], setup: ManySetup, workers: number, 
 async function* runJobsOn<B>(
   jobs: ScanJob[],
   workers: number,
-  data: () => ({ kind: 'one'; setup: JobSetup } | { kind: 'many'; setup: ManySetup }),
+  data: () => { kind: 'one'; setup: JobSetup } | { kind: 'many'; setup: ManySetup },
   local: () => (job: ScanJob) => AsyncGenerator<B>,
   signal?: AbortSignal,
   started?: (threads: number) => void,

@@ -12,9 +12,23 @@ const REDACTED_PIPERMAIL = 'redacted at redacted.invalid';
 
 /** Headers whose value is a list of mailboxes: the subject's mailbox goes whole (name and address). */
 const MAILBOX_HEADERS = new Set([
-  'from', 'to', 'cc', 'bcc', 'reply-to', 'sender', 'mail-followup-to', 'mail-reply-to',
-  'resent-from', 'resent-to', 'resent-cc', 'resent-bcc', 'resent-sender', 'resent-reply-to',
-  'disposition-notification-to', 'return-receipt-to', 'errors-to',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'sender',
+  'mail-followup-to',
+  'mail-reply-to',
+  'resent-from',
+  'resent-to',
+  'resent-cc',
+  'resent-bcc',
+  'resent-sender',
+  'resent-reply-to',
+  'disposition-notification-to',
+  'return-receipt-to',
+  'errors-to',
 ]);
 /** The headers discover matches: a change there is what redacting a recipient means. */
 const RECORD_HEADERS = new Set(['from', 'to', 'cc', 'reply-to', 'sender']);
@@ -67,7 +81,9 @@ export class AddressScrubber {
 
   /** A mailbox (`Name <addr>`, `addr (Name)`, encoded words, pipermail's form) that is the subject's. */
   isSubject(mailbox: string): boolean {
-    let utf = Buffer.from(mailbox, 'latin1').toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+    let utf = Buffer.from(mailbox, 'latin1')
+      .toString('utf8')
+      .replace(/\r?\n[ \t]+/g, ' ');
     if (utf.includes('=?')) utf = decodeEncodedWords(utf) ?? utf;
     const bare = utf.replace(/\([^)]*\)/g, ' ').trim();
     const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(bare);

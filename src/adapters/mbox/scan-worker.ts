@@ -2,7 +2,18 @@
 // and posts each job's results back: in one message at the end of the job, or sooner when many
 // candidates have gathered.
 import { parentPort, workerData } from 'node:worker_threads';
-import { FLUSH_CANDIDATES, jobRunner, manyRunner, runJob, runManyJob, type JobBatch, type ManyBatch, type ScanJob, type WorkerMessage, type WorkerSetup } from './parallel.js';
+import {
+  FLUSH_CANDIDATES,
+  jobRunner,
+  manyRunner,
+  runJob,
+  runManyJob,
+  type JobBatch,
+  type ManyBatch,
+  type ScanJob,
+  type WorkerMessage,
+  type WorkerSetup,
+} from './parallel.js';
 
 const data = workerData as WorkerSetup;
 const port = parentPort!;

@@ -33,7 +33,11 @@ export function lineAt(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, stop > start && buf[stop - 1] === CR ? stop - 1 : stop);
 }
 
-const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)));
+const MONTHS = new Set(
+  ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(
+    (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
+  ),
+);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 
@@ -187,7 +191,8 @@ export async function* splitMbox(path: string | RewriteInput, opts: SplitOptions
   const chunk = opts.chunkSize ?? 1 << 20;
   const fd = typeof path === 'string' ? openSync(path, 'r') : null;
   try {
-    const file: Positional = fd === null ? (path as RewriteInput) : { size: fstatSync(fd).size, readSync: (buf, off, len, pos) => readSync(fd, buf, off, len, pos) };
+    const file: Positional =
+      fd === null ? (path as RewriteInput) : { size: fstatSync(fd).size, readSync: (buf, off, len, pos) => readSync(fd, buf, off, len, pos) };
     const size = file.size;
     const from = opts.from ?? 0;
     // where the range's messages start and end: the messages that start in [from, to)
