@@ -8,52 +8,40 @@
 // candidates in file order (parallel.ts). discoverMany does the same for many subjects in one
 // pass (one lookup-based pre-filter for all of them: many.ts; each candidate decoded once).
 // Erasure (`erase: redact`) rewrites each file atomically, copying every other message byte for byte.
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
-import type { EmailAddress } from 'mailparser';
-import { atomicRewrite, type AtomicWriter, type RewriteInput } from '../../core/atomic-file.js';
+// The records are built in records.ts, the rewrite of a file in erase.ts (the scrubbing: redact.ts);
+// this file holds the adapter that ties them together, and its factory.
+import { closeSync, openSync, promises as fsp } from 'node:fs';
+import { atomicRewrite } from '../../core/atomic-file.js';
 import { ConfigError, SourceError, errorMessage } from '../../core/errors.js';
-import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
-import type { IdentityLink, PersonalRecord, Retention } from '../../core/record.js';
+import { IdentityCollector, emailsInCell, type Identity, type IdentityMatcher } from '../../core/identity.js';
+import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { AdapterContext, AdapterEnv, AdapterFactory, CheckResult, ErasureStep, SourceAdapter, StepResult, TaggedItem } from '../types.js';
 import { addressHeaderText } from './bytes.js';
-import { decodedWhole, headerFields, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
+import { decodedWhole, messageBytes, parseMessage, withoutUnusedHeaders, type DecodedMail, type Mailboxes } from './decode.js';
 import { mboxSourceSchema, type MboxSourceConfig } from './config.js';
+import { rewrite } from './erase.js';
 import { expandPaths, type ResolvedFile } from './glob.js';
 import { ManyNeedles, manyCandidates } from './many.js';
-import { passesStageTwo, stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
+import { stageOneKeep, stageOnePatterns, stageTwoTests, subjectNeedles } from './needles.js';
 import { planJobs, runJobs, runManyJobs, workerCount } from './parallel.js';
-import { scanMbox, type ScanBatch } from './scanner.js';
-import { AddressScrubber, REDACTED_ADDRESS, scrubMessage } from './redact.js';
+import {
+  PIPERMAIL_ADDRESS,
+  candidates,
+  decodeError,
+  flatten,
+  isPostOf,
+  lazyDigest,
+  mailboxAddresses,
+  readCandidate,
+  toRecord,
+  type Candidate,
+} from './records.js';
+import { scanMbox } from './scanner.js';
 import { headerEndOf, isEnvelopeLine, messageEnd, splitMbox, truncationOf, type Truncation } from './splitter.js';
 
 export { headerEndOf, messageBytes, withoutUnusedHeaders };
-
-export const MAIL_POST_RETENTION: Retention = {
-  reason: "a post in a public mailing-list archive: part of the record of the project's public forums",
-  ground:
-    'legitimate interest (GDPR Art. 6(1)(f)) in an accurate record of the public forums ' +
-    'and in the integrity of that content for historical, scientific and research purposes (Art. 17(3)(d))',
-  hint: 'the source can be set to erase: redact',
-};
-
-export const MAIL_RECEIVED_RETENTION: Retention = {
-  reason: "another person's post in a public mailing-list archive that lists this person as a recipient",
-  ground: MAIL_POST_RETENTION.ground,
-};
-
-/** Which identities a message's decoded address headers hold, by header. */
-type Role = 'post' | 'received';
-
-/** A message to decode: buf[start, end), its header block ending at headerEnd; buf[0] is at `offset` in the file. */
-interface Candidate {
-  file: ResolvedFile;
-  buf: Buffer;
-  offset: number;
-  start: number;
-  end: number;
-  headerEnd: number;
-}
+export { MAIL_POST_RETENTION, MAIL_RECEIVED_RETENTION } from './records.js';
+export { redactRecipient, tombstone } from './erase.js';
 
 export class MboxAdapter implements SourceAdapter {
   readonly kind = 'mbox';
@@ -105,11 +93,11 @@ export class MboxAdapter implements SourceAdapter {
       try {
         for await (const batch of scanMbox(file.file, patterns, { signal: ctx.signal, label: file.label, reuse: true, keepHit: stageOneKeep(patterns) })) {
           ctx.stats['messages'] = (ctx.stats['messages'] ?? 0) + batch.starts.length;
-          for (const c of this.candidates(file, batch, tests)) {
+          for (const c of candidates(file, batch, tests)) {
             ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
             const parsed = await this.parseOrSkip(c, ctx, [subject]);
             if (!parsed) continue;
-            const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
+            const rec = toRecord(this.name, this.cfg, c, parsed, subject, lazyDigest(c));
             if (!rec) continue;
             if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
             seen.add(rec.locator);
@@ -152,7 +140,7 @@ export class MboxAdapter implements SourceAdapter {
           ctx.stats['decoded'] = (ctx.stats['decoded'] ?? 0) + 1;
           const parsed = await this.parseOrSkip(c, ctx, [subject]);
           if (!parsed) continue;
-          const rec = this.toRecord(c, parsed, subject, lazyDigest(c));
+          const rec = toRecord(this.name, this.cfg, c, parsed, subject, lazyDigest(c));
           if (!rec) continue;
           if (seen.has(rec.locator)) rec.locator = `${rec.locator}@${start}`;
           seen.add(rec.locator);
@@ -201,7 +189,7 @@ export class MboxAdapter implements SourceAdapter {
             if (!parsed) continue;
             const digest = lazyDigest(c);
             for (const i of m.subjects) {
-              const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+              const rec = toRecord(this.name, this.cfg, c, parsed, subjects[i]!, digest);
               if (!rec) continue;
               let s = seen.get(i);
               if (!s) seen.set(i, (s = new Set()));
@@ -249,7 +237,7 @@ export class MboxAdapter implements SourceAdapter {
           if (!parsed) continue;
           const digest = lazyDigest(c);
           for (const i of m.subjects) {
-            const rec = this.toRecord(c, parsed, subjects[i]!, digest);
+            const rec = toRecord(this.name, this.cfg, c, parsed, subjects[i]!, digest);
             if (!rec) continue;
             let s = seen.get(i);
             if (!s) seen.set(i, (s = new Set()));
@@ -323,7 +311,7 @@ export class MboxAdapter implements SourceAdapter {
       const results = new Map<string, StepResult>();
       try {
         await this.statFile(file);
-        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, wanted, results), {
+        await atomicRewrite(file.file, (out, input) => rewrite(this.name, this.cfg, this.scrubbed, file, out, input, subject, ctx, wanted, results), {
           rewriteReadOnly: this.cfg.rewriteReadOnly,
           label,
         });
@@ -344,7 +332,7 @@ export class MboxAdapter implements SourceAdapter {
       try {
         await this.statFile(file);
         await this.checkHead(file);
-        await atomicRewrite(file.file, (out, input) => this.rewrite(file, out, input, subject, ctx, new Map(), new Map()), {
+        await atomicRewrite(file.file, (out, input) => rewrite(this.name, this.cfg, this.scrubbed, file, out, input, subject, ctx, new Map(), new Map()), {
           rewriteReadOnly: this.cfg.rewriteReadOnly,
           label: file.label,
         });
@@ -445,29 +433,6 @@ export class MboxAdapter implements SourceAdapter {
     }
   }
 
-  private reportTruncation(file: ResolvedFile, t: Truncation | null, ctx: AdapterContext): void {
-    if (!t) return;
-    ctx.stats['truncated'] = (ctx.stats['truncated'] ?? 0) + 1;
-    ctx.log.warn(`${file.label}: the last message (at byte ${t.at}) is truncated${t.inHeaders ? ' inside its headers' : ''}; what is there was read`);
-  }
-
-  /**
-   * Messages of a batch that may involve the subject. Complete (never misses one whose decoded
-   * From/Sender/Reply-To/To/Cc holds a subject address): stage 1 (the scan: scanner.ts) found
-   * each message whose *headers* hold a needle's bytes, an encoded word (`=?`), or a Kelvin sign,
-   * ASCII case folded; stage 2 unfolds and decodes those messages' address headers and keeps the
-   * ones that contain a needle (or fail to decode).
-   */
-  private *candidates(file: ResolvedFile, batch: ScanBatch, tests: Array<(text: string) => boolean>): Iterable<Candidate> {
-    for (const h of batch.hits) {
-      const start = batch.starts[h.index]!;
-      if (!passesStageTwo(batch.buf, start, h.headerEnd, tests)) continue;
-      yield { file, buf: batch.buf, offset: batch.offset, start, end: messageEnd(batch, h.index), headerEnd: h.headerEnd };
-    }
-  }
-
-  // ---- records ----
-
   /** A candidate message decoded (once, whatever the number of subjects). */
   private async parse(c: Candidate, headersOnly = false): Promise<DecodedMail> {
     try {
@@ -477,177 +442,11 @@ export class MboxAdapter implements SourceAdapter {
     }
   }
 
-  /**
-   * The subject's record of a decoded message, built with that subject's matcher alone; null when
-   * none of its addresses is in the message's address headers. `digest`: the message's sha256.
-   */
-  private toRecord(c: Candidate, parsed: DecodedMail, subject: IdentityMatcher, digest: () => string): PersonalRecord | null {
-    const fields: Array<[string, Mailboxes | Mailboxes[] | undefined]> = [
-      ['From', parsed.from],
-      ['Sender', parsed.headers.get('sender') as Mailboxes | undefined],
-      ['Reply-To', parsed.replyTo],
-      ['To', parsed.to],
-      ['Cc', parsed.cc],
-    ];
-    const matched: MatchedIdentity[] = [];
-    const own: Array<{ name: string; address: string }> = [];
-    for (const [field, obj] of fields) {
-      for (const a of flatten(obj)) {
-        for (const address of mailboxAddresses(a)) {
-          const hit = matchEmail(subject, address);
-          if (hit === null) continue;
-          const name = a.address ? (a.name ?? '') : '';
-          if (!matched.some((m) => m.field === field && m.value === hit)) matched.push({ type: 'email', value: hit, field });
-          if (!own.some((o) => o.address === hit && o.name === name)) own.push({ name, address: hit });
-        }
-      }
-    }
-    if (matched.length === 0) return null;
-    // Their post when the From header names them alone; a Sender (who transmitted someone
-    // else's message), Reply-To, To or Cc only makes them a recipient of another person's words.
-    // A From with several authors is co-written: tombstoning it would erase the others' words,
-    // so it is handled like a received message (only their mailbox is touched).
-    const role: Role = isPostOf(parsed, subject) ? 'post' : 'received';
-    const messageId = parsed.messageId ?? '';
-    const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : headerValue(parsed.headerLines, 'date');
-    const list = headerValue(parsed.headerLines, 'list-id') || this.cfg.list || '';
-    const locator = `${c.file.label}#${messageId || `offset-${c.offset + c.start}`}`;
-    const common: Record<string, unknown> = { date, subject: parsed.subject ?? '', messageId, ...(list ? { list } : {}) };
-    let data: Record<string, unknown>;
-    let categories: string[];
-    if (role === 'post') {
-      const inReplyTo = parsed.inReplyTo ?? '';
-      data = {
-        ...common,
-        ...(inReplyTo ? { inReplyTo } : {}),
-        // the subject's own names and addresses in this message (never the other recipients')
-        author: own,
-        body: (parsed.text ?? '').trimEnd(), // = .replace(/\s+$/, ''), without a regex try at every whitespace run
-        attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size })),
-      };
-      categories = ['communication.content', 'contact.email', ...(own.some((o) => o.name) ? ['name'] : [])];
-    } else {
-      data = { ...common, received: true, as: [...new Set(matched.map((m) => m.field))] };
-      categories = ['communication.metadata', 'contact.email'];
-    }
-    const erasure = { file: c.file.label, digest: digest(), role };
-    const base = { source: this.name, type: role === 'post' ? 'mail-post' : 'mail-received', locator, matched, categories: categories.sort(), data, erasure };
-    if (this.cfg.erase === 'redact') return { ...base, disposition: 'erase', action: role === 'post' ? 'redact-message' : 'redact-recipient' };
-    return { ...base, disposition: 'retain', retention: role === 'post' ? MAIL_POST_RETENTION : MAIL_RECEIVED_RETENTION };
+  private reportTruncation(file: ResolvedFile, t: Truncation | null, ctx: AdapterContext): void {
+    if (!t) return;
+    ctx.stats['truncated'] = (ctx.stats['truncated'] ?? 0) + 1;
+    ctx.log.warn(`${file.label}: the last message (at byte ${t.at}) is truncated${t.inHeaders ? ' inside its headers' : ''}; what is there was read`);
   }
-
-  // ---- erasing ----
-
-  private async rewrite(
-    file: ResolvedFile,
-    out: AtomicWriter,
-    input: RewriteInput,
-    subject: IdentityMatcher,
-    ctx: AdapterContext,
-    wanted: Map<string, ErasureStep[]>,
-    results: Map<string, StepResult>,
-  ): Promise<boolean> {
-    const signal = ctx.signal;
-    results.clear(); // a try again on content that changed meanwhile starts afresh
-    let scrubbed = 0;
-    let changed = false;
-    const needles = subjectNeedles(subject);
-    const patterns = stageOnePatterns(needles);
-    const tests = stageTwoTests(needles);
-    const scrub = new AddressScrubber(subject, needles);
-    for await (const batch of scanMbox(input, patterns, { signal, label: file.label, keepHit: stageOneKeep(patterns) })) {
-      const candidates = new Map<number, Candidate>();
-      for (const c of this.candidates(file, batch, tests)) candidates.set(c.start, c);
-      let copied = 0;
-      for (let i = 0; i < batch.starts.length; i++) {
-        const start = batch.starts[i]!;
-        const end = messageEnd(batch, i);
-        const raw = batch.buf.subarray(start, end);
-        const c = candidates.get(start);
-        const steps = c ? wanted.get(createHash('sha256').update(raw).digest('hex')) : undefined;
-        let replacement: Buffer | null = null;
-        if (c && steps) {
-          const role = steps[0]!.params['role'] === 'post' ? 'post' : 'received';
-          const r = role === 'post' ? { out: tombstone(raw, scrub), hit: true } : scrubMessage(raw, c.headerEnd - c.start, scrub);
-          // Never a false "done": what discover would find in the result must be gone.
-          const why =
-            !r || !r.hit
-              ? "the subject's address could not be located in the raw headers (encoded?); redact this message by hand"
-              : (await this.stillFound(c, r.out, subject))
-                ? "the subject's address is still in the message's headers after redaction (encoded?); redact this message by hand"
-                : null;
-          for (const s of steps) results.set(s.id, why ? { stepId: s.id, status: 'failed', detail: why } : { stepId: s.id, status: 'done' });
-          if (why || !r) continue;
-          replacement = r.out;
-        } else if (scrub.mentions(raw.toString('latin1'))) {
-          // Someone else's message that mentions them: only the address goes. A post of theirs
-          // that the plan does not name (it came later) is left for the next find to report.
-          if (c && (await this.stillFound(c, raw, subject))) continue;
-          replacement = scrubMessage(raw, headerEndOf(batch.buf, start, end) - start, scrub)?.out ?? null;
-          if (replacement) scrubbed++;
-        }
-        if (!replacement) continue;
-        await out.write(batch.buf.subarray(copied, start));
-        await out.write(replacement);
-        copied = end;
-        changed = true;
-      }
-      await out.write(batch.buf.subarray(copied, batch.end));
-      if (signal.aborted) throw signal.reason;
-    }
-    this.scrubbed.set(file.label, scrubbed);
-    return changed;
-  }
-
-  /** Whether discover would still make a record of the subject from these message bytes. */
-  private async stillFound(c: Candidate, bytes: Buffer, subject: IdentityMatcher): Promise<boolean> {
-    let parsed: DecodedMail;
-    try {
-      parsed = await parseMessage(bytes);
-    } catch {
-      return true; // cannot tell: not erased
-    }
-    const at: Candidate = { file: c.file, buf: bytes, offset: 0, start: 0, end: bytes.length, headerEnd: headerEndOf(bytes, 0, bytes.length) };
-    return this.toRecord(at, parsed, subject, () => '') !== null;
-  }
-}
-
-// ---- helpers ----
-
-/** pipermail's spelling of an address in decoded headers: `ann at example.org (Ann Example)`. */
-const PIPERMAIL_ADDRESS = /(?<![^\s<(,;:"])([^\s<>(),;:"@]+) at ([^\s<>(),;:"@]+\.[^\s<>(),;:"@]+)/g;
-
-function decodeError(file: ResolvedFile, at: number, why: string): SourceError {
-  return new SourceError(`${file.label}: cannot decode the message at byte ${at}: ${why}`, 'fix or remove the damaged message; no file was changed');
-}
-
-/** A candidate that a worker found, read from the file: bytes [start, end), its header block ending at headerEnd. */
-function readCandidate(fd: number, file: ResolvedFile, start: number, end: number, headerEnd = start): Candidate {
-  const buf = Buffer.allocUnsafe(end - start);
-  const n = readSync(fd, buf, 0, buf.length, start);
-  return { file, buf: buf.subarray(0, n), offset: start, start: 0, end: n, headerEnd: Math.min(n, headerEnd - start) };
-}
-
-const matched = new WeakMap<IdentityMatcher, Map<string, string | null>>();
-/**
- * subject.matchCell('email', address), remembered: an archive repeats the same few addresses in
- * thousands of messages, and each match canonicalises the domain (punycode) afresh.
- */
-function matchEmail(subject: IdentityMatcher, address: string): string | null {
-  let m = matched.get(subject);
-  if (!m) matched.set(subject, (m = new Map()));
-  let hit = m.get(address);
-  if (hit === undefined) {
-    if (m.size > 100_000) m.clear(); // (bounded: an archive with more distinct addresses than that pays the match again)
-    m.set(address, (hit = subject.matchCell('email', address)));
-  }
-  return hit;
-}
-
-/** The subject is the message's From, alone: it is their post (toRecord). */
-function isPostOf(parsed: DecodedMail, subject: IdentityMatcher): boolean {
-  const fromAuthors = flatten(parsed.from).flatMap((a) => mailboxAddresses(a));
-  return fromAuthors.length > 0 && fromAuthors.every((a) => matchEmail(subject, a) !== null);
 }
 
 /** runJobs' `started`: the number of scan worker threads, in the stats (none: the main thread scanned). */
@@ -655,96 +454,6 @@ function countWorkers(ctx: AdapterContext): (threads: number) => void {
   return (threads) => {
     if (threads > 0) ctx.stats['workers'] = threads;
   };
-}
-
-/** The sha256 of a candidate message's bytes, computed on first use (erasure steps name it). */
-function lazyDigest(c: Candidate): () => string {
-  let digest: string | undefined;
-  return () => (digest ??= createHash('sha256').update(c.buf.subarray(c.start, c.end)).digest('hex'));
-}
-
-/**
- * A mailbox's address; when the parser found none, the addresses its (decoded) display part
- * holds: a whole header hidden in one encoded word, or pipermail's `ann at example.org`.
- */
-function mailboxAddresses(a: EmailAddress): string[] {
-  if (a.address) return [a.address];
-  const name = (a.name ?? '').trim();
-  const at = /^([^\s@]+) at ([^\s@]+\.[^\s@]+)$/.exec(name.replace(/\s*\([^)]*\)\s*$/, ''));
-  return at ? [`${at[1]}@${at[2]}`] : emailsInCell(name);
-}
-
-function flatten(obj: Mailboxes | Mailboxes[] | undefined): EmailAddress[] {
-  if (!obj) return [];
-  const out: EmailAddress[] = [];
-  const walk = (list: EmailAddress[]) => {
-    for (const a of list) {
-      if (a.group) walk(a.group);
-      else out.push(a);
-    }
-  };
-  for (const o of Array.isArray(obj) ? obj : [obj]) walk(o.value ?? []);
-  return out;
-}
-
-function headerValue(lines: ReadonlyArray<{ key: string; line: string }>, key: string): string {
-  const l = lines.find((h) => h.key === key);
-  if (!l) return '';
-  return l.line
-    .slice(l.line.indexOf(':') + 1)
-    .replace(/\r?\n[ \t]+/g, ' ')
-    .trim();
-}
-
-const KEEP_IN_TOMBSTONE = new Set(['date', 'message-id', 'in-reply-to', 'references', 'list-id']);
-const ASCTIME = /(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}.*$/;
-
-/**
- * A redacted post: envelope with the original date (and the original sender unless it is the
- * subject: a list's MAILER-DAEMON or bounce address stays), the headers that keep threads intact
- * (Date, Message-ID, In-Reply-To, References, List-Id; an address of the subject's inside an ID
- * replaced as everywhere else, so the thread still links), a placeholder From and Subject, and a
- * one-line body. The message's own line endings and trailing blank line are kept, so the archive
- * stays a valid mbox.
- */
-export function tombstone(raw: Buffer, scrub?: AddressScrubber): Buffer {
-  const text = raw.toString('latin1');
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const firstNl = text.indexOf('\n');
-  const envelope = text.slice(0, firstNl === -1 ? text.length : firstNl).replace(/\r$/, '');
-  const dateMatch = ASCTIME.exec(envelope.slice(5));
-  const date = dateMatch?.[0] ?? 'Thu Jan  1 00:00:00 1970';
-  const sender = dateMatch ? envelope.slice(5, 5 + dateMatch.index).trim() : '';
-  const keepSender = scrub !== undefined && sender !== '' && !scrub.mentions(sender);
-  const hb = headerEndOf(raw, 0, raw.length);
-  const block = text.slice(firstNl + 1, hb).replace(/\r?\n$/, '');
-  const kept = headerFields(block, eol)
-    .filter((f) => KEEP_IN_TOMBSTONE.has(f.slice(0, f.indexOf(':')).trim().toLowerCase()))
-    .map((f) => (scrub ? scrub.field(f).text : f));
-  const trailing = /[\r\n]*$/.exec(text)![0];
-  const lines = [
-    `From ${keepSender ? sender : REDACTED_ADDRESS} ${date}`,
-    `From: "[redacted]" <${REDACTED_ADDRESS}>`,
-    ...kept,
-    "Subject: [removed at the author's request]",
-    'X-Privacyctl-Redacted: yes',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=us-ascii',
-    'Content-Transfer-Encoding: 7bit',
-    '',
-    "This message was removed from the archive at its author's request.",
-  ];
-  return Buffer.from(lines.join(eol) + (trailing || ''), 'latin1');
-}
-
-/**
- * The message with the subject removed from its headers (their whole mailbox in the address
- * lists, their address in trace and thread headers) and their address from its body, nothing else
- * changed; null when no recipient mailbox of theirs was found in the raw headers.
- */
-export function redactRecipient(raw: Buffer, headerLen: number, subject: IdentityMatcher): Buffer | null {
-  const r = scrubMessage(raw, headerLen, new AddressScrubber(subject, subjectNeedles(subject)));
-  return r && r.hit ? r.out : null;
 }
 
 export const mboxFactory: AdapterFactory<MboxSourceConfig> = {
