@@ -26,7 +26,7 @@ const MANIFEST = join(DIR, 'manifest.json');
 const SUBJECT = 'bench.subject@example.org';
 const NEAR_MISS = 'xbench.subject@example.org'; // must never match
 const GENERATOR_VERSION = 4;
-/** The fields the adapter reads, as it asks for them (src/adapters/git/index.ts LOG_FORMAT). */
+/** The fields the adapter reads, as it asks for them (src/adapters/git/history.ts LOG_FORMAT). */
 const LOG_FORMAT = '--format=format:%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B';
 
 const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sa', 'vi', 'nor', 'el', 'qua', 'dri', 'fen', 'ul', 'bo', 'ta', 'zen'];
