@@ -348,6 +348,10 @@ export class MboxAdapter implements SourceAdapter {
       ctx.note?.(
         `the subject's address was also removed from ${scrubbed} other message${scrubbed === 1 ? '' : 's'} that mention it (trace, resent, follow-up and thread headers; quoted lines and sign-offs in bodies)`,
       );
+    // What the raw-byte scrub cannot see is said, so that "erased" never claims it.
+    ctx.note?.(
+      "not checked: the subject's address inside another message's base64- or quoted-printable-encoded body part, and in VERP bounce addresses; search the archive's decoded text for it by hand",
+    );
   }
 
   // ---- files ----
