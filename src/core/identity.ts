@@ -242,3 +242,19 @@ export class IdentityCollector {
     return out;
   }
 }
+
+/**
+ * Whether an address as a file writes it (a commit's author, a gitdm line) is the subject's:
+ * directly, or as the GitHub noreply address of their login. `value` is its canonical form (null
+ * when it is no address).
+ */
+export function matchAddress(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
+  const value = normalizeEmail(raw);
+  if (value === null) return { value, hit: null };
+  if (subject.matchCell('email', value) !== null) return { value, hit: { type: 'email', value, field } };
+  for (const implied of impliedIdentities({ type: 'email', value })) {
+    const login = subject.matchCell('github', implied.identity.value);
+    if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
+  }
+  return { value, hit: null };
+}

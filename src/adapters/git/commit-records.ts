@@ -2,7 +2,7 @@
 // (author / committer), every trailer that names them, mentions elsewhere in the message, and
 // same-name links between the commit's addresses. The history readers (history.ts) decide
 // which commits get here.
-import { impliedIdentities, normalizeEmail, normalizeGithub, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
+import { matchAddress, normalizeGithub, type IdentityMatcher, type MatchedIdentity } from '../../core/identity.js';
 import { CONTRIBUTION_RETENTION, SIGNOFF_RETENTION } from '../../core/policy.js';
 import type { IdentityLink, PersonalRecord } from '../../core/record.js';
 import type { RepoSpec } from './repository.js';
@@ -21,22 +21,11 @@ export function normName(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-function matchIdent(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
-  const value = normalizeEmail(raw);
-  if (value === null) return { value, hit: null };
-  if (subject.matchCell('email', value) !== null) return { value, hit: { type: 'email', value, field } };
-  for (const implied of impliedIdentities({ type: 'email', value })) {
-    const login = subject.matchCell('github', implied.identity.value);
-    if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
-  }
-  return { value, hit: null };
-}
-
 /** The subject's addresses (noreply ones included) and `@handles` written in a piece of text. */
 function textHits(text: string, field: string, subject: IdentityMatcher): Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> {
   const out: Array<{ hit: MatchedIdentity; handle: boolean; raw: string }> = [];
   for (const a of addressesIn(text)) {
-    const { hit } = matchIdent(a, field, subject);
+    const { hit } = matchAddress(a, field, subject);
     if (hit) out.push({ hit, handle: false, raw: a });
   }
   for (const h of handlesIn(text)) {
@@ -63,8 +52,8 @@ export function commitRecords(
   const an = f[1]!.toString('utf8');
   const ce_name = f[4]!.toString('utf8');
   const idents: Ident[] = [
-    { where: 'author', name: an, email: ae, ...matchIdent(ae, 'author.email', subject) },
-    { where: 'committer', name: ce_name, email: ce, ...matchIdent(ce, 'committer.email', subject) },
+    { where: 'author', name: an, email: ae, ...matchAddress(ae, 'author.email', subject) },
+    { where: 'committer', name: ce_name, email: ce, ...matchAddress(ce, 'committer.email', subject) },
   ];
   const author = idents[0]!;
   const committer = idents[1]!;
@@ -96,7 +85,7 @@ export function commitRecords(
     for (let l = t.line; l <= t.lastLine; l++) inTrailer.add(l);
     const key = canonicalKey(t.key);
     const { name, email } = splitIdent(t.value);
-    const m = matchIdent(email, `trailer ${key}`, subject);
+    const m = matchAddress(email, `trailer ${key}`, subject);
     idents.push({ where: `${key} trailer`, name, email, ...m });
     // Another address or handle in the value (`Cc: Bo <bo@…>, Ann <ann@…>`): a record carrying
     // only the subject's identity as written (the value names other people too).

@@ -114,7 +114,7 @@ export class GitAdapter implements SourceAdapter {
         dir,
         ctx,
         (f) => {
-          // As matchIdent reads an address: the canonical address, and the login of a noreply one.
+          // As matchAddress reads an address: the canonical address, and the login of a noreply one.
           ids.email(f[2]!.toString('utf8'));
           ids.email(f[5]!.toString('utf8'));
           // Every address and `@handle` in the message: discover matches them in any trailer

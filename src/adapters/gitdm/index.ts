@@ -13,6 +13,7 @@ import { SourceError, errorMessage } from '../../core/errors.js';
 import {
   IdentityCollector,
   impliedIdentities,
+  matchAddress,
   normalizeEmail,
   normalizeGithub,
   type Identity,
@@ -46,18 +47,6 @@ function digestOf(bufs: Buffer[]): string {
   return h.digest('hex');
 }
 
-/** Does an address (as gitdm writes it) belong to the subject — directly, or as a noreply address of their login? */
-function matchEmail(raw: string, field: string, subject: IdentityMatcher): { value: string | null; hit: MatchedIdentity | null } {
-  const value = normalizeEmail(raw);
-  if (value === null) return { value, hit: null };
-  if (subject.matchCell('email', value) !== null) return { value, hit: { type: 'email', value, field } };
-  for (const implied of impliedIdentities({ type: 'email', value })) {
-    const login = subject.matchCell('github', implied.identity.value);
-    if (login !== null) return { value, hit: { type: 'github', value: login, field: `${field} (GitHub noreply address)` } };
-  }
-  return { value, hit: null };
-}
-
 export function matchBlock(block: Block, subject: IdentityMatcher): Found {
   const matched: MatchedIdentity[] = [];
   const others: Identity[] = [];
@@ -67,7 +56,7 @@ export function matchBlock(block: Block, subject: IdentityMatcher): Found {
     else others.push({ type: 'github', value: login });
   }
   for (const raw of block.emails) {
-    const m = matchEmail(raw, 'emails', subject);
+    const m = matchAddress(raw, 'emails', subject);
     if (m.hit) {
       if (!matched.some((x) => x.type === m.hit!.type && x.value === m.hit!.value)) matched.push(m.hit);
     } else if (m.value !== null) others.push({ type: 'email', value: m.value });
@@ -104,7 +93,7 @@ export function judgeBlock(block: Block, subject: IdentityMatcher, found = match
   let otherAddresses = 0;
   let otherNoreply = 0;
   for (const raw of block.emails) {
-    const m = matchEmail(raw, '', subject);
+    const m = matchAddress(raw, '', subject);
     if (m.hit || m.value === null) continue;
     otherAddresses++;
     // GitHub's noreply address of an account other than the block's: the block holds two accounts.
@@ -310,7 +299,7 @@ export class GitdmAdapter implements SourceAdapter {
     const { matched, others } = matchBlock(item, subject);
     if (matched.length === 0) return;
     const locator = `${f.path}:${item.line}`;
-    const emails = item.emails.filter((raw) => matchEmail(raw, '', subject).hit !== null);
+    const emails = item.emails.filter((raw) => matchAddress(raw, '', subject).hit !== null);
     const verdict = judgeBlock(item, subject, { matched, others });
     const categories = new Set(verdict.loginMine ? ['affiliation', 'online.handle'] : []);
     if (emails.length) categories.add('contact.email');
@@ -357,7 +346,7 @@ export class GitdmAdapter implements SourceAdapter {
   private emailMapRecord(f: FileSpec, l: Line, subject: IdentityMatcher): PersonalRecord | null {
     const entry = parseEmailMapLine(l.text);
     if (!entry) return null;
-    const m = matchEmail(entry.email, 'email', subject);
+    const m = matchAddress(entry.email, 'email', subject);
     if (!m.hit) return null;
     return {
       source: this.name,
@@ -416,7 +405,7 @@ export class GitdmAdapter implements SourceAdapter {
             } else {
               for await (const l of readLines(input, ctx.signal)) {
                 const entry = parseEmailMapLine(l.text);
-                if (entry && drop(digestOf([l.bytes]), matchEmail(entry.email, '', subject).hit !== null)) continue;
+                if (entry && drop(digestOf([l.bytes]), matchAddress(entry.email, '', subject).hit !== null)) continue;
                 await out.write(l.bytes);
               }
             }

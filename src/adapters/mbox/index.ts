@@ -187,16 +187,7 @@ export class MboxAdapter implements SourceAdapter {
               m.subjects.map((i) => subjects[i]!),
             );
             if (!parsed) continue;
-            const digest = lazyDigest(c);
-            for (const i of m.subjects) {
-              const rec = toRecord(this.name, this.cfg, c, parsed, subjects[i]!, digest);
-              if (!rec) continue;
-              let s = seen.get(i);
-              if (!s) seen.set(i, (s = new Set()));
-              if (s.has(rec.locator)) rec.locator = `${rec.locator}@${c.offset + c.start}`;
-              s.add(rec.locator);
-              yield { subject: i, item: rec };
-            }
+            yield* this.tagged(c, parsed, m.subjects, subjects, seen, c.offset + c.start);
           }
           if (batch.final) this.reportTruncation(file, truncationOf(batch), ctx);
         }
@@ -235,21 +226,36 @@ export class MboxAdapter implements SourceAdapter {
             m.subjects.map((i) => subjects[i]!),
           );
           if (!parsed) continue;
-          const digest = lazyDigest(c);
-          for (const i of m.subjects) {
-            const rec = toRecord(this.name, this.cfg, c, parsed, subjects[i]!, digest);
-            if (!rec) continue;
-            let s = seen.get(i);
-            if (!s) seen.set(i, (s = new Set()));
-            if (s.has(rec.locator)) rec.locator = `${rec.locator}@${m.start}`;
-            s.add(rec.locator);
-            yield { subject: i, item: rec };
-          }
+          yield* this.tagged(c, parsed, m.subjects, subjects, seen, m.start);
         }
         if (batch.final) this.reportTruncation(file, batch.truncation, ctx);
       }
     } finally {
       if (fd !== -1) closeSync(fd);
+    }
+  }
+
+  /**
+   * One candidate's records for each subject it may be: built with that subject's own matcher. A
+   * Message-ID seen before in the same file gets the message's offset (`at`) in its locator.
+   */
+  private *tagged(
+    c: Candidate,
+    parsed: Parameters<typeof toRecord>[3],
+    which: readonly number[],
+    subjects: readonly IdentityMatcher[],
+    seen: Map<number, Set<string>>,
+    at: number,
+  ): Iterable<TaggedItem> {
+    const digest = lazyDigest(c);
+    for (const i of which) {
+      const rec = toRecord(this.name, this.cfg, c, parsed, subjects[i]!, digest);
+      if (!rec) continue;
+      let s = seen.get(i);
+      if (!s) seen.set(i, (s = new Set()));
+      if (s.has(rec.locator)) rec.locator = `${rec.locator}@${at}`;
+      s.add(rec.locator);
+      yield { subject: i, item: rec };
     }
   }
 
